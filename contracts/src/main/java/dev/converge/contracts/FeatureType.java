@@ -1,0 +1,31 @@
+package dev.converge.contracts;
+
+import java.util.Locale;
+
+/** The value domain of a feature. Each type has exactly one normalized Java representation. */
+public enum FeatureType {
+    /** A finite double (NaN and infinities only when the spec allows them). */
+    NUMERIC,
+    /** A string drawn from an optional set of levels. */
+    CATEGORICAL,
+    /** {@link Boolean}. */
+    BOOLEAN,
+    /** {@link java.time.Instant}. */
+    TIMESTAMP,
+    /** Free-form string. */
+    TEXT;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static FeatureType fromWireName(String name) {
+        for (FeatureType t : values()) {
+            if (t.wireName().equals(name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown feature type '" + name
+                + "'; expected one of numeric, categorical, boolean, timestamp, text");
+    }
+}

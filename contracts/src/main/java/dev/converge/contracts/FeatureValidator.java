@@ -1,0 +1,257 @@
+package dev.converge.contracts;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The one validation path for ingestion, training and serving. It never coerces: a JSON string "12" for a numeric
+ * feature is an error, as is NaN unless the spec allows it. Text tokens from untyped formats ({@link RawText}) are
+ * parsed with each type's strict grammar. Every violation names the feature, the value and the reason.
+ *
+ * <p>Accepted inputs per type, and the normalized output:
+ * <ul>
+ *   <li>numeric: any {@link Number} except NaN and infinities (unless allowed), or a RawText matching the JSON
+ *       number grammar; normalized to {@link Double}</li>
+ *   <li>categorical and text: {@link String} or RawText; normalized to String</li>
+ *   <li>boolean: {@link Boolean}, or RawText {@code true}/{@code false} in any case; normalized to Boolean</li>
+ *   <li>timestamp: {@link Instant}, or an ISO-8601 string with an offset ({@code 2024-05-01T10:00:00Z}) or a date
+ *       ({@code 2024-05-01}, taken as midnight UTC); normalized to Instant</li>
+ * </ul>
+ * An empty RawText is a null. Thread-safe and immutable.
+ */
+public final class FeatureValidator {
+    private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+    private static final int MAX_RENDERED_VALUE = 200;
+
+    private final FeatureSchema schema;
+    private final UnknownFeaturePolicy unknownPolicy;
+
+    public FeatureValidator(FeatureSchema schema, UnknownFeaturePolicy unknownPolicy) {
+        this.schema = Objects.requireNonNull(schema, "schema");
+        this.unknownPolicy = Objects.requireNonNull(unknownPolicy, "unknownPolicy");
+    }
+
+    public FeatureSchema schema() {
+        return schema;
+    }
+
+    /** Validates a complete row: every non-nullable feature of the schema must be present. */
+    public ValidationResult validate(Map<String, ?> input) {
+        return validate(input, true);
+    }
+
+    /**
+     * Validates the features present in {@code input}. When {@code requireAll} is false, absent features are not
+     * reported (used when request features are merged over stored ones, and the merge is then validated whole).
+     */
+    public ValidationResult validate(Map<String, ?> input, boolean requireAll) {
+        List<Violation> violations = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (String key : input.keySet()) {
+            if (schema.feature(key).isEmpty()) {
+                if (unknownPolicy == UnknownFeaturePolicy.REJECT) {
+                    violations.add(new Violation(key, render(input.get(key)), "unknown_feature",
+                            "feature '" + key + "' is not in the schema (fingerprint "
+                                    + schema.fingerprint().substring(0, 12) + ")"));
+                } else {
+                    unknown.add(key);
+                }
+            }
+        }
+        for (FeatureSpec spec : schema.features()) {
+            boolean present = input.containsKey(spec.name());
+            if (!present && !requireAll) {
+                continue;
+            }
+            Object raw = input.get(spec.name());
+            int before = violations.size();
+            Object value = normalize(spec, raw, present, violations);
+            if (violations.size() == before) {
+                values.put(spec.name(), value);
+            }
+        }
+        if (!violations.isEmpty()) {
+            return new ValidationResult(Map.of(), violations, unknown);
+        }
+        return new ValidationResult(values, List.of(), unknown);
+    }
+
+    /** Validates one value against one spec; returns the normalized value or adds violations. */
+    static Object normalize(FeatureSpec spec, Object raw, boolean present, List<Violation> out) {
+        if (raw instanceof RawText text && text.text().isEmpty()) {
+            raw = null;
+        }
+        if (raw == null) {
+            if (!spec.nullable()) {
+                out.add(new Violation(spec.name(), null, present ? "null_not_allowed" : "missing",
+                        present ? "feature '" + spec.name() + "' is not nullable but was null"
+                                : "required feature '" + spec.name() + "' is missing"));
+            }
+            return null;
+        }
+        return switch (spec.type()) {
+            case NUMERIC -> numeric(spec, raw, out);
+            case CATEGORICAL -> categorical(spec, raw, out);
+            case TEXT -> text(spec, raw, out);
+            case BOOLEAN -> bool(spec, raw, out);
+            case TIMESTAMP -> timestamp(spec, raw, out);
+        };
+    }
+
+    private static Object numeric(FeatureSpec spec, Object raw, List<Violation> out) {
+        double v;
+        if (raw instanceof RawText text) {
+            if (!JSON_NUMBER.matcher(text.text()).matches()) {
+                return wrong(spec, raw, "a number", out);
+            }
+            v = Double.parseDouble(text.text());
+            if (Double.isInfinite(v)) {
+                out.add(new Violation(spec.name(), render(raw), "out_of_range",
+                        "feature '" + spec.name() + "' value " + render(raw) + " overflows a double"));
+                return null;
+            }
+        } else if (raw instanceof Double || raw instanceof Float || raw instanceof Long || raw instanceof Integer
+                || raw instanceof Short || raw instanceof Byte || raw instanceof BigDecimal
+                || raw instanceof BigInteger) {
+            v = ((Number) raw).doubleValue();
+        } else {
+            return wrong(spec, raw, "a number", out);
+        }
+        if (!Double.isFinite(v) && !spec.allowNonFinite()) {
+            out.add(new Violation(spec.name(), render(raw), "non_finite",
+                    "feature '" + spec.name() + "' must be a finite number, was " + render(raw)));
+            return null;
+        }
+        if (spec.min() != null && v < spec.min() || spec.max() != null && v > spec.max()) {
+            out.add(new Violation(spec.name(), render(raw), "out_of_range",
+                    "feature '" + spec.name() + "' must be within [" + bound(spec.min()) + ", " + bound(spec.max())
+                            + "], was " + render(raw)));
+            return null;
+        }
+        return v == 0.0 ? 0.0 : v; // one zero: -0.0 and 0.0 are the same feature value
+    }
+
+    private static Object categorical(FeatureSpec spec, Object raw, List<Violation> out) {
+        Object s = text(spec, raw, out);
+        if (s != null && !spec.levels().isEmpty() && !spec.levels().contains(s)) {
+            out.add(new Violation(spec.name(), render(raw), "unknown_level",
+                    "feature '" + spec.name() + "' value " + render(raw) + " is not one of its "
+                            + spec.levels().size() + " levels"));
+            return null;
+        }
+        return s;
+    }
+
+    private static Object text(FeatureSpec spec, Object raw, List<Violation> out) {
+        if (raw instanceof String s) {
+            return s;
+        }
+        if (raw instanceof RawText t) {
+            return t.text();
+        }
+        return wrong(spec, raw, "a string", out);
+    }
+
+    private static Object bool(FeatureSpec spec, Object raw, List<Violation> out) {
+        if (raw instanceof Boolean b) {
+            return b;
+        }
+        if (raw instanceof RawText t) {
+            if (t.text().equalsIgnoreCase("true")) {
+                return Boolean.TRUE;
+            }
+            if (t.text().equalsIgnoreCase("false")) {
+                return Boolean.FALSE;
+            }
+        }
+        return wrong(spec, raw, "a boolean (true or false)", out);
+    }
+
+    private static Object timestamp(FeatureSpec spec, Object raw, List<Violation> out) {
+        if (raw instanceof Instant i) {
+            return i;
+        }
+        String s = raw instanceof String str ? str : raw instanceof RawText t ? t.text() : null;
+        if (s == null) {
+            return wrong(spec, raw, "an ISO-8601 timestamp string", out);
+        }
+        Instant parsed = parseTimestamp(s);
+        if (parsed == null) {
+            out.add(new Violation(spec.name(), render(raw), "bad_timestamp",
+                    "feature '" + spec.name() + "' must be an ISO-8601 timestamp with an offset"
+                            + " (2024-05-01T10:00:00Z) or a date (2024-05-01), was " + render(raw)));
+        }
+        return parsed;
+    }
+
+    /** Parses an ISO-8601 instant with an offset, or a date taken as midnight UTC; null when it is neither. */
+    public static Instant parseTimestamp(String s) {
+        try {
+            if (s.length() == 10) {
+                return LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC).toInstant();
+            }
+            return OffsetDateTime.parse(s).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /** True when the token matches the strict JSON number grammar. */
+    public static boolean isNumberToken(String s) {
+        return JSON_NUMBER.matcher(s).matches();
+    }
+
+    private static Object wrong(FeatureSpec spec, Object raw, String expected, List<Violation> out) {
+        out.add(new Violation(spec.name(), render(raw), "wrong_type",
+                "feature '" + spec.name() + "' (" + spec.type().wireName() + ") must be " + expected + ", was "
+                        + describe(raw) + " " + render(raw)));
+        return null;
+    }
+
+    private static String bound(Double b) {
+        return b == null ? "unbounded" : Double.toString(b);
+    }
+
+    private static String describe(Object raw) {
+        if (raw instanceof RawText) {
+            return "text";
+        }
+        if (raw instanceof String) {
+            return "string";
+        }
+        if (raw instanceof Boolean) {
+            return "boolean";
+        }
+        if (raw instanceof Number) {
+            return "number";
+        }
+        if (raw instanceof Map) {
+            return "object";
+        }
+        if (raw instanceof List) {
+            return "array";
+        }
+        return raw.getClass().getSimpleName();
+    }
+
+    /** The value as a person would read it in an error: strings quoted, long values cut. */
+    public static String render(Object raw) {
+        if (raw == null) {
+            return null;
+        }
+        String s = raw instanceof String || raw instanceof RawText ? "\"" + raw + "\"" : String.valueOf(raw);
+        return s.length() <= MAX_RENDERED_VALUE ? s : s.substring(0, MAX_RENDERED_VALUE) + "...(" + s.length() + " chars)";
+    }
+}

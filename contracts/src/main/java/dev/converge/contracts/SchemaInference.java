@@ -1,0 +1,131 @@
+package dev.converge.contracts;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Proposes a schema from a sample of rows, for new data sets. The proposal is strict on purpose (a column with no
+ * nulls in the sample is not nullable; no ranges or levels are guessed), and it is meant to be read and edited.
+ *
+ * <p>Rules, per column: every non-null value a number, a boolean, or an ISO timestamp/date gives that type;
+ * strings with at most {@link #MAX_LEVELS} distinct values, or fewer distinct values than half the non-null count,
+ * are categorical; other strings are text. Text is cold, the rest hot; then the hot columns with the widest values
+ * move to cold until the widest hot document of the sample fits {@code hotBudgetBytes}.
+ */
+public final class SchemaInference {
+    public static final int MAX_LEVELS = 100;
+
+    private final Map<String, Column> columns = new LinkedHashMap<>();
+    private long rows;
+
+    /** Adds one sample row. Values are {@link RawText} (from CSV) or typed values (from JSON); null is missing. */
+    public void add(Map<String, ?> row) {
+        rows++;
+        for (Map.Entry<String, ?> e : row.entrySet()) {
+            columns.computeIfAbsent(e.getKey(), Column::new).add(e.getValue());
+        }
+        for (Column c : columns.values()) {
+            if (!row.containsKey(c.name)) {
+                c.add(null);
+            }
+        }
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    public FeatureSchema propose(int hotBudgetBytes) {
+        if (columns.isEmpty()) {
+            throw new IllegalStateException("cannot infer a schema from an empty sample");
+        }
+        List<FeatureSpec> specs = new ArrayList<>();
+        for (Column c : columns.values()) {
+            FeatureType type = c.type();
+            Temperature t = type == FeatureType.TEXT ? Temperature.COLD : Temperature.HOT;
+            specs.add(FeatureSpec.of(c.name, type, t, c.nulls > 0));
+        }
+        // Demote the widest hot columns until the widest sample row's hot part fits the budget.
+        List<Column> hotByWidth = new ArrayList<>();
+        for (FeatureSpec s : specs) {
+            if (s.temperature() == Temperature.HOT) {
+                hotByWidth.add(columns.get(s.name()));
+            }
+        }
+        hotByWidth.sort(Comparator.comparingInt((Column c) -> c.maxWidth).reversed());
+        int hotWidth = 2;
+        for (Column c : hotByWidth) {
+            hotWidth += c.maxWidth;
+        }
+        for (Column c : hotByWidth) {
+            if (hotWidth <= hotBudgetBytes) {
+                break;
+            }
+            hotWidth -= c.maxWidth;
+            for (int i = 0; i < specs.size(); i++) {
+                if (specs.get(i).name().equals(c.name)) {
+                    specs.set(i, specs.get(i).withTemperature(Temperature.COLD));
+                }
+            }
+        }
+        return new FeatureSchema(specs);
+    }
+
+    private static final class Column {
+        final String name;
+        long nulls;
+        long nonNull;
+        boolean allNumbers = true;
+        boolean allBooleans = true;
+        boolean allTimestamps = true;
+        final Set<String> distinct = new HashSet<>();
+        boolean distinctOverflow;
+        int maxWidth;
+
+        Column(String name) {
+            this.name = name;
+        }
+
+        void add(Object v) {
+            if (v == null || v instanceof RawText t && t.text().isEmpty()) {
+                nulls++;
+                return;
+            }
+            nonNull++;
+            String s = v instanceof RawText t ? t.text() : String.valueOf(v);
+            boolean typed = !(v instanceof RawText);
+            allNumbers &= typed ? v instanceof Number : FeatureValidator.isNumberToken(s);
+            allBooleans &= typed ? v instanceof Boolean : s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false");
+            allTimestamps &= (v instanceof String || !typed) && FeatureValidator.parseTimestamp(s) != null;
+            if (!distinctOverflow) {
+                distinct.add(s);
+                distinctOverflow = distinct.size() > 100_000;
+            }
+            // Width of `"name": value, ` in the stored JSON; strings carry quotes.
+            maxWidth = Math.max(maxWidth, name.length() + 6 + s.length() + 2);
+        }
+
+        FeatureType type() {
+            if (nonNull == 0) {
+                return FeatureType.TEXT;
+            }
+            if (allNumbers) {
+                return FeatureType.NUMERIC;
+            }
+            if (allBooleans) {
+                return FeatureType.BOOLEAN;
+            }
+            if (allTimestamps) {
+                return FeatureType.TIMESTAMP;
+            }
+            boolean fewLevels = !distinctOverflow
+                    && (distinct.size() <= MAX_LEVELS || distinct.size() * 2L < nonNull);
+            return fewLevels ? FeatureType.CATEGORICAL : FeatureType.TEXT;
+        }
+    }
+}

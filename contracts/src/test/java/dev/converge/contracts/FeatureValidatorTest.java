@@ -1,0 +1,146 @@
+package dev.converge.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FeatureValidatorTest {
+    private static final FeatureSchema SCHEMA = new FeatureSchema(List.of(
+            new FeatureSpec("amount", FeatureType.NUMERIC, Temperature.HOT, false, 0.0, 1e6, List.of(), false),
+            new FeatureSpec("grade", FeatureType.CATEGORICAL, Temperature.HOT, false, null, null,
+                    List.of("A", "B"), false),
+            FeatureSpec.of("verified", FeatureType.BOOLEAN, Temperature.HOT, true),
+            FeatureSpec.of("opened", FeatureType.TIMESTAMP, Temperature.COLD, true),
+            FeatureSpec.of("note", FeatureType.TEXT, Temperature.COLD, true)));
+    private final FeatureValidator strict = new FeatureValidator(SCHEMA, UnknownFeaturePolicy.REJECT);
+
+    @Test
+    void stringTwelveIsNotANumber() {
+        ValidationResult r = strict.validate(Map.of("amount", "12", "grade", "A"));
+
+        assertThat(r.valid()).isFalse();
+        assertThat(r.violations()).singleElement().satisfies(v -> {
+            assertThat(v.feature()).isEqualTo("amount");
+            assertThat(v.value()).isEqualTo("\"12\"");
+            assertThat(v.reason()).isEqualTo("wrong_type");
+            assertThat(v.message()).contains("amount", "number", "\"12\"");
+        });
+    }
+
+    @Test
+    void nanAndInfinityAreRejectedUnlessAllowed() {
+        assertThat(strict.validate(Map.of("amount", Double.NaN, "grade", "A")).violations())
+                .extracting(Violation::reason).containsExactly("non_finite");
+        assertThat(strict.validate(Map.of("amount", Double.POSITIVE_INFINITY, "grade", "A")).violations())
+                .extracting(Violation::reason).containsExactly("non_finite");
+
+        FeatureSchema lenient = new FeatureSchema(List.of(
+                new FeatureSpec("x", FeatureType.NUMERIC, Temperature.HOT, false, null, null, List.of(), true)));
+        ValidationResult r = new FeatureValidator(lenient, UnknownFeaturePolicy.REJECT).validate(Map.of("x", Double.NaN));
+        assertThat(r.valid()).isTrue();
+        assertThat((Double) r.values().get("x")).isNaN();
+    }
+
+    @Test
+    void rawTextIsParsedWithTheStrictGrammarOfItsType() {
+        Map<String, Object> row = new HashMap<>();
+        row.put("amount", new RawText("1.5e3"));
+        row.put("grade", new RawText("B"));
+        row.put("verified", new RawText("TRUE"));
+        row.put("opened", new RawText("1990-01-08"));
+        row.put("note", new RawText(""));
+
+        ValidationResult r = strict.validate(row);
+
+        assertThat(r.violations()).isEmpty();
+        assertThat(r.values()).containsEntry("amount", 1500.0).containsEntry("grade", "B")
+                .containsEntry("verified", true).containsEntry("opened", Instant.parse("1990-01-08T00:00:00Z"))
+                .containsEntry("note", null);
+    }
+
+    @Test
+    void malformedTextTokensAreNotCoerced() {
+        for (String bad : List.of("12abc", " 12", "0x10", "1,000", "NaN", "Infinity", "007", "+1", ".5")) {
+            ValidationResult r = strict.validate(Map.of("amount", new RawText(bad), "grade", "A"));
+            assertThat(r.violations()).as(bad).extracting(Violation::feature).containsExactly("amount");
+        }
+        assertThat(strict.validate(Map.of("amount", 1, "grade", "A", "verified", new RawText("1"))).violations())
+                .extracting(Violation::reason).containsExactly("wrong_type");
+    }
+
+    @Test
+    void everyViolationOfARowIsReportedWithItsFeature() {
+        Map<String, Object> row = new HashMap<>();
+        row.put("amount", -5);
+        row.put("grade", "Z");
+        row.put("verified", "yes");
+        row.put("opened", "2024-05-01T10:00:00");
+        row.put("colour", "red");
+
+        ValidationResult r = strict.validate(row);
+
+        assertThat(r.values()).isEmpty();
+        assertThat(r.violations()).extracting(Violation::feature, Violation::reason).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("colour", "unknown_feature"),
+                org.assertj.core.groups.Tuple.tuple("amount", "out_of_range"),
+                org.assertj.core.groups.Tuple.tuple("grade", "unknown_level"),
+                org.assertj.core.groups.Tuple.tuple("verified", "wrong_type"),
+                org.assertj.core.groups.Tuple.tuple("opened", "bad_timestamp"));
+    }
+
+    @Test
+    void missingRequiredAndNullNotAllowedAreDistinct() {
+        Map<String, Object> row = new HashMap<>();
+        row.put("amount", null);
+
+        ValidationResult r = strict.validate(row);
+
+        assertThat(r.violations()).extracting(Violation::feature, Violation::reason).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("amount", "null_not_allowed"),
+                org.assertj.core.groups.Tuple.tuple("grade", "missing"));
+    }
+
+    @Test
+    void unknownFeaturesAreReportedButKeptOutUnderReportPolicy() {
+        FeatureValidator reporting = new FeatureValidator(SCHEMA, UnknownFeaturePolicy.REPORT);
+
+        ValidationResult r = reporting.validate(Map.of("amount", 3, "grade", "A", "colour", "red"));
+
+        assertThat(r.valid()).isTrue();
+        assertThat(r.unknown()).containsExactly("colour");
+        assertThat(r.values()).doesNotContainKey("colour").containsEntry("amount", 3.0);
+    }
+
+    @Test
+    void partialValidationSkipsAbsentFeatures() {
+        ValidationResult r = strict.validate(Map.of("verified", false), false);
+
+        assertThat(r.valid()).isTrue();
+        assertThat(r.values()).containsOnlyKeys("verified");
+    }
+
+    @Test
+    void booleansAreNotNumbersAndNumbersAreNotStrings() {
+        assertThat(strict.validate(Map.of("amount", true, "grade", "A")).violations())
+                .extracting(Violation::reason).containsExactly("wrong_type");
+        assertThat(strict.validate(Map.of("amount", 1, "grade", 1)).violations())
+                .extracting(Violation::feature).containsExactly("grade");
+    }
+
+    @Test
+    void specsRefuseContradictions() {
+        assertThatThrownBy(() -> new FeatureSpec("x", FeatureType.TEXT, Temperature.HOT, false, 1.0, null, null, false))
+                .hasMessageContaining("'x'").hasMessageContaining("numeric");
+        assertThatThrownBy(() -> new FeatureSpec("x", FeatureType.NUMERIC, Temperature.HOT, false, 2.0, 1.0, null, false))
+                .hasMessageContaining("min must be <= max");
+        assertThatThrownBy(() -> new FeatureSchema(List.of(FeatureSpec.of("a", FeatureType.TEXT, Temperature.COLD, true),
+                FeatureSpec.of("a", FeatureType.TEXT, Temperature.COLD, true)))).hasMessageContaining("'a' appears twice");
+        assertThatThrownBy(() -> FeatureSpec.of("bad\nname", FeatureType.TEXT, Temperature.COLD, true))
+                .hasMessageContaining("control characters");
+    }
+}
