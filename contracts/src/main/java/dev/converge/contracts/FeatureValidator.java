@@ -155,13 +155,16 @@ public final class FeatureValidator {
     }
 
     private static Object text(FeatureSpec spec, Object raw, List<Violation> out) {
-        if (raw instanceof String s) {
-            return s;
+        String s = raw instanceof String str ? str : raw instanceof RawText t ? t.text() : null;
+        if (s == null) {
+            return wrong(spec, raw, "a string", out);
         }
-        if (raw instanceof RawText t) {
-            return t.text();
+        if (s.indexOf('\0') >= 0) {
+            out.add(new Violation(spec.name(), render(raw), "nul_character",
+                    "feature '" + spec.name() + "' must not contain the NUL character (U+0000)"));
+            return null;
         }
-        return wrong(spec, raw, "a string", out);
+        return s;
     }
 
     private static Object bool(FeatureSpec spec, Object raw, List<Violation> out) {

@@ -1,0 +1,158 @@
+package dev.converge.store;
+
+import dev.converge.contracts.config.DatabaseConfig;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Objects;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The connection to the store's PostgreSQL: a configured server, or an embedded one started from a Maven artifact
+ * (PostgreSQL 17) whose data directory lasts across runs. Owns the embedded server's lifetime.
+ */
+public final class Database implements AutoCloseable {
+    private final DataSource dataSource;
+    private final EmbeddedPostgres embedded;
+    private final String description;
+    private final String schema;
+
+    private Database(DataSource dataSource, EmbeddedPostgres embedded, String description, String schema) {
+        this.dataSource = dataSource;
+        this.embedded = embedded;
+        this.description = description;
+        this.schema = schema;
+    }
+
+    /** Connects to the configured server, or starts (or reuses) the embedded one. */
+    public static Database open(DatabaseConfig config) {
+        if (!config.embedded()) {
+            return connect(config.url(), config.user(), config.password(), null);
+        }
+        try {
+            Files.createDirectories(config.embeddedDataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create embedded PostgreSQL data directory "
+                    + config.embeddedDataDir(), e);
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + config.embeddedPort() + "/postgres";
+        if (Files.exists(config.embeddedDataDir().resolve("postmaster.pid")) && listening(config.embeddedPort())) {
+            // Another converge process started it; share it rather than fight over the data directory.
+            return connect(url, "postgres", null, null).describedAs("embedded PostgreSQL (shared) at "
+                    + config.embeddedDataDir());
+        }
+        try {
+            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setDataDirectory(config.embeddedDataDir())
+                    .setCleanDataDirectory(false)
+                    .setPort(config.embeddedPort())
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .start();
+            PGSimpleDataSource ds = dataSource(url, "postgres", null, null);
+            return new Database(ds, pg, "embedded PostgreSQL at " + config.embeddedDataDir() + " (port "
+                    + config.embeddedPort() + ")", null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start embedded PostgreSQL in " + config.embeddedDataDir()
+                    + " on port " + config.embeddedPort() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Connects to a server. With a non-null {@code schema}, every connection works in that schema (created by
+     * {@link #migrate()}); tests use this to isolate themselves on a shared server.
+     */
+    public static Database connect(String url, String user, String password, String schema) {
+        PGSimpleDataSource ds = dataSource(url, user, password, schema);
+        return new Database(ds, null, "PostgreSQL at " + url.replaceFirst("password=[^&]*", "password=***"), schema);
+    }
+
+    private Database describedAs(String text) {
+        return new Database(dataSource, embedded, text, schema);
+    }
+
+    private static PGSimpleDataSource dataSource(String url, String user, String password, String schema) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(url);
+        if (user != null) {
+            ds.setUser(user);
+        }
+        if (password != null) {
+            ds.setPassword(password);
+        }
+        if (schema != null) {
+            ds.setCurrentSchema(schema);
+        }
+        ds.setApplicationName("converge");
+        ds.setConnectTimeout(10);
+        ds.setReWriteBatchedInserts(true);
+        return ds;
+    }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Applies pending migrations; returns how many were applied. */
+    public int migrate() {
+        var cfg = Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .failOnMissingLocations(true);
+        if (schema != null) {
+            cfg = cfg.schemas(schema).defaultSchema(schema).createSchemas(true);
+        }
+        MigrateResult result = cfg.load().migrate();
+        return result.migrationsExecuted;
+    }
+
+    public Connection connection() throws SQLException {
+        return dataSource.getConnection();
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public boolean isEmbedded() {
+        return embedded != null;
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        if (embedded != null) {
+            try {
+                embedded.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("embedded PostgreSQL did not stop cleanly", e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return Objects.toString(description);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.converge.store;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What an ingestion did. {@code rowsRead == rowsAccepted + rowsRejected} always holds.
+ *
+ * @param rejectReasons   reason code to the number of rejected rows that had it (a row can have several)
+ * @param sampleRejects   the first rejects, for people to read
+ * @param unknownFeatures columns dropped under the REPORT policy
+ */
+public record IngestReport(UUID ingestId, String source, int schemaVersion, long rowsRead, long rowsAccepted,
+                           long rowsRejected, Map<String, Long> rejectReasons, List<Reject> sampleRejects,
+                           List<String> unknownFeatures, Duration elapsed) {
+
+    /** One refused row: where it was and why. */
+    public record Reject(long lineNumber, String raw, List<dev.converge.contracts.Violation> reasons) {}
+
+    public double rowsPerSecond() {
+        double s = elapsed.toNanos() / 1e9;
+        return s <= 0 ? 0 : rowsRead / s;
+    }
+}

@@ -1,0 +1,12 @@
+package dev.converge.store;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/** A training label's identity: the entity and the time at which its features must be known. */
+public record LabelEvent(String entityId, Instant time) {
+    public LabelEvent {
+        Objects.requireNonNull(entityId, "entityId");
+        Objects.requireNonNull(time, "time");
+    }
+}

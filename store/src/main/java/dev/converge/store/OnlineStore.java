@@ -1,0 +1,92 @@
+package dev.converge.store;
+
+import dev.converge.store.impl.Json;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Online reads: point lookups on {@code feature_online} by primary key, for one entity or for many in one round
+ * trip ({@code = ANY(?)}). Reading hot only never touches the cold documents' TOAST.
+ */
+public final class OnlineStore {
+    /**
+     * Moves the newest staged row per entity into feature_online. An existing row is replaced only by an event
+     * at the same time or later (a same-time row ingested later is a correction); an older event never wins.
+     */
+    static final String UPSERT_FROM_STAGE = "INSERT INTO feature_online AS o"
+            + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold)"
+            + " SELECT DISTINCT ON (entity_id) entity_id, event_timestamp, now(), ?, hot, cold FROM converge_stage"
+            + " WHERE pg_column_size(hot) <= " + Ingestor.HOT_MAX_BYTES
+            + " ORDER BY entity_id, event_timestamp DESC, line DESC"
+            + " ON CONFLICT (entity_id) DO UPDATE SET event_timestamp = EXCLUDED.event_timestamp,"
+            + " ingested_at = EXCLUDED.ingested_at, feature_version = EXCLUDED.feature_version,"
+            + " hot = EXCLUDED.hot, cold = EXCLUDED.cold"
+            + " WHERE o.event_timestamp <= EXCLUDED.event_timestamp";
+
+    private static final String HOT = "SELECT entity_id, event_timestamp, ingested_at, feature_version, hot::text,"
+            + " NULL FROM feature_online";
+    private static final String ALL = "SELECT entity_id, event_timestamp, ingested_at, feature_version, hot::text,"
+            + " cold::text FROM feature_online";
+
+    private final Database db;
+
+    public OnlineStore(Database db) {
+        this.db = db;
+    }
+
+    public Optional<OnlineRow> read(String entityId, boolean includeCold) throws SQLException {
+        try (Connection c = db.connection()) {
+            return read(c, entityId, includeCold);
+        }
+    }
+
+    /** One lookup on a caller-held connection (benchmarks and servers reuse connections). */
+    public static Optional<OnlineRow> read(Connection c, String entityId, boolean includeCold) throws SQLException {
+        try (PreparedStatement q = c.prepareStatement((includeCold ? ALL : HOT) + " WHERE entity_id = ?")) {
+            q.setString(1, entityId);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    /** Many entities in one round trip; entities with no features are absent from the result. */
+    public Map<String, OnlineRow> readMany(Collection<String> entityIds, boolean includeCold) throws SQLException {
+        try (Connection c = db.connection()) {
+            return readMany(c, entityIds, includeCold);
+        }
+    }
+
+    public static Map<String, OnlineRow> readMany(Connection c, Collection<String> entityIds, boolean includeCold)
+            throws SQLException {
+        Map<String, OnlineRow> out = new LinkedHashMap<>();
+        if (entityIds.isEmpty()) {
+            return out;
+        }
+        Array ids = c.createArrayOf("text", entityIds.toArray());
+        try (PreparedStatement q = c.prepareStatement((includeCold ? ALL : HOT) + " WHERE entity_id = ANY(?)")) {
+            q.setArray(1, ids);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    OnlineRow r = row(rs);
+                    out.put(r.entityId(), r);
+                }
+            }
+        } finally {
+            ids.free();
+        }
+        return out;
+    }
+
+    private static OnlineRow row(ResultSet rs) throws SQLException {
+        return new OnlineRow(rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant(),
+                rs.getInt(4), Json.readMap(rs.getString(5)), Json.readMap(rs.getString(6)));
+    }
+}

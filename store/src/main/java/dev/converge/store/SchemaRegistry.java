@@ -1,0 +1,113 @@
+package dev.converge.store;
+
+import dev.converge.contracts.FeatureSchema;
+import dev.converge.contracts.FeatureSpec;
+import dev.converge.store.impl.Json;
+import dev.converge.store.impl.SchemaCodec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/**
+ * Feature schemas as the store knows them. Registering is idempotent by fingerprint; a schema that adds or changes
+ * features appends a schema version and, per changed feature, a definition version. Nothing is rewritten.
+ */
+public final class SchemaRegistry {
+    /** A schema with the version the store gave it. */
+    public record Versioned(int version, FeatureSchema schema) {}
+
+    private final Database db;
+
+    public SchemaRegistry(Database db) {
+        this.db = db;
+    }
+
+    public Versioned register(FeatureSchema schema) throws SQLException {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                Versioned v = register(c, schema);
+                c.commit();
+                return v;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    static Versioned register(Connection c, FeatureSchema schema) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('converge.schemas'))")) {
+            lock.execute();
+        }
+        try (PreparedStatement q = c.prepareStatement("SELECT version FROM feature_schemas WHERE fingerprint = ?")) {
+            q.setString(1, schema.fingerprint());
+            try (ResultSet rs = q.executeQuery()) {
+                if (rs.next()) {
+                    return new Versioned(rs.getInt(1), schema);
+                }
+            }
+        }
+        int version;
+        try (PreparedStatement ins = c.prepareStatement(
+                "INSERT INTO feature_schemas (fingerprint, schema) VALUES (?, ?::jsonb) RETURNING version")) {
+            ins.setString(1, schema.fingerprint());
+            ins.setString(2, SchemaCodec.toJson(schema));
+            try (ResultSet rs = ins.executeQuery()) {
+                rs.next();
+                version = rs.getInt(1);
+            }
+        }
+        try (PreparedStatement latest = c.prepareStatement(
+                     "SELECT version, spec::text FROM feature_definitions WHERE name = ? ORDER BY version DESC LIMIT 1");
+             PreparedStatement def = c.prepareStatement("INSERT INTO feature_definitions"
+                     + " (name, version, type, temperature, nullable, spec) VALUES (?, ?, ?, ?, ?, ?::jsonb)")) {
+            for (FeatureSpec spec : schema.features()) {
+                String specJson = Json.write(SchemaCodec.toTree(new FeatureSchema(java.util.List.of(spec)))
+                        .get("features").get(0));
+                latest.setString(1, spec.name());
+                int next = 1;
+                try (ResultSet rs = latest.executeQuery()) {
+                    if (rs.next()) {
+                        if (Json.readMap(rs.getString(2)).equals(Json.readMap(specJson))) {
+                            continue;
+                        }
+                        next = rs.getInt(1) + 1;
+                    }
+                }
+                def.setString(1, spec.name());
+                def.setInt(2, next);
+                def.setString(3, spec.type().wireName());
+                def.setString(4, spec.temperature().wireName());
+                def.setBoolean(5, spec.nullable());
+                def.setString(6, specJson);
+                def.addBatch();
+            }
+            def.executeBatch();
+        }
+        return new Versioned(version, schema);
+    }
+
+    /** The most recently registered schema. */
+    public Optional<Versioned> latest() throws SQLException {
+        return find("SELECT version, schema::text FROM feature_schemas ORDER BY version DESC LIMIT 1", null);
+    }
+
+    public Optional<Versioned> get(int version) throws SQLException {
+        return find("SELECT version, schema::text FROM feature_schemas WHERE version = ?", version);
+    }
+
+    private Optional<Versioned> find(String sql, Integer arg) throws SQLException {
+        try (Connection c = db.connection(); PreparedStatement q = c.prepareStatement(sql)) {
+            if (arg != null) {
+                q.setInt(1, arg);
+            }
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? Optional.of(new Versioned(rs.getInt(1), SchemaCodec.fromJson(rs.getString(2))))
+                        : Optional.empty();
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.converge.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.contracts.FeatureSchema;
+import dev.converge.contracts.FeatureSpec;
+import dev.converge.contracts.FeatureType;
+import dev.converge.contracts.Temperature;
+import dev.converge.store.impl.CsvSource;
+import dev.converge.store.impl.JsonLinesSource;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class IngestTest {
+    static TestDatabase t;
+    static final FeatureSchema SCHEMA = new FeatureSchema(List.of(
+            FeatureSpec.of("amount", FeatureType.NUMERIC, Temperature.HOT, false),
+            FeatureSpec.of("grade", FeatureType.CATEGORICAL, Temperature.HOT, false),
+            FeatureSpec.of("memo", FeatureType.TEXT, Temperature.HOT, true),
+            FeatureSpec.of("notes", FeatureType.TEXT, Temperature.COLD, true)));
+
+    @BeforeAll
+    static void start() {
+        t = new TestDatabase();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        t.close();
+    }
+
+    static JsonLinesSource jsonl(String name, List<String> lines) {
+        byte[] bytes = String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
+        return new JsonLinesSource(new ByteArrayInputStream(bytes), name, bytes.length);
+    }
+
+    @Test
+    void aFileWithTenPercentMalformedRowsLandsEveryGoodRowAndQuarantinesEveryBadOne() throws Exception {
+        List<String> lines = new ArrayList<>();
+        int bad = 0;
+        for (int i = 0; i < 1000; i++) {
+            String ts = String.format("2023-%02d-10T12:00:00Z", i % 12 + 1);
+            if (i % 10 != 7) {
+                lines.add("{\"id\":\"good-" + i + "\",\"ts\":\"" + ts + "\",\"amount\":" + i + ",\"grade\":\"A\","
+                        + "\"notes\":\"fine\"}");
+                continue;
+            }
+            bad++;
+            lines.add(switch ((i / 10) % 4) {
+                case 0 -> "{\"id\":\"bad-" + i + "\",\"ts\":\"" + ts + "\",\"amount\":\"12\",\"grade\":\"A\"}";
+                case 1 -> "{\"ts\":\"" + ts + "\",\"amount\":1,\"grade\":\"A\"}";
+                case 2 -> "{\"id\":\"bad-" + i + "\",\"ts\":\"" + ts + "\",\"amount\":1,\"grade\":";
+                default -> "{\"id\":\"bad-" + i + "\",\"ts\":\"" + ts + "\",\"amount\":1,\"grade\":\"A\",\"memo\":\""
+                        + "x".repeat(3000) + "\"}";
+            });
+        }
+
+        IngestReport r = new Ingestor(t.db).ingest(jsonl("mixed.jsonl", lines), SCHEMA,
+                IngestOptions.of("id", "ts").withBatchSize(128), null);
+
+        assertThat(r.rowsRead()).isEqualTo(1000);
+        assertThat(r.rowsRejected()).isEqualTo(bad).isEqualTo(100);
+        assertThat(r.rowsAccepted() + r.rowsRejected()).isEqualTo(r.rowsRead());
+        assertThat(r.rejectReasons()).containsOnlyKeys("wrong_type", "missing_entity_id", "parse_error",
+                "hot_too_large");
+        assertThat(t.count("SELECT count(*) FROM feature_history WHERE entity_id LIKE 'good-%'")).isEqualTo(900);
+        assertThat(t.count("SELECT count(*) FROM feature_history WHERE entity_id LIKE 'bad-%'")).isZero();
+        assertThat(t.count("SELECT count(*) FROM feature_online WHERE entity_id LIKE 'good-%'")).isEqualTo(900);
+        assertThat(t.count("SELECT count(*) FROM ingest_rejects WHERE ingest_id = '" + r.ingestId() + "'"))
+                .isEqualTo(100);
+        assertThat(t.count("SELECT count(*) FROM ingest_rejects WHERE ingest_id = '" + r.ingestId()
+                + "' AND jsonb_array_length(reasons) > 0 AND raw <> ''")).isEqualTo(100);
+        assertThat(t.count("SELECT count(*) FROM ingest_rejects WHERE ingest_id = '" + r.ingestId()
+                + "' AND reasons @> '[{\"feature\":\"amount\",\"reason\":\"wrong_type\"}]'")).isEqualTo(25);
+        assertThat(t.count("SELECT rows_read - rows_accepted - rows_rejected FROM ingest_runs WHERE id = '"
+                + r.ingestId() + "'")).isZero();
+    }
+
+    @Test
+    void aFeatureNeverSeenBeforeIsIngestedAndReadBackWithoutAMigration() throws Exception {
+        FeatureSchema grown = SCHEMA.with(FeatureSpec.of("brand_new_score", FeatureType.NUMERIC, Temperature.HOT, false))
+                .with(FeatureSpec.of("brand_new_blurb", FeatureType.TEXT, Temperature.COLD, false));
+        int migrationsBefore = (int) t.count("SELECT count(*) FROM flyway_schema_history");
+
+        IngestReport r = new Ingestor(t.db).ingest(jsonl("new.jsonl", List.of(
+                "{\"id\":\"fresh-1\",\"ts\":\"2024-02-01T00:00:00Z\",\"amount\":5,\"grade\":\"B\","
+                        + "\"brand_new_score\":0.25,\"brand_new_blurb\":\"hello\"}")), grown,
+                IngestOptions.of("id", "ts"), null);
+
+        assertThat(r.rowsAccepted()).isEqualTo(1);
+        OnlineRow row = new OnlineStore(t.db).read("fresh-1", true).orElseThrow();
+        assertThat(row.hot()).containsEntry("brand_new_score", 0.25).containsEntry("amount", 5);
+        assertThat(row.cold()).containsEntry("brand_new_blurb", "hello");
+        assertThat(row.featureVersion()).isEqualTo(r.schemaVersion());
+        assertThat(t.count("SELECT count(*) FROM flyway_schema_history")).isEqualTo(migrationsBefore);
+        assertThat(t.count("SELECT count(*) FROM feature_definitions WHERE name = 'brand_new_score'")).isEqualTo(1);
+    }
+
+    @Test
+    void anOutOfOrderUpsertNeverOverwritesNewerOnlineFeatures() throws Exception {
+        Ingestor ingestor = new Ingestor(t.db);
+        ingestor.ingest(jsonl("newer.jsonl", List.of(
+                "{\"id\":\"ooo\",\"ts\":\"2024-03-02T00:00:00Z\",\"amount\":2,\"grade\":\"new\"}")),
+                SCHEMA, IngestOptions.of("id", "ts"), null);
+
+        ingestor.ingest(jsonl("older.jsonl", List.of(
+                "{\"id\":\"ooo\",\"ts\":\"2024-03-01T00:00:00Z\",\"amount\":1,\"grade\":\"old\"}",
+                "{\"id\":\"ooo\",\"ts\":\"2023-01-01T00:00:00Z\",\"amount\":0,\"grade\":\"older\"}")),
+                SCHEMA, IngestOptions.of("id", "ts"), null);
+
+        OnlineRow row = new OnlineStore(t.db).read("ooo", false).orElseThrow();
+        assertThat(row.hot()).containsEntry("grade", "new");
+        assertThat(row.eventTimestamp()).isEqualTo("2024-03-02T00:00:00Z");
+        assertThat(t.count("SELECT count(*) FROM feature_history WHERE entity_id = 'ooo'")).isEqualTo(3);
+    }
+
+    @Test
+    void withinOneBatchTheNewestEventWinsOnline() throws Exception {
+        new Ingestor(t.db).ingest(jsonl("same-batch.jsonl", List.of(
+                "{\"id\":\"dup\",\"ts\":\"2024-05-02T00:00:00Z\",\"amount\":2,\"grade\":\"newest\"}",
+                "{\"id\":\"dup\",\"ts\":\"2024-05-01T00:00:00Z\",\"amount\":1,\"grade\":\"older\"}")),
+                SCHEMA, IngestOptions.of("id", "ts"), null);
+
+        assertThat(new OnlineStore(t.db).read("dup", false).orElseThrow().hot()).containsEntry("grade", "newest");
+    }
+
+    @Test
+    void batchReadsManyEntitiesInOneRoundTrip() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            lines.add("{\"id\":\"many-" + i + "\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":" + i
+                    + ",\"grade\":\"A\",\"notes\":\"n" + i + "\"}");
+        }
+        new Ingestor(t.db).ingest(jsonl("many.jsonl", lines), SCHEMA, IngestOptions.of("id", "ts"), null);
+
+        Map<String, OnlineRow> rows = new OnlineStore(t.db).readMany(List.of("many-3", "many-40", "nobody"), false);
+
+        assertThat(rows).containsOnlyKeys("many-3", "many-40");
+        assertThat(rows.get("many-40").hot()).containsEntry("amount", 40);
+        assertThat(rows.get("many-40").cold()).isNull();
+        assertThat(new OnlineStore(t.db).readMany(List.of("many-3"), true).get("many-3").cold())
+                .containsEntry("notes", "n3");
+    }
+
+    @Test
+    void aContainmentQueryOnColdUsesTheGinIndex() throws Exception {
+        StringBuilder csv = new StringBuilder("id,ts,amount,grade,memo,notes\n");
+        for (int i = 0; i < 20_000; i++) {
+            csv.append("gin-").append(i).append(",2022-06-15,").append(i).append(",A,,\"tag-").append(i)
+                    .append("\"\n");
+        }
+        byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
+        new Ingestor(t.db).ingest(new CsvSource(new ByteArrayInputStream(bytes), "gin.csv", bytes.length), SCHEMA,
+                IngestOptions.of("id", "ts"), null);
+        t.execute("ANALYZE feature_history");
+
+        StringBuilder plan = new StringBuilder();
+        try (Connection c = t.db.connection(); ResultSet rs = c.createStatement().executeQuery(
+                "EXPLAIN SELECT entity_id FROM feature_history WHERE cold @> '{\"notes\":\"tag-777\"}'")) {
+            while (rs.next()) {
+                plan.append(rs.getString(1)).append('\n');
+            }
+        }
+
+        assertThat(plan.toString()).containsPattern("Bitmap Index Scan on feature_history_p202206_cold_idx");
+        assertThat(t.count("SELECT count(*) FROM pg_indexes WHERE indexname = 'feature_history_p202206_cold_idx'"
+                + " AND indexdef LIKE '%gin (cold jsonb_path_ops)%'")).isEqualTo(1);
+        assertThat(t.count("SELECT count(*) FROM feature_history WHERE cold @> '{\"notes\":\"tag-777\"}'"))
+                .isEqualTo(1);
+    }
+}
