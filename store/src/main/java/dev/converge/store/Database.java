@@ -25,9 +25,16 @@ public final class Database implements AutoCloseable {
     private final EmbeddedPostgres embedded;
     private final String description;
     private final String schema;
+    private final String url;
+    private final String user;
+    private final String password;
 
-    private Database(DataSource dataSource, EmbeddedPostgres embedded, String description, String schema) {
+    private Database(PGSimpleDataSource dataSource, EmbeddedPostgres embedded, String description, String schema,
+                     String url, String user, String password) {
         this.dataSource = dataSource;
+        this.url = url;
+        this.user = user;
+        this.password = password;
         this.embedded = embedded;
         this.description = description;
         this.schema = schema;
@@ -60,7 +67,7 @@ public final class Database implements AutoCloseable {
                     .start();
             PGSimpleDataSource ds = dataSource(url, "postgres", null, null);
             return new Database(ds, pg, "embedded PostgreSQL at " + config.embeddedDataDir() + " (port "
-                    + config.embeddedPort() + ")", null);
+                    + config.embeddedPort() + ")", null, url, "postgres", null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start embedded PostgreSQL in " + config.embeddedDataDir()
                     + " on port " + config.embeddedPort() + ": " + e.getMessage(), e);
@@ -73,11 +80,17 @@ public final class Database implements AutoCloseable {
      */
     public static Database connect(String url, String user, String password, String schema) {
         PGSimpleDataSource ds = dataSource(url, user, password, schema);
-        return new Database(ds, null, "PostgreSQL at " + url.replaceFirst("password=[^&]*", "password=***"), schema);
+        return new Database(ds, null, "PostgreSQL at " + url.replaceFirst("password=[^&]*", "password=***"), schema,
+                url, user, password);
     }
 
     private Database describedAs(String text) {
-        return new Database(dataSource, embedded, text, schema);
+        return new Database((PGSimpleDataSource) dataSource, embedded, text, schema, url, user, password);
+    }
+
+    /** The same server, working in another schema (benchmarks use this to stay out of the real store). */
+    public Database withSchema(String otherSchema) {
+        return connect(url, user, password, otherSchema);
     }
 
     private static PGSimpleDataSource dataSource(String url, String user, String password, String schema) {

@@ -3,7 +3,6 @@ package dev.converge.store;
 import dev.converge.contracts.FeatureSchema;
 import dev.converge.contracts.FeatureSpec;
 import dev.converge.store.impl.Json;
-import dev.converge.store.impl.SchemaCodec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

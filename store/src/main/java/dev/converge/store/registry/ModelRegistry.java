@@ -2,7 +2,7 @@ package dev.converge.store.registry;
 
 import dev.converge.store.Database;
 import dev.converge.store.impl.Json;
-import dev.converge.store.impl.SchemaCodec;
+import dev.converge.store.SchemaCodec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

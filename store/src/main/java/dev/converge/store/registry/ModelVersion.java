@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * One immutable registered model version: everything needed to load, verify and explain it.
  *
- * @param featureSchemaJson the feature schema, as JSON ({@link dev.converge.store.impl.SchemaCodec})
+ * @param featureSchemaJson the feature schema, as JSON ({@link dev.converge.store.SchemaCodec})
  * @param metrics           metric name to value, e.g. {@code auc}, {@code logloss}, {@code rmse}
  */
 public record ModelVersion(String name, int version, String algorithm, String artifactUri, String artifactSha256,

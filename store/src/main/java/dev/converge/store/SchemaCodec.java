@@ -1,4 +1,6 @@
-package dev.converge.store.impl;
+package dev.converge.store;
+
+import dev.converge.store.impl.Json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

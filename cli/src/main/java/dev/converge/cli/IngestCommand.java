@@ -1,0 +1,151 @@
+package dev.converge.cli;
+
+import dev.converge.contracts.FeatureSchema;
+import dev.converge.contracts.SchemaInference;
+import dev.converge.contracts.UnknownFeaturePolicy;
+import dev.converge.store.Database;
+import dev.converge.store.IngestOptions;
+import dev.converge.store.IngestReport;
+import dev.converge.store.IngestSource;
+import dev.converge.store.Ingestor;
+import dev.converge.store.SchemaRegistry;
+import dev.converge.store.SourceRow;
+import dev.converge.store.SchemaCodec;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = {"Validate and load a CSV or JSON Lines file into the feature store.",
+                "Bad rows go to ingest_rejects with their reasons; every good row lands."})
+final class IngestCommand implements Callable<Integer> {
+    @Mixin
+    DbOptions db;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = ".csv, .jsonl or .ndjson")
+    Path file;
+
+    @Option(names = "--entity-column", paramLabel = "COLUMN",
+            description = "Column with the entity id. Without it, the 1-based data row number is the id.")
+    String entityColumn;
+
+    @Option(names = "--timestamp-column", paramLabel = "COLUMN",
+            description = "Column with the event time (ISO-8601 or date). Without it, the ingestion time is used.")
+    String timestampColumn;
+
+    @Option(names = "--schema", paramLabel = "FILE", description = "Feature schema (JSON). Default: the latest registered.")
+    Path schemaFile;
+
+    @Option(names = "--infer-schema", description = "Propose a schema from a sample of the file, print it, and use it.")
+    boolean inferSchema;
+
+    @Option(names = "--sample", defaultValue = "10000", description = "Rows sampled by --infer-schema (default ${DEFAULT-VALUE}).")
+    int sample;
+
+    @Option(names = "--write-schema", paramLabel = "FILE", description = "Also write the inferred schema to FILE.")
+    Path writeSchema;
+
+    @Option(names = "--dry-run", description = "With --infer-schema: print the proposal and stop.")
+    boolean dryRun;
+
+    @Option(names = "--unknown", defaultValue = "reject",
+            description = "Columns not in the schema: reject (the row) or report (drop them and say so). Default ${DEFAULT-VALUE}.")
+    String unknown;
+
+    @Option(names = "--batch-size", defaultValue = "10000", description = "Rows per COPY batch (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no such file: " + file);
+        }
+        if (inferSchema && schemaFile != null) {
+            throw new IllegalArgumentException("--schema and --infer-schema exclude each other");
+        }
+        UnknownFeaturePolicy policy = switch (unknown) {
+            case "reject" -> UnknownFeaturePolicy.REJECT;
+            case "report" -> UnknownFeaturePolicy.REPORT;
+            default -> throw new IllegalArgumentException("--unknown must be reject or report, was '" + unknown + "'");
+        };
+        IngestOptions options = new IngestOptions(entityColumn, timestampColumn, policy, batchSize);
+        FeatureSchema schema = null;
+        if (inferSchema) {
+            schema = infer(file, options, sample);
+            System.out.println("Proposed schema (" + schema.features().size() + " features, fingerprint "
+                    + schema.fingerprint().substring(0, 12) + "):");
+            System.out.println(SchemaCodec.toPrettyJson(schema));
+            if (writeSchema != null) {
+                Files.writeString(writeSchema, SchemaCodec.toPrettyJson(schema) + "\n", StandardCharsets.UTF_8);
+                System.out.println("Wrote " + writeSchema);
+            }
+            if (dryRun) {
+                return 0;
+            }
+        } else if (schemaFile != null) {
+            schema = SchemaCodec.fromJson(Files.readString(schemaFile, StandardCharsets.UTF_8));
+        }
+        try (Database d = db.open(System.err)) {
+            if (schema == null) {
+                schema = new SchemaRegistry(d).latest().orElseThrow(() -> new IllegalArgumentException(
+                        "the store has no schema yet: pass --schema FILE or --infer-schema")).schema();
+            }
+            IngestReport report = run(d, file, schema, options, System.err);
+            print(report, System.out);
+            return report.rowsAccepted() == 0 && report.rowsRead() > 0 ? 3 : 0;
+        }
+    }
+
+    static FeatureSchema infer(Path file, IngestOptions options, int sampleRows) throws Exception {
+        SchemaInference inference = new SchemaInference();
+        try (IngestSource source = IngestSource.open(file)) {
+            SourceRow row;
+            while (inference.rows() < sampleRows && (row = source.next()) != null) {
+                if (row.cells() == null) {
+                    continue;
+                }
+                Map<String, Object> cells = new LinkedHashMap<>(row.cells());
+                if (options.entityColumn() != null) {
+                    cells.remove(options.entityColumn());
+                }
+                if (options.timestampColumn() != null) {
+                    cells.remove(options.timestampColumn());
+                }
+                inference.add(cells);
+            }
+        }
+        return inference.propose(Ingestor.HOT_MAX_BYTES - 200);
+    }
+
+    static IngestReport run(Database d, Path file, FeatureSchema schema, IngestOptions options, PrintStream err)
+            throws Exception {
+        try (IngestSource source = IngestSource.open(file)) {
+            return new Ingestor(d).ingest(source, schema, options, Progress.forSize(err, source.totalBytes()));
+        }
+    }
+
+    static void print(IngestReport r, PrintStream out) {
+        out.printf("Ingested %s: %,d rows read, %,d accepted, %,d rejected in %.2fs (%,.0f rows/s), schema version %d%n",
+                r.source(), r.rowsRead(), r.rowsAccepted(), r.rowsRejected(), r.elapsed().toMillis() / 1000.0,
+                r.rowsPerSecond(), r.schemaVersion());
+        if (!r.unknownFeatures().isEmpty()) {
+            out.println("Columns not in the schema, dropped: " + r.unknownFeatures());
+        }
+        if (r.rowsRejected() > 0) {
+            out.println("Rejects by reason:");
+            r.rejectReasons().forEach((reason, n) -> out.printf("  %-28s %,d%n", reason, n));
+            out.println("First rejects:");
+            r.sampleRejects().stream().limit(5).forEach(rej -> out.printf("  line %d: %s%n", rej.lineNumber(),
+                    String.join("; ", rej.reasons().stream().map(Object::toString).toList())));
+            out.println("All rejects: converge rejects --ingest " + r.ingestId());
+        }
+    }
+}

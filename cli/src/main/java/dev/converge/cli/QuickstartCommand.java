@@ -1,0 +1,73 @@
+package dev.converge.cli;
+
+import dev.converge.contracts.FeatureSchema;
+import dev.converge.store.Database;
+import dev.converge.store.IngestOptions;
+import dev.converge.store.IngestReport;
+import dev.converge.store.OnlineRow;
+import dev.converge.store.OnlineStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "quickstart", mixinStandardHelpOptions = true,
+        description = {"Migrate, infer the lending_club schema, ingest it, and show the store and an online read.",
+                "Runs on the embedded PostgreSQL unless a database is configured."})
+final class QuickstartCommand implements Callable<Integer> {
+    @Mixin
+    DbOptions db;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "Data set (default: examples/data/lending_club.csv).")
+    Path data;
+
+    @Override
+    public Integer call() throws Exception {
+        Path file = data != null ? data : home().resolve("examples/data/lending_club.csv");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("quickstart data set not found: " + file
+                    + " (run from the repository root, or pass --data FILE)");
+        }
+        System.out.println("== 1. Database");
+        try (Database d = db.open(System.out)) {
+            System.out.println("Using " + d.description() + ", migrations applied.");
+
+            System.out.println("\n== 2. Infer a schema from " + file.getFileName());
+            IngestOptions options = IngestOptions.of(null, null);
+            FeatureSchema schema = IngestCommand.infer(file, options, 10_000);
+            schema.features().forEach(f -> System.out.printf("  %-28s %-12s %-5s%s%n", f.name(), f.type().wireName(),
+                    f.temperature().wireName(), f.nullable() ? " nullable" : ""));
+            System.out.println("  fingerprint " + schema.fingerprint());
+
+            System.out.println("\n== 3. Ingest (entity id = row number, event time = now)");
+            IngestReport report = IngestCommand.run(d, file, schema, options, System.err);
+            IngestCommand.print(report, System.out);
+
+            System.out.println("\n== 4. Feature store");
+            StatsCommand.print(d, System.out);
+
+            System.out.println("\n== 5. Online reads");
+            OnlineStore online = new OnlineStore(d);
+            OnlineRow one = online.read("1", true).orElseThrow(() -> new IllegalStateException(
+                    "entity 1 was not found after ingestion"));
+            System.out.println("converge online 1 --cold");
+            System.out.println(OnlineCommand.format(one));
+            Map<String, OnlineRow> many = online.readMany(List.of("2", "3", "4", "no-such-loan"), false);
+            System.out.println("converge online 2 3 4 no-such-loan  -> one round trip, " + many.size() + " found");
+            many.values().forEach(r -> System.out.println("  " + r.entityId() + ": " + r.hot().get("int_rate")
+                    + "% " + r.hot().get("sub_grade") + " " + r.hot().get("Class")));
+            System.out.println("\nNext: ./converge models list | ./converge toast-check | ./converge --help");
+        }
+        return 0;
+    }
+
+    /** The repository root: CONVERGE_HOME from the launcher, else the working directory. */
+    static Path home() {
+        String h = System.getenv("CONVERGE_HOME");
+        return h != null ? Path.of(h) : Path.of("");
+    }
+}

@@ -1,0 +1,130 @@
+package dev.converge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The README's commands, run for real against the test PostgreSQL in a schema of their own. */
+class CliTest {
+    static final String DB = System.getenv().getOrDefault("CONVERGE_TEST_DATABASE_URL",
+            "jdbc:postgresql://127.0.0.1:5432/test");
+    static final String SCHEMA = "cli_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    static final String URL = DB + (DB.contains("?") ? "&" : "?") + "user=postgres&currentSchema=" + SCHEMA;
+    static final Path ROOT = Path.of(System.getProperty("converge.root", ".."));
+
+    record Run(int exit, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of(args));
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            System.setErr(e);
+            CommandLine cl = Main.commandLine();
+            cl.setOut(new java.io.PrintWriter(o, true));
+            cl.setErr(new java.io.PrintWriter(e, true));
+            int code = cl.execute(all.toArray(String[]::new));
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @BeforeAll
+    static void schema() throws Exception {
+        try (Connection c = DriverManager.getConnection(DB + "?user=postgres")) {
+            c.createStatement().execute("CREATE SCHEMA " + SCHEMA);
+        }
+    }
+
+    @AfterAll
+    static void drop() throws Exception {
+        try (Connection c = DriverManager.getConnection(DB + "?user=postgres")) {
+            c.createStatement().execute("DROP SCHEMA " + SCHEMA + " CASCADE");
+        }
+    }
+
+    @Test
+    void quickstartIngestsLendingClubAndReadsItBack() {
+        Run r = run("quickstart", "--database-url", URL, "--data",
+                ROOT.resolve("examples/data/lending_club.csv").toString());
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("9,857 rows read, 9,857 accepted, 0 rejected")
+                .contains("\"sub_grade\":\"C4\"").contains("one round trip, 3 found");
+        Run online = run("online", "--database-url", URL, "1", "2");
+        assertThat(online.out()).contains("\"funded_amnt\":16100").contains("\"funded_amnt\":32000");
+        Run toast = run("toast-check", "--database-url", URL);
+        assertThat(toast.out()).contains("No hot document is TOASTed.");
+        assertThat(toast.exit()).isZero();
+    }
+
+    @Test
+    void ingestWithInferredSchemaQuarantinesBadRowsAndSaysWhy(@TempDir Path dir) throws Exception {
+        Path good = dir.resolve("strikes.csv");
+        Files.copy(ROOT.resolve("examples/data/birdstrikes.csv"), good);
+        Path schema = dir.resolve("schema.json");
+        Run infer = run("ingest", "--database-url", URL, good.toString(), "--infer-schema", "--dry-run",
+                "--timestamp-column", "Flight Date", "--write-schema", schema.toString());
+        assertThat(infer.exit()).as(infer.err()).isZero();
+        assertThat(Files.readString(schema)).contains("\"name\" : \"Speed IAS in knots\"");
+
+        Path bad = dir.resolve("bad.csv");
+        List<String> lines = new ArrayList<>(Files.readAllLines(good).subList(0, 101));
+        lines.set(5, lines.get(5).replaceFirst(",1990-0", ",199O-0"));
+        lines.set(9, lines.get(9) + ",extra");
+        Files.write(bad, lines);
+        Run ingest = run("ingest", "--database-url", URL, bad.toString(), "--schema", schema.toString(),
+                "--timestamp-column", "Flight Date");
+
+        assertThat(ingest.exit()).as(ingest.err()).isZero();
+        assertThat(ingest.out()).contains("100 rows read, 98 accepted, 2 rejected")
+                .contains("bad_event_timestamp").contains("parse_error").contains("line 6:");
+        Run rejects = run("rejects", "--database-url", URL);
+        assertThat(rejects.out()).contains("bad.csv:6").contains("bad.csv:10").contains("2 reject(s) shown.");
+    }
+
+    @Test
+    void badInputIsAClearErrorNotAStackTrace(@TempDir Path dir) throws Exception {
+        Path schema = dir.resolve("s.json");
+        Files.writeString(schema, "{\"features\":[{\"name\":\"x\",\"type\":\"numbr\",\"temperature\":\"hot\"}]}");
+        Path data = dir.resolve("d.csv");
+        Files.writeString(data, "x\n1\n");
+
+        Run r = run("ingest", "--database-url", URL, data.toString(), "--schema", schema.toString());
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("features[0] ('x')").contains("unknown feature type 'numbr'")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : List.of("quickstart", "migrate", "ingest", "online", "rejects", "stats", "toast-check",
+                "bench-gin", "bench-store", "models")) {
+            Run r = run(cmd, "--help");
+            assertThat(r.exit()).as(cmd).isZero();
+            assertThat(r.out()).as(cmd).contains("Usage: converge " + cmd);
+        }
+        assertThat(run("models", "rollback", "--help").out()).contains("--reason");
+    }
+}
