@@ -31,6 +31,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.function.LongConsumer;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -62,7 +64,8 @@ public final class Ingestor {
     }
 
     /**
-     * Ingests every row of the source.
+     * Ingests every row of the source. A reader thread parses, validates and encodes the next batch while this
+     * thread writes the previous one, so the JVM and PostgreSQL work at the same time.
      *
      * @param progress called after each batch with the bytes read so far; may be null
      */
@@ -88,45 +91,103 @@ public final class Ingestor {
                 run.setInt(3, schemaVersion);
                 run.executeUpdate();
             }
-            Batch batch = new Batch(c, ingestId, source.name(), schemaVersion);
-            Set<String> unknown = new LinkedHashSet<>();
-            long dataRow = 0;
-            SourceRow row;
-            while ((row = source.next()) != null) {
-                dataRow++;
-                batch.read++;
-                if (row.parseError() != null) {
-                    batch.reject(row, List.of(new Violation("(row)", null, "parse_error", row.parseError())));
-                } else {
-                    stage(row, dataRow, ingestTime, validator, options, batch, unknown);
-                }
-                if (batch.size() >= options.batchSize()) {
-                    batch.flush();
+            Writer writer = new Writer(c, ingestId, source.name(), schemaVersion);
+            Set<String> unknown = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            BlockingQueue<Object> queue = new ArrayBlockingQueue<>(2);
+            Thread reader = new Thread(() -> read(source, validator, options, ingestTime, unknown, queue),
+                    "converge-ingest-reader");
+            reader.setDaemon(true);
+            reader.start();
+            try {
+                while (true) {
+                    Object next = queue.take();
+                    if (next == END) {
+                        break;
+                    }
+                    if (next instanceof Throwable t) {
+                        throwAs(t);
+                    }
+                    Chunk chunk = (Chunk) next;
+                    writer.flush(chunk);
                     if (progress != null) {
-                        progress.accept(source.bytesRead());
+                        progress.accept(chunk.bytesRead);
                     }
                 }
-            }
-            batch.flush();
-            if (progress != null) {
-                progress.accept(source.bytesRead());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("ingestion of " + source.name() + " was interrupted", e);
+            } finally {
+                reader.interrupt();
             }
             try (PreparedStatement done = c.prepareStatement("UPDATE ingest_runs SET finished_at = now(),"
                     + " rows_read = ?, rows_accepted = ?, rows_rejected = ? WHERE id = ?")) {
-                done.setLong(1, batch.read);
-                done.setLong(2, batch.accepted);
-                done.setLong(3, batch.rejected);
+                done.setLong(1, writer.read);
+                done.setLong(2, writer.accepted);
+                done.setLong(3, writer.rejected);
                 done.setObject(4, ingestId);
                 done.executeUpdate();
             }
-            return new IngestReport(ingestId, source.name(), schemaVersion, batch.read, batch.accepted,
-                    batch.rejected, batch.reasons, batch.samples, List.copyOf(unknown),
+            return new IngestReport(ingestId, source.name(), schemaVersion, writer.read, writer.accepted,
+                    writer.rejected, writer.reasons, writer.samples, List.copyOf(new java.util.TreeSet<>(unknown)),
                     Duration.ofNanos(System.nanoTime() - started));
         }
     }
 
+    private static final Object END = new Object();
+
+    /** The reader thread: source rows to validated, encoded chunks; ends with END or the failure. */
+    private void read(IngestSource source, FeatureValidator validator, IngestOptions options, Instant ingestTime,
+                      Set<String> unknown, BlockingQueue<Object> queue) {
+        try {
+            Chunk chunk = new Chunk();
+            long dataRow = 0;
+            SourceRow row;
+            while ((row = source.next()) != null) {
+                dataRow++;
+                chunk.read++;
+                if (row.parseError() != null) {
+                    chunk.reject(row, List.of(new Violation("(row)", null, "parse_error", row.parseError())));
+                } else {
+                    stage(row, dataRow, ingestTime, validator, options, chunk, unknown);
+                }
+                if (chunk.read >= options.batchSize()) {
+                    chunk.bytesRead = source.bytesRead();
+                    queue.put(chunk);
+                    chunk = new Chunk();
+                }
+            }
+            chunk.bytesRead = source.bytesRead();
+            queue.put(chunk);
+            queue.put(END);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            try {
+                queue.put(t);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void throwAs(Throwable t) throws IOException, SQLException {
+        if (t instanceof IOException e) {
+            throw e;
+        }
+        if (t instanceof SQLException e) {
+            throw e;
+        }
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IOException(t);
+    }
+
     private void stage(SourceRow row, long dataRow, Instant ingestTime, FeatureValidator validator,
-                       IngestOptions options, Batch batch, Set<String> unknown) {
+                       IngestOptions options, Chunk batch, Set<String> unknown) {
         Map<String, Object> cells = new LinkedHashMap<>(row.cells());
         List<Violation> problems = new ArrayList<>();
         String entity = options.entityColumn() == null ? Long.toString(dataRow)
@@ -202,45 +263,19 @@ public final class Ingestor {
         return t.truncatedTo(ChronoUnit.MICROS);
     }
 
-    /** One batch of staged rows and rejects, flushed in one transaction. */
-    private static final class Batch {
-        private final Connection c;
-        private final UUID ingestId;
-        private final String sourceName;
-        private final int schemaVersion;
-        private final StringBuilder copy = new StringBuilder(1 << 20);
-        private final Map<Long, String> rawByLine = new HashMap<>();
-        private final List<IngestReport.Reject> rejects = new ArrayList<>();
-        private Instant minTime;
-        private Instant maxTime;
-        private int staged;
+    /** One batch of encoded rows (COPY text) and validation rejects, built by the reader thread. */
+    private static final class Chunk {
+        final StringBuilder copy = new StringBuilder(1 << 20);
+        final Map<Long, String> rawByLine = new HashMap<>();
+        final List<IngestReport.Reject> rejects = new ArrayList<>();
+        Instant minTime;
+        Instant maxTime;
+        int staged;
         long read;
-        long accepted;
-        long rejected;
-        final Map<String, Long> reasons = new TreeMap<>();
-        final List<IngestReport.Reject> samples = new ArrayList<>();
-
-        Batch(Connection c, UUID ingestId, String sourceName, int schemaVersion) {
-            this.c = c;
-            this.ingestId = ingestId;
-            this.sourceName = sourceName;
-            this.schemaVersion = schemaVersion;
-        }
-
-        int size() {
-            return staged + rejects.size();
-        }
+        long bytesRead;
 
         void reject(SourceRow row, List<Violation> why) {
-            IngestReport.Reject r = new IngestReport.Reject(row.lineNumber(), row.raw(), List.copyOf(why));
-            rejects.add(r);
-            rejected++;
-            for (String code : why.stream().map(Violation::reason).distinct().toList()) {
-                reasons.merge(code, 1L, Long::sum);
-            }
-            if (samples.size() < SAMPLE_REJECTS) {
-                samples.add(r);
-            }
+            rejects.add(new IngestReport.Reject(row.lineNumber(), row.raw(), List.copyOf(why)));
         }
 
         void add(SourceRow row, String entity, Instant eventTime, String hot, String cold) {
@@ -270,26 +305,47 @@ public final class Ingestor {
             }
             copy.append('"');
         }
+    }
 
-        void flush() throws SQLException, IOException {
-            if (size() == 0) {
+    /** Writes chunks, one transaction each, and keeps the run's counts. Used by the calling thread only. */
+    private static final class Writer {
+        private final Connection c;
+        private final UUID ingestId;
+        private final String sourceName;
+        private final int schemaVersion;
+        long read;
+        long accepted;
+        long rejected;
+        final Map<String, Long> reasons = new TreeMap<>();
+        final List<IngestReport.Reject> samples = new ArrayList<>();
+
+        Writer(Connection c, UUID ingestId, String sourceName, int schemaVersion) {
+            this.c = c;
+            this.ingestId = ingestId;
+            this.sourceName = sourceName;
+            this.schemaVersion = schemaVersion;
+        }
+
+        void flush(Chunk chunk) throws SQLException, IOException {
+            if (chunk.read == 0) {
                 return;
             }
-            if (staged > 0) {
+            if (chunk.staged > 0) {
                 try (PreparedStatement p = c.prepareStatement("SELECT converge_ensure_partitions(?, ?)")) {
-                    p.setTimestamp(1, Timestamp.from(minTime));
-                    p.setTimestamp(2, Timestamp.from(maxTime));
+                    p.setTimestamp(1, Timestamp.from(chunk.minTime));
+                    p.setTimestamp(2, Timestamp.from(chunk.maxTime));
                     p.execute();
                 }
             }
+            List<IngestReport.Reject> rejects = new ArrayList<>(chunk.rejects);
+            long inserted = 0;
             c.setAutoCommit(false);
             try {
-                if (staged > 0) {
+                if (chunk.staged > 0) {
                     CopyManager copier = c.unwrap(PGConnection.class).getCopyAPI();
                     copier.copyIn("COPY converge_stage (line, entity_id, event_timestamp, hot, cold) FROM STDIN"
-                            + " (FORMAT csv)", new StringReader(copy.toString()));
-                    rejectOversizedHot();
-                    long inserted;
+                            + " (FORMAT csv)", new StringReader(chunk.copy.toString()));
+                    rejects.addAll(oversizedHot(chunk));
                     try (PreparedStatement ins = c.prepareStatement("INSERT INTO feature_history"
                             + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold)"
                             + " SELECT entity_id, event_timestamp, now(), ?, hot, cold FROM converge_stage"
@@ -301,9 +357,8 @@ public final class Ingestor {
                         up.setInt(1, schemaVersion);
                         up.executeUpdate();
                     }
-                    accepted += inserted;
                 }
-                writeRejects();
+                writeRejects(rejects);
                 c.commit();
             } catch (SQLException | IOException | RuntimeException e) {
                 c.rollback();
@@ -311,30 +366,37 @@ public final class Ingestor {
             } finally {
                 c.setAutoCommit(true);
             }
-            copy.setLength(0);
-            rawByLine.clear();
-            rejects.clear();
-            staged = 0;
-            minTime = null;
-            maxTime = null;
+            read += chunk.read;
+            accepted += inserted;
+            rejected += rejects.size();
+            for (IngestReport.Reject r : rejects) {
+                for (String code : r.reasons().stream().map(Violation::reason).distinct().toList()) {
+                    reasons.merge(code, 1L, Long::sum);
+                }
+                if (samples.size() < SAMPLE_REJECTS) {
+                    samples.add(r);
+                }
+            }
         }
 
-        private void rejectOversizedHot() throws SQLException {
+        private List<IngestReport.Reject> oversizedHot(Chunk chunk) throws SQLException {
+            List<IngestReport.Reject> out = new ArrayList<>();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                     "SELECT line, pg_column_size(hot) FROM converge_stage WHERE pg_column_size(hot) > "
                             + HOT_MAX_BYTES + " ORDER BY line")) {
                 while (rs.next()) {
                     long line = rs.getLong(1);
                     int size = rs.getInt(2);
-                    reject(new SourceRow(line, rawByLine.get(line), null, null), List.of(new Violation("(hot)",
+                    out.add(new IngestReport.Reject(line, chunk.rawByLine.get(line), List.of(new Violation("(hot)",
                             null, "hot_too_large", "the hot features of this row take " + size
                             + " bytes as jsonb; the limit is " + HOT_MAX_BYTES
-                            + " so that hot documents are never TOASTed. Mark wide features cold.")));
+                            + " so that hot documents are never TOASTed. Mark wide features cold."))));
                 }
             }
+            return out;
         }
 
-        private void writeRejects() throws SQLException {
+        private void writeRejects(List<IngestReport.Reject> rejects) throws SQLException {
             if (rejects.isEmpty()) {
                 return;
             }
