@@ -23,7 +23,8 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             PrintWriter err = line.getErr();
-            if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+            if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                    || ex instanceof java.io.IOException || ex instanceof java.sql.SQLException) {
                 err.println("error: " + ex.getMessage());
                 return 2;
             }

@@ -19,6 +19,11 @@ public interface IngestSource extends Closeable {
     /** Total size in bytes, for progress; -1 when unknown. */
     long totalBytes();
 
+    /** The columns every row has, when the format declares them up front (a CSV header); empty otherwise. */
+    default java.util.Optional<java.util.List<String>> columns() {
+        return java.util.Optional.empty();
+    }
+
     /** Opens a file by its extension: {@code .csv}, or {@code .jsonl}/{@code .ndjson}/{@code .json}. */
     static IngestSource open(Path file) throws IOException {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);

@@ -71,6 +71,7 @@ public final class Ingestor {
      */
     public IngestReport ingest(IngestSource source, FeatureSchema schema, IngestOptions options,
                                LongConsumer progress) throws IOException, SQLException {
+        checkLayout(source, schema, options);
         long started = System.nanoTime();
         Instant ingestTime = clock.instant().truncatedTo(ChronoUnit.MICROS);
         FeatureValidator validator = new FeatureValidator(schema, options.unknownPolicy());
@@ -134,6 +135,38 @@ public final class Ingestor {
     }
 
     private static final Object END = new Object();
+
+    /**
+     * Fails fast, before any row is read, on a layout that would reject every row: an identity column that is
+     * also a feature, or a header that lacks the identity columns or a required feature.
+     */
+    static void checkLayout(IngestSource source, FeatureSchema schema, IngestOptions options) {
+        for (String identity : java.util.Arrays.asList(options.entityColumn(), options.timestampColumn())) {
+            if (identity != null && schema.feature(identity).isPresent()) {
+                throw new IllegalArgumentException("column '" + identity + "' is an identity column and also a"
+                        + " feature of the schema; remove it from the schema or pick another column");
+            }
+        }
+        List<String> columns = source.columns().orElse(null);
+        if (columns == null) {
+            return;
+        }
+        List<String> missing = new ArrayList<>();
+        for (String identity : java.util.Arrays.asList(options.entityColumn(), options.timestampColumn())) {
+            if (identity != null && !columns.contains(identity)) {
+                missing.add(identity);
+            }
+        }
+        for (FeatureSpec spec : schema.features()) {
+            if (!spec.nullable() && !columns.contains(spec.name())) {
+                missing.add(spec.name());
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(source.name() + " has no column " + missing
+                    + " (identity columns and required features); its header is " + columns);
+        }
+    }
 
     /** The reader thread: source rows to validated, encoded chunks; ends with END or the failure. */
     private void read(IngestSource source, FeatureValidator validator, IngestOptions options, Instant ingestTime,

@@ -176,4 +176,49 @@ class IngestTest {
         assertThat(t.count("SELECT count(*) FROM feature_history WHERE cold @> '{\"notes\":\"tag-777\"}'"))
                 .isEqualTo(1);
     }
+
+    @Test
+    void aHeaderThatWouldRejectEveryRowFailsBeforeAnyRowIsRead() throws Exception {
+        byte[] bytes = "key,ts,amount\nk1,2024-01-01,3\n".getBytes(StandardCharsets.UTF_8);
+        long runsBefore = t.count("SELECT count(*) FROM ingest_runs");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Ingestor(t.db).ingest(
+                        new CsvSource(new ByteArrayInputStream(bytes), "h.csv", bytes.length), SCHEMA,
+                        IngestOptions.of("id", "ts"), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("h.csv has no column [id, grade]");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Ingestor(t.db).ingest(
+                        new CsvSource(new ByteArrayInputStream(bytes), "h.csv", bytes.length), SCHEMA,
+                        IngestOptions.of("amount", "ts"), null))
+                .hasMessageContaining("'amount' is an identity column and also a feature");
+        assertThat(t.count("SELECT count(*) FROM ingest_runs")).isEqualTo(runsBefore);
+    }
+
+    @Test
+    void reportPolicyDropsUnknownColumnsAndNamesThem() throws Exception {
+        IngestReport r = new Ingestor(t.db).ingest(jsonl("extra.jsonl", List.of(
+                        "{\"id\":\"x-1\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":1,\"grade\":\"A\",\"colour\":\"red\"}")),
+                SCHEMA, IngestOptions.of("id", "ts").withUnknownPolicy(dev.converge.contracts.UnknownFeaturePolicy.REPORT),
+                null);
+
+        assertThat(r.rowsAccepted()).isEqualTo(1);
+        assertThat(r.unknownFeatures()).containsExactly("colour");
+        assertThat(new OnlineStore(t.db).read("x-1", true).orElseThrow().hot()).doesNotContainKey("colour");
+    }
+
+    @Test
+    void nulCharactersAndFutureEventsAreRejectedNotFatal() throws Exception {
+        IngestReport r = new Ingestor(t.db).ingest(jsonl("weird.jsonl", List.of(
+                        "{\"id\":\"w-1\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":1,\"grade\":\"A\\u0000B\"}",
+                        "{\"id\":\"w-2\",\"ts\":\"2999-01-01T00:00:00Z\",\"amount\":1,\"grade\":\"A\"}",
+                        "{\"id\":\"w-3\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":1,\"grade\":\"A\"}",
+                        "{\"id\":\"w-4\",\"id\":\"dup\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":1,\"grade\":\"A\"}",
+                        "[1,2,3]")),
+                SCHEMA, IngestOptions.of("id", "ts"), null);
+
+        assertThat(r.rowsAccepted()).isEqualTo(1);
+        assertThat(r.rejectReasons()).containsOnlyKeys("nul_character", "event_timestamp_out_of_range", "parse_error");
+        assertThat(r.rejectReasons().get("parse_error")).isEqualTo(2);
+        assertThat(t.count("SELECT count(*) FROM ingest_rejects WHERE ingest_id = '" + r.ingestId() + "'")).isEqualTo(4);
+    }
 }

@@ -58,8 +58,9 @@ public final class CsvSource implements IngestSource {
         this.header = List.copyOf(h.fields);
     }
 
-    public List<String> header() {
-        return header;
+    @Override
+    public java.util.Optional<List<String>> columns() {
+        return java.util.Optional.of(header);
     }
 
     @Override
