@@ -1,13 +1,9 @@
 package dev.converge.store.impl;
 
 import dev.converge.contracts.RawText;
-import dev.converge.store.IngestSource;
 import dev.converge.store.SourceRow;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,11 +18,7 @@ import java.util.Map;
  * that span lines, LF or CRLF. Cells become {@link RawText}, typed later by the schema. A record with the wrong
  * number of fields, or a quote left open at the end of the file, becomes a broken row; reading goes on.
  */
-public final class CsvSource implements IngestSource {
-    private final BufferedReader in;
-    private final CountingReader counter;
-    private final String name;
-    private final long total;
+public final class CsvSource extends TextSource {
     private final List<String> header;
     private long line = 1;
 
@@ -35,11 +27,16 @@ public final class CsvSource implements IngestSource {
     }
 
     public CsvSource(InputStream stream, String name, long totalBytes) throws IOException {
-        this.counter = new CountingReader(stream);
-        this.in = new BufferedReader(new InputStreamReader(counter, StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE)), 1 << 16);
-        this.name = name;
-        this.total = totalBytes;
+        super(stream, name, totalBytes);
+        try {
+            this.header = readHeader(name);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    private List<String> readHeader(String name) throws IOException {
         Record h = readRecord();
         if (h == null || h.error != null) {
             throw new IOException(name + ": the first line must be a CSV header"
@@ -55,7 +52,7 @@ public final class CsvSource implements IngestSource {
                         : "'" + col + "' appears twice"));
             }
         }
-        this.header = List.copyOf(h.fields);
+        return List.copyOf(h.fields);
     }
 
     @Override
@@ -164,29 +161,9 @@ public final class CsvSource implements IngestSource {
         }
         rec.fields.add(field.toString());
         rec.raw = raw.toString();
-        if (rec.error == null && rec.raw.indexOf('\uFFFD') >= 0) {
+        if (rec.error == null && hasMalformedUtf8(rec.raw)) {
             rec.error = "the record is not valid UTF-8";
         }
         return rec;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public long bytesRead() {
-        return counter.count();
-    }
-
-    @Override
-    public long totalBytes() {
-        return total;
-    }
-
-    @Override
-    public void close() throws IOException {
-        in.close();
     }
 }

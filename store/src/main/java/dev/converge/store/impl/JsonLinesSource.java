@@ -1,23 +1,15 @@
 package dev.converge.store.impl;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.converge.store.IngestSource;
 import dev.converge.store.SourceRow;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** JSON Lines: one JSON object per line, values keep their JSON types. Broken JSON becomes a broken row. */
-public final class JsonLinesSource implements IngestSource {
-    private final BufferedReader in;
-    private final CountingReader counter;
-    private final String name;
-    private final long total;
+public final class JsonLinesSource extends TextSource {
     private long line;
 
     public JsonLinesSource(Path file) throws IOException {
@@ -25,11 +17,7 @@ public final class JsonLinesSource implements IngestSource {
     }
 
     public JsonLinesSource(InputStream stream, String name, long totalBytes) {
-        this.counter = new CountingReader(stream);
-        this.in = new BufferedReader(new InputStreamReader(counter, StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE)), 1 << 16);
-        this.name = name;
-        this.total = totalBytes;
+        super(stream, name, totalBytes);
     }
 
     @Override
@@ -42,7 +30,7 @@ public final class JsonLinesSource implements IngestSource {
                 return null;
             }
         } while (text.isBlank());
-        if (text.indexOf('\uFFFD') >= 0) {
+        if (hasMalformedUtf8(text)) {
             return SourceRow.broken(line, text, "the line is not valid UTF-8");
         }
         try {
@@ -53,25 +41,5 @@ public final class JsonLinesSource implements IngestSource {
         } catch (IOException e) {
             return SourceRow.broken(line, text, "broken JSON: " + e.getMessage());
         }
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public long bytesRead() {
-        return counter.count();
-    }
-
-    @Override
-    public long totalBytes() {
-        return total;
-    }
-
-    @Override
-    public void close() throws IOException {
-        in.close();
     }
 }
