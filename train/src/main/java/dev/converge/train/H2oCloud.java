@@ -1,0 +1,123 @@
+package dev.converge.train;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import water.H2O;
+import water.H2OStarter;
+
+/**
+ * The embedded H2O node of this JVM, alone or as a member of a multi-node cloud formed over a flatfile. H2O can
+ * start once per JVM; later calls with the same settings return the running node.
+ *
+ * <p>Both the RPC and the REST port bind to {@code bindAddress} (loopback by default: the bundled Jetty dates
+ * from 2018). Logs and spill files go under {@code workDir}. Start-up runs under a watchdog: a node that fails to
+ * form its cloud in time can leave non-daemon threads behind, so the watchdog ends the process rather than let it
+ * hang.
+ */
+public final class H2oCloud {
+    private static final Logger LOG = LoggerFactory.getLogger(H2oCloud.class);
+    private static Config started;
+
+    /**
+     * @param name         cloud name; members of one cloud share it
+     * @param bindAddress  address for the RPC and REST ports
+     * @param port         REST port (RPC is port + 1)
+     * @param flatfile     members as {@code ip:port} lines, or null for a single node
+     * @param expectedSize how many nodes must join before training starts
+     * @param workDir      logs and ice root
+     * @param nthreads     H2O's worker threads per node, or -1 for all cores
+     * @param formTimeout  how long to wait for the cloud to form
+     */
+    public record Config(String name, String bindAddress, int port, Path flatfile, int expectedSize, Path workDir,
+                         int nthreads, Duration formTimeout) {
+        public Config {
+            Objects.requireNonNull(name, "h2o.name");
+            Objects.requireNonNull(bindAddress, "h2o.bind");
+            Objects.requireNonNull(workDir, "h2o.work_dir");
+            if (port < 1024 || port > 65000) {
+                throw new IllegalArgumentException("h2o.port must be within 1024..65000, was " + port);
+            }
+            if (expectedSize < 1) {
+                throw new IllegalArgumentException("h2o.cloud_size must be >= 1, was " + expectedSize);
+            }
+            if (expectedSize > 1 && flatfile == null) {
+                throw new IllegalArgumentException("h2o.cloud_size is " + expectedSize + " but no h2o.flatfile names"
+                        + " the other members");
+            }
+        }
+
+        public static Config local(Path workDir, int port) {
+            return new Config("converge-" + ProcessHandle.current().pid(), "127.0.0.1", port, null, 1, workDir, -1,
+                    Duration.ofSeconds(60));
+        }
+
+        /** The arguments {@code water.H2OStarter} takes for this config. */
+        public List<String> args() {
+            List<String> a = new ArrayList<>(List.of("-name", name, "-ip", bindAddress, "-web_ip", bindAddress,
+                    "-port", Integer.toString(port), "-log_dir", workDir.resolve("logs").toString(),
+                    "-ice_root", workDir.resolve("ice").toString(), "-disable_flow", "-log_level", "WARN"));
+            if (flatfile != null) {
+                a.addAll(List.of("-flatfile", flatfile.toString()));
+            }
+            if (nthreads > 0) {
+                a.addAll(List.of("-nthreads", Integer.toString(nthreads)));
+            }
+            return a;
+        }
+    }
+
+    private H2oCloud() {}
+
+    /** Starts this JVM's node and waits for the cloud to reach its expected size. */
+    public static synchronized void start(Config config) {
+        if (started != null) {
+            if (!started.equals(config)) {
+                throw new IllegalStateException("H2O already runs in this JVM as " + started
+                        + "; it cannot restart as " + config);
+            }
+            return;
+        }
+        if (Runtime.version().feature() > 17) {
+            System.setProperty("sys.ai.h2o.debug.allowJavaVersions", Integer.toString(Runtime.version().feature()));
+        }
+        try {
+            Files.createDirectories(config.workDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create H2O work directory " + config.workDir(), e);
+        }
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(config.formTimeout().toMillis() + 15_000);
+                LOG.error("H2O did not start within {}; exiting so that no stray threads keep the JVM alive",
+                        config.formTimeout());
+                Runtime.getRuntime().halt(70);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "converge-h2o-start-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        long t0 = System.nanoTime();
+        try {
+            H2OStarter.start(config.args().toArray(String[]::new), true);
+            H2O.waitForCloudSize(config.expectedSize(), config.formTimeout().toMillis());
+        } finally {
+            watchdog.interrupt();
+        }
+        started = config;
+        LOG.info("H2O cloud '{}' of {} node(s) up in {} ms", config.name(), H2O.getCloudSize(),
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    public static int size() {
+        return H2O.getCloudSize();
+    }
+}

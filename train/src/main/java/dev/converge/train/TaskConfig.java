@@ -1,0 +1,92 @@
+package dev.converge.train;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One cell of the config matrix: an algorithm, its hyperparameters and the data segment it trains on. Validates
+ * itself: unknown algorithms and parameters are refused, and grids are pruned for deployability (max_depth at most
+ * 10, ntrees at most 1000) so that no task can produce a model too slow to serve.
+ */
+public record TaskConfig(String algorithm, Map<String, Object> params, String segment) {
+    public static final int MAX_DEPTH_CAP = 10;
+    public static final int NTREES_CAP = 1000;
+    /** AutoML never builds these: DeepLearning MOJOs are slow to score; StackedEnsembles multiply scoring cost. */
+    public static final List<String> AUTOML_EXCLUDED_BY_DEFAULT = List.of("DeepLearning", "StackedEnsemble");
+
+    private static final Map<String, Set<String>> KNOWN = Map.of(
+            "gbm", Set.of("ntrees", "max_depth", "learn_rate", "sample_rate", "col_sample_rate", "min_rows", "seed",
+                    "max_runtime_secs", "stopping_rounds"),
+            "drf", Set.of("ntrees", "max_depth", "min_rows", "sample_rate", "seed", "max_runtime_secs"),
+            "xgboost", Set.of("ntrees", "max_depth", "learn_rate", "sample_rate", "col_sample_rate", "min_rows",
+                    "seed", "max_runtime_secs"),
+            "glm", Set.of("alpha", "lambda", "lambda_search", "seed", "max_runtime_secs"),
+            "automl", Set.of("max_runtime_secs", "max_models", "exclude_algos", "stopping_metric",
+                    "stopping_tolerance", "stopping_rounds", "seed", "nfolds"));
+
+    public TaskConfig {
+        if (!KNOWN.containsKey(algorithm)) {
+            throw new IllegalArgumentException("unknown algorithm '" + algorithm + "'; expected one of "
+                    + KNOWN.keySet());
+        }
+        params = params == null ? Map.of() : Map.copyOf(params);
+        segment = segment == null ? "all" : segment;
+        for (String p : params.keySet()) {
+            if (!KNOWN.get(algorithm).contains(p)) {
+                throw new IllegalArgumentException(algorithm + ": unknown parameter '" + p + "'; known are "
+                        + KNOWN.get(algorithm));
+            }
+        }
+        if (intParam(params, "max_depth", 0) > MAX_DEPTH_CAP) {
+            throw new IllegalArgumentException(algorithm + ": max_depth " + params.get("max_depth")
+                    + " exceeds the deployability cap of " + MAX_DEPTH_CAP);
+        }
+        if (intParam(params, "ntrees", 0) > NTREES_CAP) {
+            throw new IllegalArgumentException(algorithm + ": ntrees " + params.get("ntrees")
+                    + " exceeds the deployability cap of " + NTREES_CAP);
+        }
+    }
+
+    /** AutoML with the deployability defaults filled in where the config is silent. */
+    public static TaskConfig automl(Map<String, Object> given) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("exclude_algos", AUTOML_EXCLUDED_BY_DEFAULT);
+        p.put("max_runtime_secs", 60);
+        p.put("stopping_metric", "AUTO");
+        p.put("stopping_tolerance", 0.001);
+        p.put("stopping_rounds", 3);
+        p.put("nfolds", 0);
+        p.put("seed", 42);
+        p.putAll(given);
+        return new TaskConfig("automl", p, "all");
+    }
+
+    static int intParam(Map<String, Object> p, String name, int dflt) {
+        Object v = p.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+            return n.intValue();
+        }
+        throw new IllegalArgumentException(name + " must be an integer, was " + v);
+    }
+
+    static double doubleParam(Map<String, Object> p, String name, double dflt) {
+        Object v = p.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        throw new IllegalArgumentException(name + " must be a number, was " + v);
+    }
+
+    @Override
+    public String toString() {
+        return algorithm + params + (segment.equals("all") ? "" : "@" + segment);
+    }
+}

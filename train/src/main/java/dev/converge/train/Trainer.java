@@ -1,0 +1,161 @@
+package dev.converge.train;
+
+import ai.h2o.automl.Algo;
+import ai.h2o.automl.AutoML;
+import ai.h2o.automl.AutoMLBuildSpec;
+import hex.Model;
+import hex.ModelMetrics;
+import hex.ModelMetricsBinomial;
+import hex.ModelMetricsMultinomial;
+import hex.ScoreKeeper;
+import hex.glm.GLM;
+import hex.glm.GLMModel;
+import hex.tree.drf.DRF;
+import hex.tree.drf.DRFModel;
+import hex.tree.gbm.GBM;
+import hex.tree.gbm.GBMModel;
+import hex.tree.xgboost.XGBoost;
+import hex.tree.xgboost.XGBoostModel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import water.fvec.Frame;
+
+/** Trains one {@link TaskConfig} on a train frame, and measures it on a holdout frame. */
+public final class Trainer {
+    private Trainer() {}
+
+    /** A trained model and its holdout metrics. For AutoML, the best deployable model of its leaderboard. */
+    public record Trained(Model<?, ?, ?> model, Map<String, Object> metrics) {}
+
+    public static Trained train(TaskConfig task, Frame train, Frame holdout, String response) {
+        Model<?, ?, ?> model = switch (task.algorithm()) {
+            case "gbm" -> {
+                GBMModel.GBMParameters p = new GBMModel.GBMParameters();
+                common(p, task, train, holdout, response);
+                p._ntrees = TaskConfig.intParam(task.params(), "ntrees", 50);
+                p._max_depth = TaskConfig.intParam(task.params(), "max_depth", 5);
+                p._learn_rate = TaskConfig.doubleParam(task.params(), "learn_rate", 0.1);
+                p._sample_rate = TaskConfig.doubleParam(task.params(), "sample_rate", 1.0);
+                p._col_sample_rate = TaskConfig.doubleParam(task.params(), "col_sample_rate", 1.0);
+                p._min_rows = TaskConfig.doubleParam(task.params(), "min_rows", 10);
+                p._stopping_rounds = TaskConfig.intParam(task.params(), "stopping_rounds", 0);
+                yield new GBM(p).trainModel().get();
+            }
+            case "drf" -> {
+                DRFModel.DRFParameters p = new DRFModel.DRFParameters();
+                common(p, task, train, holdout, response);
+                p._ntrees = TaskConfig.intParam(task.params(), "ntrees", 50);
+                p._max_depth = TaskConfig.intParam(task.params(), "max_depth", 10);
+                p._min_rows = TaskConfig.doubleParam(task.params(), "min_rows", 1);
+                yield new DRF(p).trainModel().get();
+            }
+            case "xgboost" -> {
+                XGBoostModel.XGBoostParameters p = new XGBoostModel.XGBoostParameters();
+                common(p, task, train, holdout, response);
+                p._ntrees = TaskConfig.intParam(task.params(), "ntrees", 50);
+                p._max_depth = TaskConfig.intParam(task.params(), "max_depth", 6);
+                p._learn_rate = TaskConfig.doubleParam(task.params(), "learn_rate", 0.3);
+                p._eta = p._learn_rate;
+                p._sample_rate = TaskConfig.doubleParam(task.params(), "sample_rate", 1.0);
+                p._col_sample_rate = TaskConfig.doubleParam(task.params(), "col_sample_rate", 1.0);
+                p._min_rows = TaskConfig.doubleParam(task.params(), "min_rows", 1);
+                yield new XGBoost(p).trainModel().get();
+            }
+            case "glm" -> {
+                GLMModel.GLMParameters p = new GLMModel.GLMParameters();
+                common(p, task, train, holdout, response);
+                p._family = train.vec(response).isCategorical()
+                        ? (train.vec(response).cardinality() == 2 ? GLMModel.GLMParameters.Family.binomial
+                        : GLMModel.GLMParameters.Family.multinomial) : GLMModel.GLMParameters.Family.gaussian;
+                if (task.params().containsKey("alpha")) {
+                    p._alpha = new double[] {TaskConfig.doubleParam(task.params(), "alpha", 0.5)};
+                }
+                if (task.params().containsKey("lambda")) {
+                    p._lambda = new double[] {TaskConfig.doubleParam(task.params(), "lambda", 0)};
+                }
+                p._lambda_search = Boolean.TRUE.equals(task.params().get("lambda_search"));
+                yield new GLM(p).trainModel().get();
+            }
+            case "automl" -> automl(task, train, holdout, response);
+            default -> throw new IllegalArgumentException("unknown algorithm " + task.algorithm());
+        };
+        return new Trained(model, holdoutMetrics(model, holdout));
+    }
+
+    private static void common(Model.Parameters p, TaskConfig task, Frame train, Frame holdout, String response) {
+        p._train = train._key;
+        p._valid = holdout._key;
+        p._response_column = response;
+        p._seed = TaskConfig.intParam(task.params(), "seed", 42);
+        p._max_runtime_secs = TaskConfig.doubleParam(task.params(), "max_runtime_secs", 0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Model<?, ?, ?> automl(TaskConfig task, Frame train, Frame holdout, String response) {
+        AutoMLBuildSpec spec = new AutoMLBuildSpec();
+        spec.input_spec.training_frame = train._key;
+        spec.input_spec.leaderboard_frame = holdout._key;
+        spec.input_spec.response_column = response;
+        spec.build_control.nfolds = TaskConfig.intParam(task.params(), "nfolds", 0);
+        spec.build_control.project_name = "converge_" + Long.toHexString(System.nanoTime());
+        spec.build_control.stopping_criteria.set_max_runtime_secs(
+                TaskConfig.doubleParam(task.params(), "max_runtime_secs", 60));
+        spec.build_control.stopping_criteria.set_max_models(TaskConfig.intParam(task.params(), "max_models", 0));
+        spec.build_control.stopping_criteria.set_seed(TaskConfig.intParam(task.params(), "seed", 42));
+        spec.build_control.stopping_criteria.set_stopping_rounds(
+                TaskConfig.intParam(task.params(), "stopping_rounds", 3));
+        spec.build_control.stopping_criteria.set_stopping_tolerance(
+                TaskConfig.doubleParam(task.params(), "stopping_tolerance", 0.001));
+        spec.build_control.stopping_criteria.set_stopping_metric(ScoreKeeper.StoppingMetric.valueOf(
+                String.valueOf(task.params().getOrDefault("stopping_metric", "AUTO"))));
+        List<Algo> excluded = new ArrayList<>();
+        for (Object a : (List<Object>) task.params().getOrDefault("exclude_algos", List.of())) {
+            excluded.add(Algo.valueOf(a.toString()));
+        }
+        spec.build_models.exclude_algos = excluded.isEmpty() ? null : excluded.toArray(Algo[]::new);
+        AutoML aml = AutoML.startAutoML(spec);
+        aml.get();
+        Model<?, ?, ?>[] ranked = aml.leaderboard().getModels();
+        for (Model<?, ?, ?> m : ranked) {
+            if (!excluded.isEmpty() && !deployable(m)) {
+                continue; // pruned: deeper than the cap
+            }
+            return m;
+        }
+        throw new IllegalStateException("AutoML built " + ranked.length + " model(s) and none is deployable"
+                + " (max_depth <= " + TaskConfig.MAX_DEPTH_CAP + ")");
+    }
+
+    /** Tree models must respect the depth cap; other models pass. */
+    static boolean deployable(Model<?, ?, ?> m) {
+        if (m._parms instanceof hex.tree.SharedTreeModel.SharedTreeParameters tp) {
+            return tp._max_depth <= TaskConfig.MAX_DEPTH_CAP && tp._max_depth > 0;
+        }
+        if (m._parms instanceof XGBoostModel.XGBoostParameters xp) {
+            return xp._max_depth <= TaskConfig.MAX_DEPTH_CAP && xp._max_depth > 0;
+        }
+        String algo = m._parms.algoName();
+        return !algo.equalsIgnoreCase("deeplearning") && !algo.equalsIgnoreCase("stackedensemble");
+    }
+
+    /** Scores the holdout and reads AUC and logloss (classification) or RMSE (regression). */
+    public static Map<String, Object> holdoutMetrics(Model<?, ?, ?> model, Frame holdout) {
+        Frame preds = model.score(holdout);
+        preds.delete();
+        ModelMetrics mm = ModelMetrics.getFromDKV(model, holdout);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model._key.toString());
+        m.put("algorithm", model._parms.algoName().toLowerCase(java.util.Locale.ROOT));
+        if (mm instanceof ModelMetricsBinomial b) {
+            m.put("auc", b.auc());
+            m.put("logloss", b.logloss());
+        } else if (mm instanceof ModelMetricsMultinomial mn) {
+            m.put("logloss", mn.logloss());
+        }
+        m.put("rmse", mm.rmse());
+        m.put("holdout_rows", holdout.numRows());
+        return m;
+    }
+}

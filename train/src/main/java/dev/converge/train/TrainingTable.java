@@ -1,0 +1,241 @@
+package dev.converge.train;
+
+import dev.converge.contracts.FeatureSchema;
+import dev.converge.contracts.FeatureSpec;
+import dev.converge.contracts.FeatureType;
+import dev.converge.store.PitRow;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import water.DKV;
+import water.Futures;
+import water.Key;
+import water.fvec.Frame;
+import water.fvec.NewChunk;
+import water.fvec.Vec;
+
+/**
+ * Extracted training data, column by column, in the schema's feature order plus the label. Numeric and timestamp
+ * features are doubles (timestamps as epoch milliseconds), categorical and boolean features are strings (booleans
+ * as "true"/"false"), text features are left out. Missing values are NaN or null, which H2O and h2o-genmodel both
+ * read as NA. The same table yields H2O frames for training and rows for genmodel, so the two see one encoding.
+ */
+public final class TrainingTable {
+    /** One column: numbers for numeric kinds, strings (with a sorted domain) for categorical kinds. */
+    public record Column(String name, boolean categorical, double[] numbers, String[] strings, String[] domain) {}
+
+    private final List<Column> features;
+    private final Column label;
+    private final Instant[] times;
+    private final String[] entityIds;
+
+    private TrainingTable(List<Column> features, Column label, Instant[] times, String[] entityIds) {
+        this.features = features;
+        this.label = label;
+        this.times = times;
+        this.entityIds = entityIds;
+    }
+
+    /**
+     * Builds the table from point-in-time rows; events with no features at their time are skipped (they have
+     * nothing to learn from). {@code label} must be a schema feature; {@code labelTransform} may derive it.
+     */
+    public static TrainingTable fromPit(List<PitRow> rows, FeatureSchema schema, String label,
+                                        Collection<String> exclude, LabelRule labelRule) {
+        FeatureSpec labelSpec = schema.feature(label).orElseThrow(() -> new IllegalArgumentException(
+                "label '" + label + "' is not a feature of the schema " + schema.names()));
+        List<PitRow> usable = new ArrayList<>();
+        for (PitRow r : rows) {
+            if (r.hot() != null && value(r, label) != null) {
+                usable.add(r);
+            }
+        }
+        if (usable.isEmpty()) {
+            throw new IllegalArgumentException("no label event has features and a label at its time (of "
+                    + rows.size() + " events)");
+        }
+        int n = usable.size();
+        List<Column> cols = new ArrayList<>();
+        for (FeatureSpec spec : schema.features()) {
+            if (spec.name().equals(label) || exclude.contains(spec.name()) || spec.type() == FeatureType.TEXT) {
+                continue;
+            }
+            cols.add(column(spec.name(), spec.type(), usable, n));
+        }
+        Column labelColumn = labelRule == null ? column(label, labelSpec.type(), usable, n)
+                : labelRule.apply(label, usable);
+        Instant[] times = new Instant[n];
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            times[i] = usable.get(i).labelTime();
+            ids[i] = usable.get(i).entityId();
+        }
+        return new TrainingTable(cols, labelColumn, times, ids);
+    }
+
+    /** Derives a label column from the stored one, e.g. "damage" = (effect != "None"). */
+    public interface LabelRule {
+        Column apply(String storedLabel, List<PitRow> rows);
+
+        static LabelRule notEqual(String negativeValue, String positive, String negative) {
+            return (name, rows) -> {
+                String[] s = new String[rows.size()];
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = negativeValue.equals(String.valueOf(value(rows.get(i), name))) ? negative : positive;
+                }
+                return new Column(name, true, null, s, new TreeSet<>(List.of(s)).toArray(String[]::new));
+            };
+        }
+    }
+
+    static Object value(PitRow r, String name) {
+        Object v = r.hot() == null ? null : r.hot().get(name);
+        if (v == null && r.cold() != null) {
+            v = r.cold().get(name);
+        }
+        return v;
+    }
+
+    private static Column column(String name, FeatureType type, List<PitRow> rows, int n) {
+        switch (type) {
+            case NUMERIC, TIMESTAMP -> {
+                double[] d = new double[n];
+                for (int i = 0; i < n; i++) {
+                    Object v = value(rows.get(i), name);
+                    d[i] = v == null ? Double.NaN : type == FeatureType.TIMESTAMP
+                            ? Instant.parse(v.toString()).toEpochMilli() : number(v);
+                }
+                return new Column(name, false, d, null, null);
+            }
+            default -> {
+                String[] s = new String[n];
+                TreeSet<String> levels = new TreeSet<>();
+                for (int i = 0; i < n; i++) {
+                    Object v = value(rows.get(i), name);
+                    s[i] = v == null ? null : v.toString();
+                    if (s[i] != null) {
+                        levels.add(s[i]);
+                    }
+                }
+                return new Column(name, true, null, s, levels.toArray(String[]::new));
+            }
+        }
+    }
+
+    private static double number(Object v) {
+        if (v instanceof Number num) {
+            return num.doubleValue();
+        }
+        return switch (v.toString()) { // non-finite numbers are stored as strings (see Json)
+            case "NaN" -> Double.NaN;
+            case "Infinity" -> Double.POSITIVE_INFINITY;
+            case "-Infinity" -> Double.NEGATIVE_INFINITY;
+            default -> throw new IllegalStateException("stored numeric value is not a number: " + v);
+        };
+    }
+
+    public int rows() {
+        return times.length;
+    }
+
+    public List<Column> features() {
+        return features;
+    }
+
+    public Column label() {
+        return label;
+    }
+
+    public Instant[] times() {
+        return times;
+    }
+
+    public String entityId(int row) {
+        return entityIds[row];
+    }
+
+    public boolean classification() {
+        return label.categorical();
+    }
+
+    /** The rows at {@code idx} as a frame in H2O's DKV, features then label, in chunks of at most 20,000 rows. */
+    public Frame toFrame(int[] idx, String name) {
+        int n = idx.length;
+        int perChunk = Math.max(1_000, Math.min(20_000, (n + 7) / 8));
+        int chunks = Math.max(1, (n + perChunk - 1) / perChunk);
+        long[] espc = new long[chunks + 1];
+        for (int c = 0; c < chunks; c++) {
+            espc[c + 1] = Math.min(n, (long) (c + 1) * perChunk);
+        }
+        List<Column> all = new ArrayList<>(features);
+        all.add(label);
+        Vec.VectorGroup group = new Vec.VectorGroup();
+        Key<Vec>[] keys = group.addVecs(all.size());
+        int layout = Vec.ESPC.rowLayout(keys[0], espc);
+        Futures fs = new Futures();
+        Vec[] vecs = new Vec[all.size()];
+        String[] names = new String[all.size()];
+        for (int j = 0; j < all.size(); j++) {
+            Column col = all.get(j);
+            names[j] = col.name();
+            Vec v = new Vec(keys[j], layout, col.categorical() ? col.domain() : null,
+                    col.categorical() ? Vec.T_CAT : Vec.T_NUM);
+            Map<String, Integer> codes = new LinkedHashMap<>();
+            if (col.categorical()) {
+                for (int k = 0; k < col.domain().length; k++) {
+                    codes.put(col.domain()[k], k);
+                }
+            }
+            for (int c = 0; c < chunks; c++) {
+                NewChunk nc = new NewChunk(v, c);
+                for (long r = espc[c]; r < espc[c + 1]; r++) {
+                    int row = idx[(int) r];
+                    if (col.categorical()) {
+                        String s = col.strings()[row];
+                        if (s == null) {
+                            nc.addNA();
+                        } else {
+                            nc.addNum(codes.get(s), 0);
+                        }
+                    } else {
+                        nc.addNum(col.numbers()[row]);
+                    }
+                }
+                nc.close(c, fs);
+            }
+            DKV.put(v._key, v, fs);
+            vecs[j] = v;
+        }
+        fs.blockForPending();
+        Frame frame = new Frame(Key.make(name), names, vecs);
+        DKV.put(frame);
+        return frame;
+    }
+
+    /** One row as h2o-genmodel's RowData wants it: strings for categoricals, Doubles for numbers, NA omitted. */
+    public Map<String, Object> rowData(int row) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Column c : features) {
+            if (c.categorical()) {
+                if (c.strings()[row] != null) {
+                    m.put(c.name(), c.strings()[row]);
+                }
+            } else if (!Double.isNaN(c.numbers()[row])) {
+                m.put(c.name(), c.numbers()[row]);
+            }
+        }
+        return m;
+    }
+
+    public int[] allRows() {
+        int[] a = new int[rows()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+}
