@@ -60,6 +60,10 @@ final class IngestCommand implements Callable<Integer> {
             description = "Columns not in the schema: reject (the row) or report (drop them and say so). Default ${DEFAULT-VALUE}.")
     String unknown;
 
+    @Option(names = "--entity-prefix", paramLabel = "PREFIX", defaultValue = "",
+            description = "Prepended to every entity id, to keep data sets with overlapping ids apart.")
+    String entityPrefix;
+
     @Option(names = "--batch-size", defaultValue = "10000", description = "Rows per COPY batch (default ${DEFAULT-VALUE}).")
     int batchSize;
 
@@ -76,7 +80,7 @@ final class IngestCommand implements Callable<Integer> {
             case "report" -> UnknownFeaturePolicy.REPORT;
             default -> throw new IllegalArgumentException("--unknown must be reject or report, was '" + unknown + "'");
         };
-        IngestOptions options = new IngestOptions(entityColumn, timestampColumn, policy, batchSize);
+        IngestOptions options = new IngestOptions(entityColumn, timestampColumn, policy, batchSize, entityPrefix);
         FeatureSchema schema = null;
         if (inferSchema) {
             schema = infer(file, options, sample);

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "converge", mixinStandardHelpOptions = true, version = "converge 0.1.0",
         description = "Feature store to trained H2O model to low-latency predictions.",
         subcommands = {QuickstartCommand.class, MigrateCommand.class, IngestCommand.class, OnlineCommand.class,
-                RejectsCommand.class, StatsCommand.class, ModelsCommand.class, ToastCheckCommand.class,
+                RejectsCommand.class, StatsCommand.class, ModelsCommand.class, TrainCommand.class,
+                MemorySplitCommand.class, ToastCheckCommand.class,
                 BenchGinCommand.class, BenchStoreCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -38,6 +39,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        TrainCommand.parentArgs = args.clone();
+        // System.exit: an embedded H2O node leaves non-daemon threads that would keep the JVM alive.
         System.exit(commandLine().execute(args));
     }
 }

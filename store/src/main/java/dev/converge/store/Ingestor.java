@@ -225,6 +225,14 @@ public final class Ingestor {
         List<Violation> problems = new ArrayList<>();
         String entity = options.entityColumn() == null ? Long.toString(dataRow)
                 : entityId(cells.remove(options.entityColumn()), options.entityColumn(), problems);
+        if (entity != null && !options.entityPrefix().isEmpty()) {
+            entity = options.entityPrefix() + entity;
+            if (entity.getBytes(StandardCharsets.UTF_8).length > ENTITY_ID_MAX_BYTES) {
+                problems.add(new Violation(String.valueOf(options.entityColumn()), FeatureValidator.render(entity),
+                        "bad_entity_id", "entity id with its prefix exceeds " + ENTITY_ID_MAX_BYTES + " bytes"));
+                entity = null;
+            }
+        }
         Instant eventTime = options.timestampColumn() == null ? ingestTime
                 : eventTime(cells.remove(options.timestampColumn()), options.timestampColumn(), problems);
         ValidationResult result = validator.validate(cells);

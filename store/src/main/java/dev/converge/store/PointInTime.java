@@ -31,6 +31,21 @@ public final class PointInTime {
         this.db = db;
     }
 
+    /** One label event per entity, at the event time of its latest features (what "train on the store" means). */
+    public java.util.List<LabelEvent> latestEvents(String entityPrefix) throws SQLException {
+        java.util.List<LabelEvent> out = new java.util.ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement q = c.prepareStatement("SELECT entity_id,"
+                + " event_timestamp FROM feature_online WHERE starts_with(entity_id, ?) ORDER BY entity_id")) {
+            q.setString(1, entityPrefix == null ? "" : entityPrefix);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new LabelEvent(rs.getString(1), rs.getTimestamp(2).toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
     /**
      * Streams one {@link PitRow} per event, in input order, to {@code sink}.
      *

@@ -94,6 +94,19 @@ public final class SchemaRegistry {
         return find("SELECT version, schema::text FROM feature_schemas ORDER BY version DESC LIMIT 1", null);
     }
 
+    /** The most recent schema that defines {@code feature}. */
+    public Optional<Versioned> latestWith(String feature) throws SQLException {
+        try (Connection c = db.connection(); PreparedStatement q = c.prepareStatement("SELECT version, schema::text"
+                + " FROM feature_schemas WHERE schema -> 'features' @> jsonb_build_array(jsonb_build_object('name', ?::text))"
+                + " ORDER BY version DESC LIMIT 1")) {
+            q.setString(1, feature);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? Optional.of(new Versioned(rs.getInt(1), SchemaCodec.fromJson(rs.getString(2))))
+                        : Optional.empty();
+            }
+        }
+    }
+
     public Optional<Versioned> get(int version) throws SQLException {
         return find("SELECT version, schema::text FROM feature_schemas WHERE version = ?", version);
     }

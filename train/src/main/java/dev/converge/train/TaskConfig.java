@@ -55,7 +55,7 @@ public record TaskConfig(String algorithm, Map<String, Object> params, String se
         p.put("exclude_algos", AUTOML_EXCLUDED_BY_DEFAULT);
         p.put("max_runtime_secs", 60);
         p.put("stopping_metric", "AUTO");
-        p.put("stopping_tolerance", 0.001);
+        p.put("stopping_tolerance", "auto"); // H2O's default for the frame: 1/sqrt(rows), at least 0.001
         p.put("stopping_rounds", 3);
         p.put("nfolds", 0);
         p.put("seed", 42);

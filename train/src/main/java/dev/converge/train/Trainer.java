@@ -106,8 +106,12 @@ public final class Trainer {
         spec.build_control.stopping_criteria.set_seed(TaskConfig.intParam(task.params(), "seed", 42));
         spec.build_control.stopping_criteria.set_stopping_rounds(
                 TaskConfig.intParam(task.params(), "stopping_rounds", 3));
-        spec.build_control.stopping_criteria.set_stopping_tolerance(
-                TaskConfig.doubleParam(task.params(), "stopping_tolerance", 0.001));
+        if ("auto".equals(task.params().get("stopping_tolerance")) || !task.params().containsKey("stopping_tolerance")) {
+            spec.build_control.stopping_criteria.set_default_stopping_tolerance_for_frame(train);
+        } else {
+            spec.build_control.stopping_criteria.set_stopping_tolerance(
+                    TaskConfig.doubleParam(task.params(), "stopping_tolerance", 0.001));
+        }
         spec.build_control.stopping_criteria.set_stopping_metric(ScoreKeeper.StoppingMetric.valueOf(
                 String.valueOf(task.params().getOrDefault("stopping_metric", "AUTO"))));
         List<Algo> excluded = new ArrayList<>();

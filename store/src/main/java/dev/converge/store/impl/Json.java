@@ -88,6 +88,14 @@ public final class Json {
         }
     }
 
+    public static java.util.List<Object> readList(String text) {
+        try {
+            return MAPPER.readValue(text, new TypeReference<java.util.List<Object>>() {});
+        } catch (IOException e) {
+            throw new UncheckedIOException("the store returned JSON it cannot read: " + e.getMessage(), e);
+        }
+    }
+
     public static Map<String, Object> readMap(String text) {
         if (text == null) {
             return null;

@@ -29,6 +29,11 @@ public final class ModelRegistry {
     }
 
     public ModelVersion register(NewModelVersion m, String actor) throws SQLException {
+        return register(m, null, actor);
+    }
+
+    /** Registers a version and, in the same transaction, its reference data. */
+    public ModelVersion register(NewModelVersion m, ModelReference reference, String actor) throws SQLException {
         return inTransaction(m.name(), c -> {
             int version;
             try (PreparedStatement q = c.prepareStatement(
@@ -58,6 +63,20 @@ public final class ModelRegistry {
                 ins.setTimestamp(13, ts(m.trainingWindowEnd()));
                 ins.setString(14, Json.write(m.metrics()));
                 ins.executeUpdate();
+            }
+            if (reference != null) {
+                try (PreparedStatement ins = c.prepareStatement("INSERT INTO model_reference (name, version,"
+                        + " sweep_id, reference_rows, reference_predictions, baselines, scoring_latency)"
+                        + " VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb)")) {
+                    ins.setString(1, m.name());
+                    ins.setInt(2, version);
+                    ins.setObject(3, reference.sweepId());
+                    ins.setString(4, Json.write(reference.rows()));
+                    ins.setString(5, Json.write(reference.predictions()));
+                    ins.setString(6, Json.write(reference.baselines()));
+                    ins.setString(7, Json.write(reference.scoringLatency()));
+                    ins.executeUpdate();
+                }
             }
             appendEvent(c, m.name(), version, ModelEvent.Type.REGISTERED, actor, "registered by " + actor);
             return show(c, m.name(), version).orElseThrow();
@@ -109,6 +128,26 @@ public final class ModelRegistry {
     public Optional<ModelVersion> show(String name, int version) throws SQLException {
         try (Connection c = db.connection()) {
             return show(c, name, version);
+        }
+    }
+
+    /** The reference data registered with a version, if any. */
+    @SuppressWarnings("unchecked")
+    public Optional<ModelReference> reference(String name, int version) throws SQLException {
+        try (Connection c = db.connection(); PreparedStatement q = c.prepareStatement("SELECT sweep_id,"
+                + " reference_rows::text, reference_predictions::text, baselines::text, scoring_latency::text"
+                + " FROM model_reference WHERE name = ? AND version = ?")) {
+            q.setString(1, name);
+            q.setInt(2, version);
+            try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new ModelReference((java.util.UUID) rs.getObject(1),
+                        (List<java.util.Map<String, Object>>) (List<?>) Json.readList(rs.getString(2)),
+                        (List<java.util.Map<String, Object>>) (List<?>) Json.readList(rs.getString(3)),
+                        Json.readMap(rs.getString(4)), Json.readMap(rs.getString(5))));
+            }
         }
     }
 

@@ -1,0 +1,151 @@
+package dev.converge.cli;
+
+import dev.converge.contracts.config.Settings;
+import dev.converge.store.Database;
+import dev.converge.train.H2oCloud;
+import dev.converge.train.MemorySplit;
+import dev.converge.train.Pipeline;
+import dev.converge.train.PipelineSpec;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Run a training pipeline (pipelines/*.yaml) on embedded H2O: point-in-time load, split,",
+                "governed fan-out, champion, MOJO export, deployability gate, registration.",
+                "Starts the training JVM with the memory split applied (see memory-split)."})
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    DbOptions db;
+
+    @Option(names = "--pipeline", required = true, paramLabel = "FILE")
+    Path pipeline;
+
+    @Option(names = "--container-limit", paramLabel = "SIZE",
+            description = "Memory for the training JVM (default: the cgroup limit, else half of physical memory).")
+    String containerLimit;
+
+    @Option(names = "--xgboost-estimate", paramLabel = "SIZE", defaultValue = "512m")
+    String xgboost;
+
+    @Option(names = "--artifacts", paramLabel = "DIR", description = "Artifact store (default ~/.converge/artifacts).")
+    String artifacts;
+
+    @Option(names = "--in-process", hidden = true, description = "Run here instead of in a child JVM (the child uses it).")
+    boolean inProcess;
+
+    @Override
+    public Integer call() throws Exception {
+        PipelineSpec spec = PipelineSpec.load(pipeline); // a mis-wired pipeline fails here, before any JVM starts
+        if (!inProcess) {
+            return runChild(spec);
+        }
+        Settings s = db.settings();
+        Path home = Path.of(System.getProperty("user.home"), ".converge");
+        H2oCloud.Config h2o = h2oConfig(s, home.resolve("h2o"));
+        try (Database d = db.open(System.err)) {
+            System.out.printf("Training pipeline '%s' -> model '%s' (JVM heap %,d MB)%n", spec.name(), spec.model(),
+                    Runtime.getRuntime().maxMemory() >> 20);
+            H2oCloud.start(h2o);
+            System.out.printf("  H2O cloud of %d node(s) on %s:%d%n", H2oCloud.size(), h2o.bindAddress(), h2o.port());
+            Pipeline.Outcome o = new Pipeline(new Pipeline.Context(d, artifacts != null ? artifacts
+                    : home.resolve("artifacts").toString(), System.getProperty("user.name", "converge"),
+                    GitCommit.of(QuickstartCommand.home()), System.out)).run(spec);
+            print(o);
+            return o.registered() == null ? 6 : 0;
+        }
+    }
+
+    static void print(Pipeline.Outcome o) {
+        System.out.println();
+        System.out.println("Leaderboard (sweep " + o.sweepId() + ", by " + o.metric() + "):");
+        List<Pipeline.RunOutcome> ranked = new ArrayList<>(o.runs());
+        boolean higher = o.metric().equals("auc");
+        ranked.sort((a, b) -> {
+            Double x = a.metrics().get(o.metric()) instanceof Number n ? n.doubleValue() : null;
+            Double y = b.metrics().get(o.metric()) instanceof Number n ? n.doubleValue() : null;
+            if (x == null || y == null) {
+                return x == null ? (y == null ? 0 : 1) : -1;
+            }
+            return higher ? Double.compare(y, x) : Double.compare(x, y);
+        });
+        for (Pipeline.RunOutcome r : ranked) {
+            System.out.printf("  %-4s task %-3d %-58s %-9s %s %6.1fs%n", r == o.champion() ? "*" : "", r.index(),
+                    r.config(), r.status(), r.metrics().get(o.metric()) instanceof Number n
+                            ? String.format("%s=%.5f", o.metric(), n.doubleValue()) : "-", r.runtimeMs() / 1000.0);
+        }
+        if (o.registered() == null) {
+            System.out.println("Champion NOT registered: " + o.gate().reason());
+        } else {
+            System.out.printf("Champion registered: %s v%d %s%s%n  metrics %s%n  scoring p50 %.1f us, p99 %.1f us"
+                            + " (h2o-genmodel, one thread)%n", o.registered().name(), o.registered().version(),
+                    o.registered().algorithm(), o.promoted() ? " and promoted" : "", o.registered().metrics(),
+                    o.gate().p50Micros(), o.gate().p99Micros());
+        }
+    }
+
+    static H2oCloud.Config h2oConfig(Settings s, Path defaultWorkDir) {
+        int port = s.integer("h2o.port", 54321);
+        String bind = s.string("h2o.bind").orElse("127.0.0.1");
+        Path flatfile = s.string("h2o.flatfile").map(Path::of).orElse(null);
+        int size = s.integer("h2o.cloud_size", 1);
+        String dns = System.getenv("H2O_KUBERNETES_SERVICE_DNS");
+        if (dns != null && flatfile == null) {
+            KubernetesPeers peers = KubernetesPeers.fromEnvironment(dns, port);
+            flatfile = peers.writeFlatfile(defaultWorkDir);
+            size = peers.expected();
+            bind = peers.self();
+        }
+        return new H2oCloud.Config(s.string("h2o.name").orElse(size > 1 ? "converge" : "converge-"
+                + ProcessHandle.current().pid()), bind, port, flatfile, size,
+                s.string("h2o.work_dir").map(Path::of).orElse(defaultWorkDir), s.integer("h2o.nthreads", -1),
+                java.time.Duration.ofSeconds(s.integer("h2o.form_timeout_secs", 120)));
+    }
+
+    /** Starts this command again in a JVM with the memory split and H2O's flags, and waits for it. */
+    private int runChild(PipelineSpec spec) throws Exception {
+        MemorySplit split = MemorySplit.compute(limit(), MemorySplit.DEFAULT_HEAP_FRACTION,
+                MemorySplit.parseSize(xgboost));
+        System.out.println("Training JVM: " + split.describe().replace("\n", "; "));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(Arrays.asList(split.jvmArgs().split(" ")));
+        cmd.add("--add-opens");
+        cmd.add("java.base/java.lang=ALL-UNNAMED");
+        int feature = Runtime.version().feature();
+        if (feature > 17) {
+            cmd.add("-Dsys.ai.h2o.debug.allowJavaVersions=" + feature);
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        List<String> args = new ArrayList<>(List.of(parentArgs));
+        args.add("--in-process");
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        return p.waitFor();
+    }
+
+    /** The original arguments, set by {@link Main} before execution, passed on to the child. */
+    static String[] parentArgs = new String[0];
+
+    private long limit() {
+        if (containerLimit != null) {
+            return MemorySplit.parseSize(containerLimit);
+        }
+        OptionalLong cgroup = MemorySplit.cgroupLimit(Path.of("/sys/fs/cgroup"));
+        if (cgroup.isPresent()) {
+            return cgroup.getAsLong();
+        }
+        long physical = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
+        return Math.min(physical / 2, 8L << 30);
+    }
+}

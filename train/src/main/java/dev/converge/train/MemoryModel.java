@@ -1,0 +1,24 @@
+package dev.converge.train;
+
+/**
+ * The heap a training task needs, from the size of its training data and its algorithm:
+ * {@code bytes = rows x columns x 8 x factor + fixed}. The factors and fixed parts were calibrated from measured
+ * runs (peak heap above the baseline, sampled every 20 ms during serial sweeps); see
+ * {@code docs/decisions/0005-training-memory-governor.md}. XGBoost's native memory is outside the heap and is
+ * budgeted by {@code converge memory-split} instead.
+ */
+public final class MemoryModel {
+    private MemoryModel() {}
+
+    public static long estimate(String algorithm, long rows, int columns) {
+        double cells = (double) rows * Math.max(1, columns) * 8;
+        double[] f = switch (algorithm) {
+            case "gbm", "drf" -> new double[] {6, 48};
+            case "xgboost" -> new double[] {4, 48};
+            case "glm" -> new double[] {3, 24};
+            case "automl" -> new double[] {16, 160};
+            default -> throw new IllegalArgumentException("no memory model for algorithm '" + algorithm + "'");
+        };
+        return (long) (cells * f[0] + f[1] * (1 << 20));
+    }
+}
