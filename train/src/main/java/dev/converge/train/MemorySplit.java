@@ -41,9 +41,14 @@ public record MemorySplit(long limitBytes, double heapFraction, long heapBytes, 
         return new MemorySplit(limitBytes, heapFraction, heap, headroom, xgboostBytes, overhead);
     }
 
-    /** Metaspace and class data (256m), code cache (240m), 200 thread stacks (1m each), direct buffers (64m), GC 5%. */
+    /**
+     * The JVM's memory outside the heap: metaspace (128m; H2O loads about 20,000 classes), code cache (128m
+     * committed in practice), thread stacks (128m: H2O's fork-join pools run ~100 threads, stacks commit lazily),
+     * direct buffers (64m) and the collector's own structures (2% of the heap for G1's remembered sets and marking
+     * bitmaps). See docs/decisions/0005-training-memory-governor.md.
+     */
     static long jvmOverhead(long heap) {
-        return 256 * MB + 240 * MB + 200 * MB + 64 * MB + heap / 20;
+        return 128 * MB + 128 * MB + 128 * MB + 64 * MB + heap / 50;
     }
 
     public String jvmArgs() {

@@ -1,0 +1,136 @@
+package dev.converge.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.store.Database;
+import dev.converge.store.IngestOptions;
+import dev.converge.store.Ingestor;
+import dev.converge.store.PitRow;
+import dev.converge.store.impl.JsonLinesSource;
+import dev.converge.store.registry.ModelReference;
+import dev.converge.store.registry.ModelRegistry;
+import dev.converge.store.registry.ModelVersion;
+import dev.converge.store.registry.TrainingRuns;
+import hex.genmodel.MojoModel;
+import hex.genmodel.easy.EasyPredictModelWrapper;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole pipeline against the real test PostgreSQL and an embedded H2O node. */
+class PipelineIT {
+    static final String URL = System.getenv().getOrDefault("CONVERGE_TEST_DATABASE_URL",
+            "jdbc:postgresql://127.0.0.1:5432/test");
+    static final String SCHEMA = "tr_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    static Database db;
+
+    @TempDir
+    static Path work;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        db = Database.connect(URL, "postgres", null, SCHEMA);
+        db.migrate();
+        StringBuilder jsonl = new StringBuilder();
+        for (PitRow r : SyntheticData.rows(2500, 11)) {
+            Map<String, Object> row = new java.util.LinkedHashMap<>(r.hot());
+            row.put("id", r.entityId());
+            row.put("ts", r.labelTime().toString());
+            jsonl.append(dev.converge.store.impl.Json.write(row)).append('\n');
+        }
+        byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
+        new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "synthetic.jsonl", bytes.length),
+                SyntheticData.SCHEMA, IngestOptions.of("id", "ts"), null);
+        H2oCloud.start(H2oCloud.Config.local(work.resolve("h2o"), 54431));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        try (var c = db.connection()) {
+            c.createStatement().execute("DROP SCHEMA " + SCHEMA + " CASCADE");
+        }
+    }
+
+    private static PipelineSpec spec(String model, double budgetMicros, List<Map<String, Object>> matrix) {
+        return PipelineSpec.fromMap(Map.of("name", "it", "model", model, "blocks", List.of(
+                Map.of("id", "load", "type", "pit_loader", "label", "label"),
+                Map.of("id", "table", "type", "to_table"),
+                Map.of("id", "split", "type", "walk_forward", "folds", 2),
+                Map.of("id", "sweep", "type", "fan_out", "parallelism", 2, "matrix", matrix),
+                Map.of("id", "best", "type", "best_run", "metric", "auc"),
+                Map.of("id", "export", "type", "export", "scoring_budget_p99_us", budgetMicros,
+                        "artifacts", work.resolve("artifacts").toString(), "auto_promote", Map.of("margin", 0.0)))),
+                "it.yaml");
+    }
+
+    private static Pipeline.Outcome run(PipelineSpec spec) throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        return new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
+                new PrintStream(log, true, StandardCharsets.UTF_8))).run(spec);
+    }
+
+    @Test
+    void theRegistryRowTheArtifactAndTheReferencePredictionsAgree() throws Exception {
+        Pipeline.Outcome o = run(spec("it_model", 100_000, List.of(
+                Map.of("algorithm", "glm", "params", Map.of("alpha", 5.0)), // invalid: must fail, not sink the sweep
+                Map.of("algorithm", "gbm", "grid", Map.of("max_depth", List.of(2, 4)), "params", Map.of("ntrees", 20)),
+                Map.of("algorithm", "automl", "params", Map.of("max_runtime_secs", 8, "max_models", 2)))));
+
+        ModelVersion v = o.registered();
+        assertThat(v).isNotNull();
+        assertThat(o.promoted()).isTrue();
+        assertThat(new ModelRegistry(db).champion("it_model").orElseThrow().version()).isEqualTo(v.version());
+        Path artifact = Path.of(URI.create(v.artifactUri()));
+        assertThat(ArtifactStore.sha256(artifact)).isEqualTo(v.artifactSha256());
+        assertThat(Files.size(artifact)).isEqualTo(v.artifactSize());
+        assertThat(v.h2oVersion()).isEqualTo(MojoInfo.read(artifact).h2oVersion()).isEqualTo("3.44.0.1");
+        assertThat(v.gitCommit()).isEqualTo("abc123");
+        assertThat(v.trainingWindowEnd()).isNotNull();
+        assertThat(v.metrics()).containsKeys("auc", "logloss", "sweep_id");
+
+        ModelReference ref = new ModelRegistry(db).reference("it_model", v.version()).orElseThrow();
+        assertThat(ref.rows()).hasSizeGreaterThan(10).hasSameSizeAs(ref.predictions());
+        assertThat(ref.baselines()).containsKeys("x1", "x2", "grade");
+        EasyPredictModelWrapper reloaded = new EasyPredictModelWrapper(new EasyPredictModelWrapper.Config()
+                .setModel(MojoModel.load(artifact.toString())).setConvertUnknownCategoricalLevelsToNa(true));
+        for (int i = 0; i < ref.rows().size(); i++) {
+            double[] now = DeployabilityGate.predict(reloaded, ref.rows().get(i));
+            @SuppressWarnings("unchecked")
+            List<Number> stored = (List<Number>) ref.predictions().get(i).get("values");
+            for (int k = 0; k < now.length; k++) {
+                assertThat(now[k]).isEqualTo(stored.get(k).doubleValue());
+            }
+        }
+
+        List<TrainingRuns.Run> runs = new TrainingRuns(db).sweep(o.sweepId());
+        assertThat(runs).hasSize(4);
+        assertThat(runs.get(0).status()).isEqualTo("failed");
+        assertThat(runs.get(0).error()).contains("alpha");
+        assertThat(runs.subList(1, 4)).allSatisfy(r -> assertThat(r.status()).isEqualTo("succeeded"));
+    }
+
+    @Test
+    void aModelOverTheScoringBudgetIsNotRegisteredAndTheRunSaysWhy() throws Exception {
+        int before = new ModelRegistry(db).list("too_slow").size();
+
+        Pipeline.Outcome o = run(spec("too_slow", 0.001, List.of(
+                Map.of("algorithm", "gbm", "params", Map.of("ntrees", 10, "max_depth", 3)))));
+
+        assertThat(o.registered()).isNull();
+        assertThat(o.gate().reason()).contains("exceeds the budget of 0.0 us");
+        assertThat(new ModelRegistry(db).list("too_slow")).hasSize(before);
+        assertThat(Files.list(work.resolve("artifacts").resolve("too_slow"))).isEmpty();
+    }
+}
