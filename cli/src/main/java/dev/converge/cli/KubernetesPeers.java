@@ -59,7 +59,7 @@ record KubernetesPeers(List<String> addresses, int expected, int port, String se
             Path f = dir.resolve("flatfile");
             StringBuilder sb = new StringBuilder();
             for (String a : addresses) {
-                sb.append(a).append(':').append(port + 1).append('\n'); // flatfile lists the internal (RPC) ports
+                sb.append(a).append(':').append(port).append('\n'); // H2O identifies members by their -port
             }
             Files.writeString(f, sb.toString());
             return f;
