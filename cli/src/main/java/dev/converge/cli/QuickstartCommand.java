@@ -25,6 +25,9 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "FILE", description = "Data set (default: examples/data/lending_club.csv).")
     Path data;
 
+    @Option(names = "--skip-training", description = "Stop after the feature store part.")
+    boolean skipTraining;
+
     @Override
     public Integer call() throws Exception {
         Path file = data != null ? data : home().resolve("examples/data/lending_club.csv");
@@ -60,9 +63,36 @@ final class QuickstartCommand implements Callable<Integer> {
             System.out.println("converge online 2 3 4 no-such-loan  -> one round trip, " + many.size() + " found");
             many.values().forEach(r -> System.out.println("  " + r.entityId() + ": " + r.hot().get("int_rate")
                     + "% " + r.hot().get("sub_grade") + " " + r.hot().get("Class")));
-            System.out.println("\nNext: ./converge models list | ./converge toast-check | ./converge --help");
         }
+        if (!skipTraining) {
+            System.out.println("\n== 6. Train on lending_club (pipelines/lending_club.yaml, small budget)");
+            System.out.flush();
+            int code = TrainCommand.spawn(home().resolve("pipelines/lending_club.yaml"), trainArgs());
+            if (code != 0) {
+                System.err.println("training failed (exit " + code + ")");
+                return code;
+            }
+        }
+        System.out.println("\nNext: ./converge models list | ./converge models history credit_risk | ./converge --help");
         return 0;
+    }
+
+    /** The database options of this invocation, for the training child. */
+    private java.util.List<String> trainArgs() {
+        java.util.List<String> a = new java.util.ArrayList<>();
+        if (db.config != null) {
+            a.addAll(java.util.List.of("--config", db.config.toString()));
+        }
+        if (db.url != null) {
+            a.addAll(java.util.List.of("--database-url", db.url));
+        }
+        if (db.user != null) {
+            a.addAll(java.util.List.of("--database-user", db.user));
+        }
+        if (db.embeddedDir != null) {
+            a.addAll(java.util.List.of("--embedded-dir", db.embeddedDir.toString()));
+        }
+        return a;
     }
 
     /** The repository root: CONVERGE_HOME from the launcher, else the working directory. */

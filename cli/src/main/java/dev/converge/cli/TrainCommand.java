@@ -59,6 +59,7 @@ final class TrainCommand implements Callable<Integer> {
                     : home.resolve("artifacts").toString(), System.getProperty("user.name", "converge"),
                     GitCommit.of(QuickstartCommand.home()), System.out)).run(spec);
             print(o);
+            System.out.println("Training JVM peak RSS (VmHWM): " + peakRss());
             return o.registered() == null ? 6 : 0;
         }
     }
@@ -91,6 +92,20 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** This process's peak resident set size, from /proc (Linux); "unknown" elsewhere. */
+    static String peakRss() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return line.substring(6).trim();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return "unknown";
+    }
+
     static H2oCloud.Config h2oConfig(Settings s, Path defaultWorkDir) {
         int port = s.integer("h2o.port", 54321);
         String bind = s.string("h2o.bind").orElse("127.0.0.1");
@@ -111,8 +126,18 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Starts this command again in a JVM with the memory split and H2O's flags, and waits for it. */
     private int runChild(PipelineSpec spec) throws Exception {
-        MemorySplit split = MemorySplit.compute(limit(), MemorySplit.DEFAULT_HEAP_FRACTION,
-                MemorySplit.parseSize(xgboost));
+        return child(limit(containerLimit), MemorySplit.parseSize(xgboost), List.of(parentArgs));
+    }
+
+    /** Runs {@code train --pipeline FILE} in a training JVM with default memory settings (used by quickstart). */
+    static int spawn(Path pipeline, List<String> dbArgs) throws Exception {
+        List<String> args = new ArrayList<>(List.of("train", "--pipeline", pipeline.toString()));
+        args.addAll(dbArgs);
+        return child(limit(null), MemorySplit.parseSize("512m"), args);
+    }
+
+    private static int child(long limit, long xgboostBytes, List<String> trainArgs) throws Exception {
+        MemorySplit split = MemorySplit.compute(limit, MemorySplit.DEFAULT_HEAP_FRACTION, xgboostBytes);
         System.out.println("Training JVM: " + split.describe().replace("\n", "; "));
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -126,7 +151,7 @@ final class TrainCommand implements Callable<Integer> {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
-        List<String> args = new ArrayList<>(List.of(parentArgs));
+        List<String> args = new ArrayList<>(trainArgs);
         args.add("--in-process");
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).inheritIO().start();
@@ -136,7 +161,7 @@ final class TrainCommand implements Callable<Integer> {
     /** The original arguments, set by {@link Main} before execution, passed on to the child. */
     static String[] parentArgs = new String[0];
 
-    private long limit() {
+    private static long limit(String containerLimit) {
         if (containerLimit != null) {
             return MemorySplit.parseSize(containerLimit);
         }

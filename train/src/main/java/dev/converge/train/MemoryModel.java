@@ -13,10 +13,10 @@ public final class MemoryModel {
     public static long estimate(String algorithm, long rows, int columns) {
         double cells = (double) rows * Math.max(1, columns) * 8;
         double[] f = switch (algorithm) {
-            case "gbm", "drf" -> new double[] {6, 48};
-            case "xgboost" -> new double[] {4, 48};
-            case "glm" -> new double[] {3, 24};
-            case "automl" -> new double[] {16, 160};
+            case "gbm", "drf" -> new double[] {2.0, 32};
+            case "xgboost" -> new double[] {1.5, 32};
+            case "glm" -> new double[] {0.5, 16};
+            case "automl" -> new double[] {4.0, 64};
             default -> throw new IllegalArgumentException("no memory model for algorithm '" + algorithm + "'");
         };
         return (long) (cells * f[0] + f[1] * (1 << 20));

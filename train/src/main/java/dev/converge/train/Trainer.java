@@ -81,8 +81,15 @@ public final class Trainer {
             case "automl" -> automl(task, train, holdout, response);
             default -> throw new IllegalArgumentException("unknown algorithm " + task.algorithm());
         };
-        return new Trained(model, holdoutMetrics(model, holdout));
+        Map<String, Object> metrics = holdoutMetrics(model, holdout);
+        if (task.algorithm().equals("automl")) {
+            metrics.put("automl_leaderboard", LAST_LEADERBOARD.get());
+        }
+        return new Trained(model, metrics);
     }
+
+    /** The last AutoML leaderboard built on this thread: model ids in rank order, for the run's record. */
+    private static final ThreadLocal<List<String>> LAST_LEADERBOARD = ThreadLocal.withInitial(List::of);
 
     private static void common(Model.Parameters p, TaskConfig task, Frame train, Frame holdout, String response) {
         p._train = train._key;
@@ -122,6 +129,11 @@ public final class Trainer {
         AutoML aml = AutoML.startAutoML(spec);
         aml.get();
         Model<?, ?, ?>[] ranked = aml.leaderboard().getModels();
+        List<String> ids = new ArrayList<>();
+        for (Model<?, ?, ?> m : ranked) {
+            ids.add(m._key.toString());
+        }
+        LAST_LEADERBOARD.set(ids);
         for (Model<?, ?, ?> m : ranked) {
             if (!excluded.isEmpty() && !deployable(m)) {
                 continue; // pruned: deeper than the cap
