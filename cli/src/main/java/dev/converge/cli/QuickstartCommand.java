@@ -6,6 +6,7 @@ import dev.converge.store.IngestOptions;
 import dev.converge.store.IngestReport;
 import dev.converge.store.OnlineRow;
 import dev.converge.store.OnlineStore;
+import dev.converge.train.PipelineSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,12 +26,20 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "FILE", description = "Data set (default: examples/data/lending_club.csv).")
     Path data;
 
+    @Option(names = "--pipeline", paramLabel = "FILE",
+            description = "Training pipeline (default: pipelines/lending_club.yaml).")
+    Path pipeline;
+
     @Option(names = "--skip-training", description = "Stop after the feature store part.")
     boolean skipTraining;
 
     @Override
     public Integer call() throws Exception {
         Path file = data != null ? data : home().resolve("examples/data/lending_club.csv");
+        Path trainPipeline = pipeline != null ? pipeline : home().resolve("pipelines/lending_club.yaml");
+        if (!skipTraining) {
+            PipelineSpec.load(trainPipeline); // missing or mis-wired: fail now, not after ingestion
+        }
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("quickstart data set not found: " + file
                     + " (run from the repository root, or pass --data FILE)");
@@ -67,7 +76,7 @@ final class QuickstartCommand implements Callable<Integer> {
         if (!skipTraining) {
             System.out.println("\n== 6. Train on lending_club (pipelines/lending_club.yaml, small budget)");
             System.out.flush();
-            int code = TrainCommand.spawn(home().resolve("pipelines/lending_club.yaml"), trainArgs());
+            int code = TrainCommand.spawn(trainPipeline, trainArgs());
             if (code != 0) {
                 System.err.println("training failed (exit " + code + ")");
                 return code;

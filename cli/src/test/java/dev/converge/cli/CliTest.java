@@ -66,11 +66,17 @@ class CliTest {
     @Test
     void quickstartIngestsLendingClubAndReadsItBack() {
         Run r = run("quickstart", "--database-url", URL, "--data",
-                ROOT.resolve("examples/data/lending_club.csv").toString());
+                ROOT.resolve("examples/data/lending_club.csv").toString(), "--pipeline",
+                ROOT.resolve("pipelines/lending_club.yaml").toString());
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("9,857 rows read, 9,857 accepted, 0 rejected")
                 .contains("\"sub_grade\":\"C4\"").contains("one round trip, 3 found");
+        Run models = run("models", "list", "--database-url", URL);
+        assertThat(models.out()).as("the quickstart registered and promoted a champion")
+                .containsPattern("credit_risk v1 .*\\[champion\\]");
+        Run history = run("models", "history", "credit_risk", "--database-url", URL);
+        assertThat(history.out()).contains("registered").contains("promoted");
         Run online = run("online", "--database-url", URL, "1", "2");
         assertThat(online.out()).contains("\"funded_amnt\":16100").contains("\"funded_amnt\":32000");
         Run toast = run("toast-check", "--database-url", URL);

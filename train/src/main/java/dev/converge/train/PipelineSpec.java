@@ -67,6 +67,9 @@ public record PipelineSpec(String name, String model, List<Block> blocks) {
 
     public static PipelineSpec load(Path file) {
         Map<String, Object> root;
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("pipeline file " + file.toAbsolutePath() + " does not exist");
+        }
         try {
             root = YAML.readValue(file.toFile(), LinkedHashMap.class);
         } catch (IOException e) {
