@@ -107,10 +107,14 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     static H2oCloud.Config h2oConfig(Settings s, Path defaultWorkDir) {
-        int port = s.integer("h2o.port", 54321);
         String bind = s.string("h2o.bind").orElse("127.0.0.1");
         Path flatfile = s.string("h2o.flatfile").map(Path::of).orElse(null);
         int size = s.integer("h2o.cloud_size", 1);
+        String dnsName = System.getenv("H2O_KUBERNETES_SERVICE_DNS");
+        boolean clustered = flatfile != null || size > 1 || dnsName != null;
+        // A lone node takes any free port pair; cloud members must agree on theirs, so it must be configured.
+        int port = s.get("h2o.port").isPresent() || clustered ? s.integer("h2o.port", 54321)
+                : H2oCloud.freePortPair(bind, 54321);
         String dns = System.getenv("H2O_KUBERNETES_SERVICE_DNS");
         if (dns != null && flatfile == null) {
             KubernetesPeers peers = KubernetesPeers.fromEnvironment(dns, port);

@@ -76,6 +76,30 @@ public final class H2oCloud {
 
     private H2oCloud() {}
 
+    /**
+     * The first port from {@code from} such that it and the next one (H2O's REST and RPC ports) are both free on
+     * {@code bindAddress}. A single node needs no fixed port, and two trainings on one machine must not collide.
+     */
+    public static int freePortPair(String bindAddress, int from) {
+        for (int port = from; port < from + 200; port += 2) {
+            if (free(bindAddress, port) && free(bindAddress, port + 1)) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no two consecutive free ports on " + bindAddress + " within " + from
+                + ".." + (from + 200) + "; set h2o.port");
+    }
+
+    private static boolean free(String bindAddress, int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new java.net.InetSocketAddress(bindAddress, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Starts this JVM's node and waits for the cloud to reach its expected size. */
     public static synchronized void start(Config config) {
         if (started != null) {

@@ -75,7 +75,7 @@ public final class Pipeline {
                 case "pit_loader" -> load(b.options());
                 case "binary_label" -> binaryLabel((Events) value, b.options());
                 case "to_table" -> toTable((Events) value);
-                case "drop_columns" -> value; // applied when the table is built: see toTable
+                case "drop_columns" -> dropColumns((TrainingTable) value, b.options());
                 case "random_split" -> randomSplit((TrainingTable) value, b.options());
                 case "walk_forward" -> walkForward((TrainingTable) value, b.options());
                 case "fan_out" -> fanOut((Splits) value, b.options());
@@ -119,6 +119,13 @@ public final class Pipeline {
         ctx.log().printf("  table: %,d rows x %d features, label '%s'%s%n", pendingTable.rows(),
                 pendingTable.features().size(), e.label(), e.exclude().isEmpty() ? "" : ", excluded " + e.exclude());
         return pendingTable;
+    }
+
+    private TrainingTable dropColumns(TrainingTable t, Map<String, Object> o) {
+        List<String> names = strings(o.get("columns"));
+        TrainingTable out = t.without(names);
+        ctx.log().printf("  dropped %s: %d features left%n", names, out.features().size());
+        return out;
     }
 
     private Splits randomSplit(TrainingTable t, Map<String, Object> o) {
@@ -169,8 +176,23 @@ public final class Pipeline {
                 }
                 combos = next;
             }
-            for (Map<String, Object> c : combos) {
-                tasks.add(algo.equals("automl") ? TaskConfig.automl(c) : new TaskConfig(algo, c, null));
+            List<String> segments = new ArrayList<>();
+            if (entry.get("segments") instanceof Map<?, ?> seg) {
+                String column = String.valueOf(seg.get("column"));
+                for (String level : strings(seg.get("values"))) {
+                    segments.add(column + "=" + level);
+                }
+                if (segments.isEmpty()) {
+                    throw new IllegalArgumentException("segments of '" + column + "' need a non-empty 'values' list");
+                }
+            } else {
+                segments.add("all");
+            }
+            for (String segment : segments) {
+                for (Map<String, Object> c : combos) {
+                    TaskConfig t = algo.equals("automl") ? TaskConfig.automl(c) : new TaskConfig(algo, c, null);
+                    tasks.add(new TaskConfig(t.algorithm(), t.params(), segment));
+                }
             }
         }
         return tasks;
@@ -243,7 +265,29 @@ public final class Pipeline {
         try {
             List<Map<String, Object>> perFold = new ArrayList<>();
             for (int f = 0; f < frames.size(); f++) {
-                Trainer.Trained t = Trainer.train(task, frames.get(f)[0], frames.get(f)[1], response);
+                Frame trainFrame = frames.get(f)[0];
+                Frame testFrame = frames.get(f)[1];
+                boolean segmented = !task.segment().equals("all");
+                if (segmented) { // frames of this segment's rows only, owned by this task
+                    String[] seg = task.segment().split("=", 2);
+                    int[] tr = s.table().rowsWhere(s.folds().get(f)[0], seg[0], seg[1]);
+                    int[] te = s.table().rowsWhere(s.folds().get(f)[1], seg[0], seg[1]);
+                    if (tr.length == 0 || te.length == 0) {
+                        throw new IllegalArgumentException("segment " + task.segment() + " has " + tr.length
+                                + " training and " + te.length + " test rows in fold " + (f + 1));
+                    }
+                    trainFrame = s.table().toFrame(tr, "train_" + sweepId + "_" + index + "_" + f);
+                    testFrame = s.table().toFrame(te, "test_" + sweepId + "_" + index + "_" + f);
+                }
+                Trainer.Trained t;
+                try {
+                    t = Trainer.train(task, trainFrame, testFrame, response);
+                } finally {
+                    if (segmented) {
+                        trainFrame.delete();
+                        testFrame.delete();
+                    }
+                }
                 perFold.add(t.metrics());
                 if (last != null) {
                     last.delete();
@@ -257,6 +301,7 @@ public final class Pipeline {
                 }
             }
             metrics.put("model_algorithm", perFold.get(perFold.size() - 1).get("algorithm"));
+            metrics.put("holdout_rows", perFold.stream().mapToLong(m -> ((Number) m.get("holdout_rows")).longValue()).sum());
             if (frames.size() > 1) {
                 metrics.put("folds", perFold);
             }
@@ -277,12 +322,18 @@ public final class Pipeline {
                 r.config().segment(), config, r.status(), r.metrics(), r.runtimeMs(), r.error()));
     }
 
+    /**
+     * The best succeeded run of the chosen segment ("all" unless {@code segment} says otherwise): a model trained on
+     * one segment is measured on that segment only, so it competes only with models of the same segment.
+     */
     private Champion best(Runs runs, Map<String, Object> o) {
         String metric = String.valueOf(o.getOrDefault("metric", runs.splits().table().classification() ? "auc" : "rmse"));
+        String segment = String.valueOf(o.getOrDefault("segment", "all"));
         boolean higherIsBetter = metric.equals("auc");
         RunOutcome best = null;
         for (RunOutcome r : runs.runs()) {
-            if (!"succeeded".equals(r.status()) || !(r.metrics().get(metric) instanceof Number)) {
+            if (!"succeeded".equals(r.status()) || !(r.metrics().get(metric) instanceof Number)
+                    || !r.config().segment().equals(segment)) {
                 continue;
             }
             double v = ((Number) r.metrics().get(metric)).doubleValue();

@@ -138,6 +138,28 @@ public final class TrainingTable {
         };
     }
 
+    /** The same rows without the named feature columns (a Frame-to-Frame transformer). */
+    public TrainingTable without(Collection<String> names) {
+        for (String n : names) {
+            if (features.stream().noneMatch(c -> c.name().equals(n))) {
+                throw new IllegalArgumentException("cannot drop '" + n + "': it is not a feature column of the table "
+                        + features.stream().map(Column::name).toList());
+            }
+        }
+        return new TrainingTable(features.stream().filter(c -> !names.contains(c.name())).toList(), label, times,
+                entityIds);
+    }
+
+    /** The rows of {@code idx} whose categorical column {@code name} equals {@code level}. */
+    public int[] rowsWhere(int[] idx, String name, String level) {
+        Column c = features.stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("segment column '" + name + "' is not a feature column"));
+        if (!c.categorical()) {
+            throw new IllegalArgumentException("segment column '" + name + "' must be categorical");
+        }
+        return java.util.Arrays.stream(idx).filter(i -> level.equals(c.strings()[i])).toArray();
+    }
+
     public int rows() {
         return times.length;
     }

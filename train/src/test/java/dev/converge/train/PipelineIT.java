@@ -133,4 +133,34 @@ class PipelineIT {
         assertThat(new ModelRegistry(db).list("too_slow")).hasSize(before);
         assertThat(Files.list(work.resolve("artifacts").resolve("too_slow"))).isEmpty();
     }
+
+    @Test
+    void segmentsAndDroppedColumnsAreHonoured() throws Exception {
+        PipelineSpec spec = PipelineSpec.fromMap(Map.of("name", "seg", "model", "seg_model", "blocks", List.of(
+                Map.of("id", "load", "type", "pit_loader", "label", "label"),
+                Map.of("id", "table", "type", "to_table"),
+                Map.of("id", "drop", "type", "drop_columns", "columns", List.of("x2")),
+                Map.of("id", "split", "type", "random_split", "ratio", 0.8),
+                Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(
+                        Map.of("algorithm", "gbm", "params", Map.of("ntrees", 10, "max_depth", 3)),
+                        Map.of("algorithm", "gbm", "params", Map.of("ntrees", 10, "max_depth", 3),
+                                "segments", Map.of("column", "grade", "values", List.of("A", "B"))))),
+                Map.of("id", "best", "type", "best_run"),
+                Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
+                "seg.yaml");
+
+        Pipeline.Outcome o = run(spec);
+
+        List<TrainingRuns.Run> runs = new TrainingRuns(db).sweep(o.sweepId());
+        assertThat(runs).extracting(TrainingRuns.Run::segment).containsExactly("all", "grade=A", "grade=B");
+        assertThat(runs).allSatisfy(r -> assertThat(r.status()).isEqualTo("succeeded"));
+        long all = ((Number) runs.get(0).metrics().get("holdout_rows")).longValue();
+        long a = ((Number) runs.get(1).metrics().get("holdout_rows")).longValue();
+        long b = ((Number) runs.get(2).metrics().get("holdout_rows")).longValue();
+        assertThat(a).isPositive().isLessThan(all / 2); // grade A is about a quarter of the rows
+        assertThat(a + b).isLessThan(all);
+        assertThat(((Number) runs.get(1).metrics().get("auc")).doubleValue()).isBetween(0.5, 1.0);
+        assertThat(o.champion().config().segment()).isEqualTo("all");
+        assertThat(o.registered().featureSchemaJson()).contains("\"x1\"").doesNotContain("\"x2\"");
+    }
 }

@@ -66,6 +66,12 @@ class PipelineSpecTest {
                 Map.of("algorithm", "automl"))));
 
         assertThat(tasks).hasSize(5);
+        assertThat(Pipeline.matrix(Map.of("matrix", List.of(Map.of("algorithm", "glm", "grid",
+                Map.of("alpha", List.of(0.0, 1.0)), "segments", Map.of("column", "grade", "values", List.of("A", "B",
+                "C")))))))
+                .as("algorithm x hyperparameters x segment").hasSize(6)
+                .extracting(TaskConfig::segment).containsExactly("grade=A", "grade=A", "grade=B", "grade=B",
+                        "grade=C", "grade=C");
         assertThat(tasks.get(4).params()).containsEntry("exclude_algos", List.of("DeepLearning", "StackedEnsemble"))
                 .containsKeys("max_runtime_secs", "stopping_metric", "stopping_tolerance");
     }
