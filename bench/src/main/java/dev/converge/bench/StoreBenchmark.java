@@ -1,14 +1,12 @@
 package dev.converge.bench;
 
 import dev.converge.contracts.FeatureSchema;
-import dev.converge.contracts.SchemaInference;
 import dev.converge.store.Database;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.IngestReport;
 import dev.converge.store.IngestSource;
 import dev.converge.store.Ingestor;
 import dev.converge.store.OnlineStore;
-import dev.converge.store.SourceRow;
 import java.io.BufferedWriter;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -74,20 +72,7 @@ public final class StoreBenchmark {
     }
 
     private void ingest(Database db, Path file, String entity, String time) throws Exception {
-        FeatureSchema schema;
-        try (IngestSource s = IngestSource.open(file)) {
-            SchemaInference inf = new SchemaInference();
-            SourceRow r;
-            for (int i = 0; i < 10_000 && (r = s.next()) != null; i++) {
-                if (r.cells() != null) {
-                    var cells = new java.util.LinkedHashMap<>(r.cells());
-                    cells.remove(entity);
-                    cells.remove(time);
-                    inf.add(cells);
-                }
-            }
-            schema = inf.propose(Ingestor.HOT_MAX_BYTES - 200);
-        }
+        FeatureSchema schema = Ingestor.proposeSchema(file, IngestOptions.of(entity, time), 10_000);
         IngestReport rep;
         try (IngestSource s = IngestSource.open(file)) {
             rep = new Ingestor(db).ingest(s, schema, IngestOptions.of(entity, time), null);

@@ -1,7 +1,6 @@
 package dev.converge.cli;
 
 import dev.converge.contracts.FeatureSchema;
-import dev.converge.contracts.SchemaInference;
 import dev.converge.contracts.UnknownFeaturePolicy;
 import dev.converge.store.Database;
 import dev.converge.store.IngestOptions;
@@ -9,14 +8,11 @@ import dev.converge.store.IngestReport;
 import dev.converge.store.IngestSource;
 import dev.converge.store.Ingestor;
 import dev.converge.store.SchemaRegistry;
-import dev.converge.store.SourceRow;
 import dev.converge.store.SchemaCodec;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,7 +79,7 @@ final class IngestCommand implements Callable<Integer> {
         IngestOptions options = new IngestOptions(entityColumn, timestampColumn, policy, batchSize, entityPrefix);
         FeatureSchema schema = null;
         if (inferSchema) {
-            schema = infer(file, options, sample);
+            schema = Ingestor.proposeSchema(file, options, sample);
             System.out.println("Proposed schema (" + schema.features().size() + " features, fingerprint "
                     + schema.fingerprint().substring(0, 12) + "):");
             System.out.println(SchemaCodec.toPrettyJson(schema));
@@ -106,27 +102,6 @@ final class IngestCommand implements Callable<Integer> {
             print(report, System.out);
             return report.rowsAccepted() == 0 && report.rowsRead() > 0 ? 3 : 0;
         }
-    }
-
-    static FeatureSchema infer(Path file, IngestOptions options, int sampleRows) throws Exception {
-        SchemaInference inference = new SchemaInference();
-        try (IngestSource source = IngestSource.open(file)) {
-            SourceRow row;
-            while (inference.rows() < sampleRows && (row = source.next()) != null) {
-                if (row.cells() == null) {
-                    continue;
-                }
-                Map<String, Object> cells = new LinkedHashMap<>(row.cells());
-                if (options.entityColumn() != null) {
-                    cells.remove(options.entityColumn());
-                }
-                if (options.timestampColumn() != null) {
-                    cells.remove(options.timestampColumn());
-                }
-                inference.add(cells);
-            }
-        }
-        return inference.propose(Ingestor.HOT_MAX_BYTES - 200);
     }
 
     static IngestReport run(Database d, Path file, FeatureSchema schema, IngestOptions options, PrintStream err)

@@ -4,6 +4,7 @@ import dev.converge.contracts.FeatureSchema;
 import dev.converge.store.Database;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.IngestReport;
+import dev.converge.store.Ingestor;
 import dev.converge.store.OnlineRow;
 import dev.converge.store.OnlineStore;
 import dev.converge.train.PipelineSpec;
@@ -50,7 +51,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
             System.out.println("\n== 2. Infer a schema from " + file.getFileName());
             IngestOptions options = IngestOptions.of(null, null);
-            FeatureSchema schema = IngestCommand.infer(file, options, 10_000);
+            FeatureSchema schema = Ingestor.proposeSchema(file, options, 10_000);
             schema.features().forEach(f -> System.out.printf("  %-28s %-12s %-5s%s%n", f.name(), f.type().wireName(),
                     f.temperature().wireName(), f.nullable() ? " nullable" : ""));
             System.out.println("  fingerprint " + schema.fingerprint());

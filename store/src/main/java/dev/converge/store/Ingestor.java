@@ -137,6 +137,28 @@ public final class Ingestor {
     private static final Object END = new Object();
 
     /**
+     * Proposes a schema from the first {@code sampleRows} parseable rows of a file, leaving out the identity
+     * columns; the hot set is kept 200 bytes under the hot limit on the sample, for the rows it did not see.
+     */
+    public static FeatureSchema proposeSchema(java.nio.file.Path file, IngestOptions options, int sampleRows)
+            throws IOException {
+        dev.converge.contracts.SchemaInference inference = new dev.converge.contracts.SchemaInference();
+        try (IngestSource source = IngestSource.open(file)) {
+            SourceRow row;
+            while (inference.rows() < sampleRows && (row = source.next()) != null) {
+                if (row.cells() == null) {
+                    continue;
+                }
+                Map<String, Object> cells = new LinkedHashMap<>(row.cells());
+                cells.remove(options.entityColumn());
+                cells.remove(options.timestampColumn());
+                inference.add(cells);
+            }
+        }
+        return inference.propose(HOT_MAX_BYTES - 200);
+    }
+
+    /**
      * Fails fast, before any row is read, on a layout that would reject every row: an identity column that is
      * also a feature, or a header that lacks the identity columns or a required feature.
      */
