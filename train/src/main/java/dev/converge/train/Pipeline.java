@@ -327,7 +327,12 @@ public final class Pipeline {
      * one segment is measured on that segment only, so it competes only with models of the same segment.
      */
     private Champion best(Runs runs, Map<String, Object> o) {
-        String metric = String.valueOf(o.getOrDefault("metric", runs.splits().table().classification() ? "auc" : "rmse"));
+        TrainingTable table = runs.splits().table();
+        String defaultMetric = !table.classification() ? "rmse" : table.label().domain().length == 2 ? "auc" : "logloss";
+        String metric = String.valueOf(o.getOrDefault("metric", defaultMetric));
+        if (!List.of("auc", "logloss", "rmse").contains(metric)) {
+            throw new IllegalArgumentException("best_run metric must be auc, logloss or rmse, was '" + metric + "'");
+        }
         String segment = String.valueOf(o.getOrDefault("segment", "all"));
         boolean higherIsBetter = metric.equals("auc");
         RunOutcome best = null;
