@@ -149,6 +149,19 @@ public final class Database implements AutoCloseable {
         return schema;
     }
 
+    /** The JDBC URL, user and password this database was opened with (for clients that connect on their own). */
+    public String url() {
+        return url;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
     public String description() {
         return description;
     }

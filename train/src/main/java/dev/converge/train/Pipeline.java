@@ -3,6 +3,8 @@ package dev.converge.train;
 import dev.converge.contracts.FeatureSchema;
 import dev.converge.contracts.FeatureSpec;
 import dev.converge.store.Database;
+import dev.converge.store.artifacts.ArtifactStore;
+import dev.converge.store.artifacts.MojoInfo;
 import dev.converge.store.PitRow;
 import dev.converge.store.PointInTime;
 import dev.converge.store.SchemaRegistry;

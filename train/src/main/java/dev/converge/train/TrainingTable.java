@@ -1,5 +1,6 @@
 package dev.converge.train;
 
+import dev.converge.contracts.FeatureEncoding;
 import dev.converge.contracts.FeatureSchema;
 import dev.converge.contracts.FeatureSpec;
 import dev.converge.contracts.FeatureType;
@@ -105,9 +106,8 @@ public final class TrainingTable {
             case NUMERIC, TIMESTAMP -> {
                 double[] d = new double[n];
                 for (int i = 0; i < n; i++) {
-                    Object v = value(rows.get(i), name);
-                    d[i] = v == null ? Double.NaN : type == FeatureType.TIMESTAMP
-                            ? Instant.parse(v.toString()).toEpochMilli() : number(v);
+                    Object v = FeatureEncoding.encode(type, value(rows.get(i), name));
+                    d[i] = v == null ? Double.NaN : (Double) v;
                 }
                 return new Column(name, false, d, null, null);
             }
@@ -115,8 +115,7 @@ public final class TrainingTable {
                 String[] s = new String[n];
                 TreeSet<String> levels = new TreeSet<>();
                 for (int i = 0; i < n; i++) {
-                    Object v = value(rows.get(i), name);
-                    s[i] = v == null ? null : v.toString();
+                    s[i] = (String) FeatureEncoding.encode(type, value(rows.get(i), name));
                     if (s[i] != null) {
                         levels.add(s[i]);
                     }
@@ -124,18 +123,6 @@ public final class TrainingTable {
                 return new Column(name, true, null, s, levels.toArray(String[]::new));
             }
         }
-    }
-
-    private static double number(Object v) {
-        if (v instanceof Number num) {
-            return num.doubleValue();
-        }
-        return switch (v.toString()) { // non-finite numbers are stored as strings (see Json)
-            case "NaN" -> Double.NaN;
-            case "Infinity" -> Double.POSITIVE_INFINITY;
-            case "-Infinity" -> Double.NEGATIVE_INFINITY;
-            default -> throw new IllegalStateException("stored numeric value is not a number: " + v);
-        };
     }
 
     /** The same rows without the named feature columns (a Frame-to-Frame transformer). */

@@ -3,6 +3,8 @@ package dev.converge.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.store.Database;
+import dev.converge.store.artifacts.ArtifactStore;
+import dev.converge.store.artifacts.MojoInfo;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.Ingestor;
 import dev.converge.store.PitRow;

@@ -1,4 +1,4 @@
-package dev.converge.train;
+package dev.converge.store.artifacts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.converge.train;
+package dev.converge.store.artifacts;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,6 +63,11 @@ public final class ArtifactStore {
                 ch.force(true);
             }
             long size = Files.size(tmp);
+            try { // temp files are owner-only; artifacts are read by serving processes too
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX filesystem: its default permissions apply
+            }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {

@@ -1,4 +1,4 @@
-package dev.converge.train;
+package dev.converge.store.artifacts;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,0 +1,241 @@
+package dev.converge.serve;
+
+import dev.converge.serve.impl.HttpApi;
+import dev.converge.serve.impl.ModelHandle;
+import dev.converge.serve.impl.ModelLoader;
+import dev.converge.serve.impl.ModelSlot;
+import dev.converge.serve.impl.Scoring;
+import dev.converge.store.Database;
+import dev.converge.store.registry.ModelRegistry;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The prediction server: Vert.x HTTP on every event loop, scoring MOJOs with h2o-genmodel (no H2O cluster), online
+ * features from PostgreSQL through the reactive client, models loaded from the registry and verified before they
+ * take traffic, hot swaps that never drop a request, and Prometheus metrics.
+ */
+public final class PredictionServer {
+    private static final Logger LOG = LoggerFactory.getLogger(PredictionServer.class);
+
+    private final ServeConfig config;
+    private final Vertx vertx;
+    private final Pool pg;
+    private final PgSubscriber subscriber;
+    private final WorkerExecutor loader;
+    private final ModelSlot slot = new ModelSlot();
+    private final ModelLoader modelLoader;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicReference<String> notReadyReason = new AtomicReference<>("loading the champion");
+    private final int port;
+    private HttpApi.Shared shared;
+
+    private PredictionServer(ServeConfig config, Database db, int port) {
+        this.config = config;
+        this.port = port;
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
+        PgConnectOptions pgOptions = pgOptions(db);
+        this.pg = PgBuilder.pool().with(new PoolOptions().setMaxSize(config.pgPoolSize()).setMaxWaitQueueSize(1024)
+                .setName("converge-features")).connectingTo(pgOptions).using(vertx).build();
+        this.subscriber = PgSubscriber.subscriber(vertx, pgOptions).reconnectPolicy(retries -> 1000L);
+        this.loader = vertx.createSharedWorkerExecutor("converge-model-loader", 1);
+        this.modelLoader = new ModelLoader(db, config.inlineScoringMaxMicros());
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        Gauge.builder("converge.pg.pool.size", pg, Pool::size).register(metrics);
+    }
+
+    /**
+     * Starts serving: listens at once (liveness is immediate), then loads and verifies the champion; readiness
+     * turns true when that has passed. {@code extraRoutes} lets tests add routes; null in production.
+     */
+    public static Future<PredictionServer> start(ServeConfig config, Database db, Consumer<Router> extraRoutes) {
+        int port = config.port() == 0 ? freePort() : config.port();
+        PredictionServer s = new PredictionServer(config.withPort(port), db, port);
+        return s.deploy(extraRoutes).map(v -> s);
+    }
+
+    private Future<Void> deploy(Consumer<Router> extraRoutes) {
+        WorkerExecutor scoringPool = vertx.createSharedWorkerExecutor("converge-scoring", config.scoringWorkers());
+        Scoring scoring = new Scoring(pg, scoringPool, metrics);
+        shared = new HttpApi.Shared(config, slot, scoring, metrics, new AdminImpl(), extraRoutes);
+        return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
+                .compose(id -> warmPool())
+                .onSuccess(v -> {
+                    LOG.info("converge serving on {}:{} ({} event loops)", config.host(), port, config.eventLoops());
+                    activate(null).onFailure(e -> {
+                        notReadyReason.set(e.getMessage());
+                        LOG.error("no model loaded: {}", e.getMessage());
+                    });
+                    listenForChampions();
+                });
+    }
+
+    /** Opens the pool's connections up front so the first requests do not pay for connecting. */
+    private Future<Void> warmPool() {
+        java.util.List<Future<?>> warm = new java.util.ArrayList<>();
+        for (int i = 0; i < config.pgPoolSize(); i++) {
+            warm.add(pg.getConnection().compose(c -> c.query("SELECT 1").execute().eventually(c::close)));
+        }
+        return Future.join(warm).<Void>mapEmpty().recover(e -> {
+            LOG.warn("could not warm the PostgreSQL pool: {}", e.getMessage());
+            return Future.succeededFuture();
+        });
+    }
+
+    private void listenForChampions() {
+        subscriber.channel(ModelRegistry.CHANNEL).handler(payload -> {
+            int colon = payload.lastIndexOf(':');
+            if (colon < 0 || !payload.substring(0, colon).equals(config.model())) {
+                return;
+            }
+            String v = payload.substring(colon + 1);
+            ModelHandle active = slot.active();
+            if (v.equals("none") || active != null && Integer.toString(active.version()).equals(v)) {
+                return;
+            }
+            LOG.info("registry says the champion of {} is now v{}; swapping", config.model(), v);
+            activate(Integer.parseInt(v)).onFailure(e -> LOG.error("champion v{} refused: {}", v, e.getMessage()));
+        });
+        subscriber.connect().onFailure(e -> LOG.warn("LISTEN {} failed: {}; retrying", ModelRegistry.CHANNEL,
+                e.getMessage()));
+    }
+
+    /** Loads, verifies and warms a version (the champion when null) beside the active one, then swaps. */
+    Future<JsonObject> activate(Integer version) {
+        long t0 = System.nanoTime();
+        return loader.executeBlocking(() -> modelLoader.load(config.model(), version), true).map(next -> {
+            ModelHandle before = slot.active();
+            slot.activate(next);
+            notReadyReason.set(null);
+            Gauge.builder("converge.model.info", () -> 1).tag("name", next.name())
+                    .tag("version", Integer.toString(next.version())).register(metrics);
+            LOG.info("serving {} v{} ({}; p99 {} us per row, scoring {})", next.name(), next.version(),
+                    next.algorithm(), next.p99Micros(), next.inline() ? "inline" : "on workers");
+            return new JsonObject().put("active", next.version())
+                    .put("previous", before == null ? null : before.version())
+                    .put("scoring", next.inline() ? "inline" : "worker").put("p99_us", next.p99Micros())
+                    .put("swap_ms", (System.nanoTime() - t0) / 1e6);
+        });
+    }
+
+    private final class AdminImpl implements HttpApi.Admin {
+        @Override
+        public Future<JsonObject> activate(int version) {
+            return PredictionServer.this.activate(version);
+        }
+
+        @Override
+        public Future<JsonObject> rollback() {
+            ModelHandle back = slot.rollback();
+            if (back == null) {
+                return Future.failedFuture(new IllegalStateException("there is no previous model to roll back to"));
+            }
+            LOG.info("rolled back to {} v{}", back.name(), back.version());
+            return Future.succeededFuture(new JsonObject().put("active", back.version())
+                    .put("previous", slot.previous().version()));
+        }
+
+        @Override
+        public JsonObject readiness() {
+            ModelHandle m = slot.active();
+            JsonObject o = new JsonObject().put("ready", m != null);
+            if (m != null) {
+                o.put("model", new JsonObject().put("name", m.name()).put("version", m.version())
+                        .put("scoring", m.inline() ? "inline" : "worker").put("p99_us", m.p99Micros()));
+            } else {
+                o.put("reason", notReadyReason.get());
+            }
+            return o;
+        }
+    }
+
+    /** The production routes as OpenAPI paths ({@code :version} as {@code {version}}). */
+    public java.util.Set<String> routes() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (io.vertx.ext.web.Route r : new HttpApi(shared).router(vertx, null).getRoutes()) {
+            if (r.getPath() != null) {
+                out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
+            }
+        }
+        return out;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public ModelHandle activeModel() {
+        return slot.active();
+    }
+
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+
+    /** Stops listening and serving; closing Vert.x closes the servers, the pool and the subscriber with it. */
+    public Future<Void> close() {
+        subscriber.reconnectPolicy(retries -> -1L);
+        return vertx.close();
+    }
+
+    static PgConnectOptions pgOptions(Database db) {
+        URI uri = URI.create(db.url().substring("jdbc:".length()));
+        PgConnectOptions o = new PgConnectOptions().setHost(uri.getHost())
+                .setPort(uri.getPort() < 0 ? 5432 : uri.getPort()).setDatabase(uri.getPath().substring(1))
+                .setUser(db.user() != null ? db.user() : "postgres").setCachePreparedStatements(true)
+                .setPipeliningLimit(16);
+        if (db.password() != null) {
+            o.setPassword(db.password());
+        }
+        if (uri.getQuery() != null) {
+            for (String kv : uri.getQuery().split("&")) {
+                String[] p = kv.split("=", 2);
+                if (p.length == 2 && p[0].equals("user") && db.user() == null) {
+                    o.setUser(p[1]);
+                } else if (p.length == 2 && p[0].equals("password") && db.password() == null) {
+                    o.setPassword(p[1]);
+                } else if (p.length == 2 && p[0].equals("currentSchema")) {
+                    o.addProperty("search_path", p[1]);
+                }
+            }
+        }
+        if (db.schema() != null) {
+            o.addProperty("search_path", db.schema());
+        }
+        return o;
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("no free port", e);
+        }
+    }
+}

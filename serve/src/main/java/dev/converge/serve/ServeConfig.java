@@ -1,0 +1,70 @@
+package dev.converge.serve;
+
+import dev.converge.contracts.config.Settings;
+
+/**
+ * The prediction server's settings, validated at start-up.
+ *
+ * @param host                   address to listen on
+ * @param port                   HTTP port (0 picks a free one)
+ * @param model                  registry name of the model to serve (its champion)
+ * @param adminToken             bearer token for /admin routes; null refuses every admin call
+ * @param eventLoops             event loops (and server instances)
+ * @param scoringWorkers         threads of the scoring worker pool
+ * @param inlineScoringMaxMicros models whose measured p99 per row is at most this score on the event loop
+ * @param batchMaxRows           most rows accepted by /v1/predict/batch
+ * @param bodyLimitBytes         largest request body
+ * @param lagWarnMillis          event-loop lag above this, sustained, is logged as a warning
+ * @param pgPoolSize             connections of the feature-fetch pool
+ */
+public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
+                          double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
+                          int pgPoolSize) {
+    public ServeConfig {
+        require(port >= 0 && port <= 65535, "serve.port must be within 0..65535, was " + port);
+        require(model != null && !model.isBlank(), "serve.model must be set");
+        require(eventLoops >= 1, "serve.event_loops must be >= 1, was " + eventLoops);
+        require(scoringWorkers >= 1, "serve.scoring_workers must be >= 1, was " + scoringWorkers);
+        require(inlineScoringMaxMicros >= 0, "serve.inline_scoring_max_us must be >= 0, was " + inlineScoringMaxMicros);
+        require(batchMaxRows >= 1 && batchMaxRows <= 100_000, "serve.batch_max_rows must be within 1..100000, was "
+                + batchMaxRows);
+        require(bodyLimitBytes >= 1024, "serve.body_limit_bytes must be >= 1024, was " + bodyLimitBytes);
+        require(lagWarnMillis >= 1, "serve.lag_warn_ms must be >= 1, was " + lagWarnMillis);
+        require(pgPoolSize >= 1, "serve.pg_pool_size must be >= 1, was " + pgPoolSize);
+        require(adminToken == null || adminToken.length() >= 16, "serve.admin_token must be at least 16 characters");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    public static ServeConfig from(Settings s) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new ServeConfig(
+                s.string("serve.host").orElse("127.0.0.1"),
+                s.integer("serve.port", 8080),
+                s.string("serve.model").orElse("credit_risk"),
+                s.string("serve.admin_token").orElse(null),
+                s.integer("serve.event_loops", cores),
+                s.integer("serve.scoring_workers", cores),
+                s.integer("serve.inline_scoring_max_us", 50),
+                s.integer("serve.batch_max_rows", 1000),
+                s.integer("serve.body_limit_bytes", 1 << 20),
+                s.integer("serve.lag_warn_ms", 50),
+                s.integer("serve.pg_pool_size", 8));
+    }
+
+    public ServeConfig withPort(int p) {
+        return new ServeConfig(host, p, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize);
+    }
+
+    @Override
+    public String toString() {
+        return "ServeConfig[" + host + ":" + port + ", model=" + model + ", adminToken=" + (adminToken == null ? "unset"
+                : "***") + ", eventLoops=" + eventLoops + ", scoringWorkers=" + scoringWorkers
+                + ", inlineScoringMaxMicros=" + inlineScoringMaxMicros + "]";
+    }
+}

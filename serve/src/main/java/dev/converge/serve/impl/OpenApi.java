@@ -1,0 +1,97 @@
+package dev.converge.serve.impl;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** The OpenAPI 3 description of the REST API, served at /openapi.json; {@code OpenApiTest} keeps it true to the routes. */
+public final class OpenApi {
+    private OpenApi() {}
+
+    public static JsonObject document() {
+        JsonObject error = new JsonObject().put("type", "object").put("required", new JsonArray().add("error").add("message"))
+                .put("properties", new JsonObject()
+                        .put("error", new JsonObject().put("type", "string"))
+                        .put("message", new JsonObject().put("type", "string"))
+                        .put("errors", new JsonObject().put("type", "array").put("items", new JsonObject()
+                                .put("type", "object").put("properties", new JsonObject()
+                                        .put("field", str()).put("reason", str()).put("message", str())))));
+        JsonObject request = new JsonObject().put("type", "object").put("additionalProperties", false)
+                .put("properties", new JsonObject()
+                        .put("entity_id", new JsonObject().put("type", "string").put("description",
+                                "features stored for this entity are merged under the request's features"))
+                        .put("features", new JsonObject().put("type", "object").put("description",
+                                "feature name to value, typed as the model's schema says (no coercion)")));
+        JsonObject prediction = new JsonObject().put("type", "object").put("properties", new JsonObject()
+                .put("model", new JsonObject().put("type", "object"))
+                .put("prediction", new JsonObject().put("description", "class label, or value for regression"))
+                .put("probabilities", new JsonObject().put("type", "object"))
+                .put("latency_ms", new JsonObject().put("type", "number"))
+                .put("cached", new JsonObject().put("type", "boolean"))
+                .put("degraded", new JsonObject().put("type", "boolean")));
+        JsonObject errors = new JsonObject()
+                .put("400", response("malformed JSON, wrong shape, or a bad entity_id", "Error"))
+                .put("413", response("body too large", "Error"))
+                .put("422", response("features that break the model's contract", "Error"))
+                .put("503", response("no verified model is loaded yet", "Error"));
+        JsonObject paths = new JsonObject()
+                .put("/v1/predict", new JsonObject().put("post", op("Score one row", ref("PredictRequest"),
+                        new JsonObject().put("200", response("the prediction", "Prediction")).mergeIn(errors.copy()))))
+                .put("/v1/predict/batch", new JsonObject().put("post", op("Score up to serve.batch_max_rows rows; one"
+                                + " result per row, a bad row never fails the others",
+                        new JsonObject().put("type", "object").put("properties", new JsonObject().put("rows",
+                                new JsonObject().put("type", "array").put("items", ref("PredictRequest")))),
+                        new JsonObject().put("200", response("a result per row", null)).mergeIn(errors.copy()))))
+                .put("/health/live", new JsonObject().put("get", op("Liveness; always cheap", null,
+                        new JsonObject().put("200", response("alive", null)))))
+                .put("/health/ready", new JsonObject().put("get", op("Ready once a model is loaded and verified", null,
+                        new JsonObject().put("200", response("ready", null)).put("503", response("not ready", null)))))
+                .put("/metrics", new JsonObject().put("get", op("Prometheus metrics", null,
+                        new JsonObject().put("200", response("text exposition format", null)))))
+                .put("/openapi.json", new JsonObject().put("get", op("This document", null,
+                        new JsonObject().put("200", response("OpenAPI 3", null)))))
+                .put("/admin/models/{version}/activate", new JsonObject().put("post", op("Load, verify, warm and"
+                                + " swap in a version (bearer token)", null, adminResponses())
+                        .put("parameters", new JsonArray().add(new JsonObject().put("name", "version").put("in", "path")
+                                .put("required", true).put("schema", new JsonObject().put("type", "integer"))))))
+                .put("/admin/models/rollback", new JsonObject().put("post", op("Swap back to the previous model"
+                        + " (bearer token)", null, adminResponses())));
+        return new JsonObject().put("openapi", "3.0.3")
+                .put("info", new JsonObject().put("title", "converge prediction server").put("version", "1"))
+                .put("paths", paths)
+                .put("components", new JsonObject().put("schemas", new JsonObject().put("Error", error)
+                        .put("PredictRequest", request).put("Prediction", prediction))
+                        .put("securitySchemes", new JsonObject().put("admin", new JsonObject().put("type", "http")
+                                .put("scheme", "bearer"))));
+    }
+
+    private static JsonObject adminResponses() {
+        return new JsonObject().put("200", response("done", null)).put("401", response("missing or wrong token", "Error"))
+                .put("403", response("admin is disabled: no token configured", "Error"))
+                .put("404", response("no such version", "Error")).put("409", response("the model failed verification", "Error"));
+    }
+
+    private static JsonObject op(String summary, JsonObject body, JsonObject responses) {
+        JsonObject o = new JsonObject().put("summary", summary).put("responses", responses);
+        if (body != null) {
+            o.put("requestBody", new JsonObject().put("required", true).put("content", new JsonObject()
+                    .put("application/json", new JsonObject().put("schema", body))));
+        }
+        return o;
+    }
+
+    private static JsonObject response(String description, String schema) {
+        JsonObject r = new JsonObject().put("description", description);
+        if (schema != null) {
+            r.put("content", new JsonObject().put("application/json", new JsonObject().put("schema", ref(schema))));
+        }
+        return r;
+    }
+
+    private static JsonObject ref(String name) {
+        return new JsonObject().put("$ref", "#/components/schemas/" + name);
+    }
+
+    private static JsonObject str() {
+        return new JsonObject().put("type", "string");
+    }
+}

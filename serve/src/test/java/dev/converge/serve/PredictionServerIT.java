@@ -1,0 +1,249 @@
+package dev.converge.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server against real PostgreSQL, with real MOJOs, driven over real HTTP. */
+class PredictionServerIT {
+    static final String TOKEN = "test-admin-token-0123456789";
+    @TempDir
+    static Path work;
+    static ServeFixture fixture;
+    static PredictionServer server;
+    static Vertx clientVertx;
+    static WebClient http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fixture = new ServeFixture(work);
+        ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 2, 2, 50, 100, 64 * 1024, 50, 4);
+        server = PredictionServer.start(config, fixture.db, router -> router.get("/test/block").handler(ctx -> {
+            try {
+                Thread.sleep(300); // blocks the event loop on purpose: the lag probe must notice
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ctx.response().end("blocked");
+        })).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        clientVertx = Vertx.vertx();
+        http = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+                .setDefaultPort(server.port()));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (get("/health/ready").statusCode() != 200 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        clientVertx.close();
+        fixture.close();
+    }
+
+    static HttpResponse<Buffer> get(String path) throws Exception {
+        return http.get(path).send().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    static HttpResponse<Buffer> post(String path, String body) throws Exception {
+        return http.post(path).putHeader("content-type", "application/json").sendBuffer(Buffer.buffer(body))
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    static HttpResponse<Buffer> admin(String path, String token) throws Exception {
+        var req = http.post(path);
+        if (token != null) {
+            req.putHeader("Authorization", "Bearer " + token);
+        }
+        return req.send().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void readyOnlyAfterTheChampionIsVerifiedAndLiveAlways() throws Exception {
+        JsonObject ready = get("/health/ready").bodyAsJsonObject();
+
+        assertThat(ready.getBoolean("ready")).isTrue();
+        assertThat(ready.getJsonObject("model").getInteger("version")).isEqualTo(1);
+        assertThat(get("/health/live").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void predictsFromStoredFeaturesAndFromInlineFeatures() throws Exception {
+        HttpResponse<Buffer> stored = post("/v1/predict", "{\"entity_id\": \"1\"}");
+
+        assertThat(stored.statusCode()).as(stored.bodyAsString()).isEqualTo(200);
+        JsonObject p = stored.bodyAsJsonObject();
+        assertThat(p.getString("prediction")).isIn("good", "bad");
+        JsonObject probs = p.getJsonObject("probabilities");
+        assertThat(probs.getDouble("good") + probs.getDouble("bad")).isCloseTo(1.0,
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(p.getBoolean("degraded")).isFalse();
+
+        JsonObject features = new JsonObject();
+        for (String f : server.activeModel().schema().names()) {
+            features.put(f, null);
+        }
+        JsonObject full = new JsonObject(post("/v1/predict", "{\"entity_id\": \"1\"}").bodyAsString());
+        HttpResponse<Buffer> overridden = post("/v1/predict",
+                "{\"entity_id\": \"1\", \"features\": {\"int_rate\": 29.99, \"sub_grade\": \"G5\"}}");
+        assertThat(overridden.statusCode()).isEqualTo(200);
+        assertThat(overridden.bodyAsJsonObject().getJsonObject("probabilities").getDouble("bad"))
+                .as("a riskier loan").isGreaterThan(full.getJsonObject("probabilities").getDouble("bad"));
+    }
+
+    @Test
+    void badInputIsA4xxThatNamesTheFieldNeverA500() throws Exception {
+        assertError(post("/v1/predict", "{\"entity_id\": \"1\", "), 400, "malformed_json", null);
+        assertError(post("/v1/predict", "[1,2]"), 400, "bad_request", "(body)");
+        assertError(post("/v1/predict", ""), 400, "empty_body", null);
+        assertError(post("/v1/predict", "{\"entity\": \"1\"}"), 400, "bad_request", "entity");
+        assertError(post("/v1/predict", "{\"entity_id\": {\"a\": 1}}"), 400, "bad_request", "entity_id");
+        assertError(post("/v1/predict", "{\"entity_id\": \"1\", \"features\": {\"int_rate\": \"12\"}}"), 422,
+                "invalid_features", "int_rate");
+        assertError(post("/v1/predict", "{\"entity_id\": \"1\", \"features\": {\"colour\": \"red\"}}"), 422,
+                "invalid_features", "colour");
+        assertError(post("/v1/predict", "{\"features\": {\"int_rate\": 12.5}}"), 422, "invalid_features",
+                "funded_amnt");
+        assertError(post("/v1/predict", "{\"entity_id\": \"no-such-loan\"}"), 422, "invalid_features", "term");
+        assertError(post("/v1/predict", "{\"entity_id\": \"1\", \"features\": {\"int_rate\": NaN}}"), 400,
+                "malformed_json", null);
+        assertError(post("/v1/predict", "{\"features\": {\"x\": \"" + "y".repeat(70_000) + "\"}}"), 413,
+                "body_too_large", null);
+        assertError(post("/v1/nothing", "{}"), 404, "not_found", null);
+    }
+
+    private static void assertError(HttpResponse<Buffer> r, int status, String code, String field) {
+        assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(status);
+        JsonObject body = r.bodyAsJsonObject();
+        assertThat(body.getString("error")).isEqualTo(code);
+        assertThat(body.getString("message")).isNotBlank();
+        if (field != null) {
+            Set<String> fields = new HashSet<>();
+            for (Object e : body.getJsonArray("errors")) {
+                fields.add(((JsonObject) e).getString("field"));
+            }
+            assertThat(fields).contains(field);
+        }
+    }
+
+    @Test
+    void aBatchGetsAResultPerRowAndOneBadRowFailsNoOther() throws Exception {
+        HttpResponse<Buffer> r = post("/v1/predict/batch", "{\"rows\": [{\"entity_id\": \"1\"}, {\"entity_id\": \"2\","
+                + " \"features\": {\"int_rate\": \"high\"}}, {\"entity_id\": 3}, 42]}");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonObject body = r.bodyAsJsonObject();
+        assertThat(body.getInteger("ok")).isEqualTo(2);
+        JsonArray results = body.getJsonArray("results");
+        assertThat(results.getJsonObject(0).getBoolean("ok")).isTrue();
+        assertThat(results.getJsonObject(1).getString("error")).isEqualTo("invalid_features");
+        assertThat(results.getJsonObject(2).getBoolean("ok")).isTrue();
+        assertThat(results.getJsonObject(3).getString("error")).isEqualTo("bad_request");
+        assertError(post("/v1/predict/batch", "{\"rows\": [" + "{\"entity_id\": \"1\"},".repeat(100)
+                + "{\"entity_id\": \"1\"}]}"), 413, "bad_batch_size", null);
+    }
+
+    @Test
+    void adminRoutesNeedTheTokenAndSwapAndRollBack() throws Exception {
+        assertThat(admin("/admin/models/2/activate", null).statusCode()).isEqualTo(401);
+        assertThat(admin("/admin/models/2/activate", "wrong-token-wrong-token").statusCode()).isEqualTo(401);
+        assertThat(admin("/admin/models/99/activate", TOKEN).statusCode()).isEqualTo(404);
+
+        HttpResponse<Buffer> swap = admin("/admin/models/2/activate", TOKEN);
+        assertThat(swap.statusCode()).as(swap.bodyAsString()).isEqualTo(200);
+        assertThat(swap.bodyAsJsonObject().getInteger("active")).isEqualTo(2);
+        JsonObject onV2 = post("/v1/predict", "{\"entity_id\": \"7\"}").bodyAsJsonObject();
+        assertThat(onV2.getJsonObject("model").getInteger("version")).isEqualTo(2);
+
+        HttpResponse<Buffer> back = admin("/admin/models/rollback", TOKEN);
+        assertThat(back.bodyAsJsonObject().getInteger("active")).isEqualTo(1);
+        JsonObject onV1 = post("/v1/predict", "{\"entity_id\": \"7\"}").bodyAsJsonObject();
+        assertThat(onV1.getJsonObject("model").getInteger("version")).isEqualTo(1);
+        assertThat(onV1.getJsonObject("probabilities").getDouble("bad"))
+                .isNotEqualTo(onV2.getJsonObject("probabilities").getDouble("bad"));
+    }
+
+    @Test
+    void everyReplicaFollowsTheRegistryThroughListen() throws Exception {
+        fixture.registry.promote("credit_risk", 2, "test", "listen test");
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (server.activeModel().version() != 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+
+        assertThat(server.activeModel().version()).isEqualTo(2);
+        fixture.registry.rollback("credit_risk", "test", "back");
+        deadline = System.currentTimeMillis() + 15_000;
+        while (server.activeModel().version() != 1 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(server.activeModel().version()).isEqualTo(1);
+    }
+
+    @Test
+    void metricsCoverRequestsScoringLagAndTheModel() throws Exception {
+        post("/v1/predict", "{\"entity_id\": \"1\"}");
+
+        String metrics = get("/metrics").bodyAsString();
+
+        assertThat(metrics).contains("http_server_requests_seconds_bucket", "route=\"/v1/predict\"",
+                "converge_scoring_seconds", "converge_eventloop_lag_seconds", "converge_model_info",
+                "jvm_memory_used_bytes", "converge_scoring_queue", "converge_pg_pool_size");
+    }
+
+    @Test
+    void aBlockingRouteIsCaughtByTheLagProbe() throws Exception {
+        double before = server.metrics().counter("converge.eventloop.blocked").count();
+
+        get("/test/block");
+        Thread.sleep(200);
+
+        assertThat(server.metrics().counter("converge.eventloop.blocked").count()).isGreaterThan(before);
+    }
+
+    @Test
+    void theRealRoutesUnderLoadAreNotFlagged() throws Exception {
+        double before = server.metrics().counter("converge.eventloop.blocked").count();
+        java.util.List<java.util.concurrent.CompletableFuture<?>> inFlight = new java.util.ArrayList<>();
+
+        for (int i = 0; i < 400; i++) {
+            String body = i % 2 == 0 ? "{\"entity_id\": \"" + (1 + i % 900) + "\"}"
+                    : "{\"rows\": [{\"entity_id\": \"5\"}, {\"entity_id\": \"6\"}]}";
+            inFlight.add(http.post(i % 2 == 0 ? "/v1/predict" : "/v1/predict/batch").sendBuffer(Buffer.buffer(body))
+                    .toCompletionStage().toCompletableFuture());
+        }
+        java.util.concurrent.CompletableFuture.allOf(inFlight.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .get(60, TimeUnit.SECONDS);
+
+        for (var f : inFlight) {
+            assertThat(((HttpResponse<?>) f.get()).statusCode()).isEqualTo(200);
+        }
+        assertThat(server.metrics().counter("converge.eventloop.blocked").count()).isEqualTo(before);
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesExactlyTheRoutes() throws Exception {
+        JsonObject doc = get("/openapi.json").bodyAsJsonObject();
+
+        Set<String> documented = new HashSet<>(doc.getJsonObject("paths").fieldNames());
+        assertThat(documented).containsExactlyInAnyOrder("/v1/predict", "/v1/predict/batch", "/health/live",
+                "/health/ready", "/metrics", "/openapi.json", "/admin/models/{version}/activate",
+                "/admin/models/rollback");
+        assertThat(server.routes()).containsExactlyInAnyOrderElementsOf(documented);
+    }
+}
