@@ -34,6 +34,12 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--skip-training", description = "Stop after the feature store part.")
     boolean skipTraining;
 
+    @Option(names = "--port", defaultValue = "8080", description = "Port of the prediction server it ends with (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--exit", description = "Stop after one live prediction instead of serving on.")
+    boolean exit;
+
     @Override
     public Integer call() throws Exception {
         Path file = data != null ? data : home().resolve("examples/data/lending_club.csv");
@@ -83,7 +89,35 @@ final class QuickstartCommand implements Callable<Integer> {
                 return code;
             }
         }
-        System.out.println("\nNext: ./converge models list | ./converge models history credit_risk | ./converge --help");
+        if (skipTraining) {
+            System.out.println("\nNext: ./converge train --pipeline pipelines/lending_club.yaml | ./converge --help");
+            return 0;
+        }
+        System.out.println("\n== 7. Serve the champion");
+        Database d = db.open(System.out);
+        dev.converge.serve.PredictionServer server = ServeCommand.start(
+                ServeCommand.config(db, null, port, null), d);
+        String url = "http://127.0.0.1:" + server.port() + "/v1/predict";
+        String request = "{\"entity_id\": \"1\", \"features\": {\"int_rate\": 21.5}}";
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("content-type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(request)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        System.out.println("curl -s " + url + " -H 'content-type: application/json' -d '" + request + "'");
+        System.out.println("-> " + r.statusCode() + " " + r.body());
+        if (exit) {
+            server.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            d.close();
+            return r.statusCode() == 200 ? 0 : 7;
+        }
+        System.out.println("\nServing on http://127.0.0.1:" + server.port() + " (Ctrl-C stops). Also try:"
+                + " ./converge models list | ./converge models history credit_risk");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close().toCompletionStage().toCompletableFuture().orTimeout(5, java.util.concurrent.TimeUnit.SECONDS)
+                    .join();
+            d.close();
+        }));
+        new java.util.concurrent.CountDownLatch(1).await();
         return 0;
     }
 

@@ -67,9 +67,10 @@ class CliTest {
     void quickstartIngestsLendingClubAndReadsItBack() {
         Run r = run("quickstart", "--database-url", URL, "--data",
                 ROOT.resolve("examples/data/lending_club.csv").toString(), "--pipeline",
-                ROOT.resolve("pipelines/lending_club.yaml").toString());
+                ROOT.resolve("pipelines/lending_club.yaml").toString(), "--port", "0", "--exit");
 
         assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("-> 200 \\{\"prediction\":\"(good|bad)\",\"probabilities\"");
         assertThat(r.out()).contains("9,857 rows read, 9,857 accepted, 0 rejected")
                 .contains("\"sub_grade\":\"C4\"").contains("one round trip, 3 found");
         Run models = run("models", "list", "--database-url", URL);

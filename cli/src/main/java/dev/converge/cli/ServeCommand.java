@@ -1,0 +1,93 @@
+package dev.converge.cli;
+
+import dev.converge.contracts.config.Settings;
+import dev.converge.serve.PredictionServer;
+import dev.converge.serve.ServeConfig;
+import dev.converge.store.Database;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Run the prediction server for the registry's champion (REST, h2o-genmodel, no H2O cluster).",
+                "Admin routes need CONVERGE_SERVE_ADMIN_TOKEN (or serve.admin_token); without it they refuse."})
+final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    DbOptions db;
+
+    @Option(names = "--host", description = "Address to listen on (default 127.0.0.1; 0.0.0.0 in a container).")
+    String host;
+
+    @Option(names = "--port", description = "HTTP port (default 8080).")
+    Integer port;
+
+    @Option(names = "--model", description = "Registry name of the model to serve (default credit_risk).")
+    String model;
+
+    @Override
+    public Integer call() throws Exception {
+        ServeConfig config = config(db, host, port, model);
+        Database d = db.open(System.err);
+        PredictionServer server = start(config, d);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).join();
+            d.close();
+            stop.countDown();
+        }, "converge-serve-shutdown"));
+        System.out.println("Serving " + config.model() + " on http://" + config.host() + ":" + server.port()
+                + "  (POST /v1/predict, /v1/predict/batch; GET /health/ready, /metrics, /openapi.json). Ctrl-C stops.");
+        stop.await();
+        return 0;
+    }
+
+    static ServeConfig config(DbOptions db, String host, Integer port, String model) {
+        Map<String, String> flags = new HashMap<>();
+        Settings base = db.settings();
+        base.asMap().forEach((k, v) -> flags.put(k, v.value()));
+        if (host != null) {
+            flags.put("serve.host", host);
+        }
+        if (port != null) {
+            flags.put("serve.port", port.toString());
+        }
+        if (model != null) {
+            flags.put("serve.model", model);
+        }
+        return ServeConfig.from(Settings.load(null, Map.of(), flags));
+    }
+
+    /** Starts the server and waits until it is ready (the champion verified) or says why not. */
+    static PredictionServer start(ServeConfig config, Database d) throws Exception {
+        long t0 = System.nanoTime();
+        PredictionServer server = PredictionServer.start(config, d, null).toCompletionStage().toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        HttpClient http = HttpClient.newHttpClient();
+        String body = "";
+        for (int i = 0; i < 300; i++) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/health/ready")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            body = r.body();
+            if (r.statusCode() == 200) {
+                System.out.printf("Ready in %.2f s: %s%n", (System.nanoTime() - t0) / 1e9, body);
+                return server;
+            }
+            if (!body.contains("loading")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        System.out.println("Not ready (serving health and metrics, waiting for a champion): " + body);
+        return server;
+    }
+}
