@@ -1,6 +1,5 @@
 package dev.converge.cli;
 
-import dev.converge.contracts.config.Settings;
 import dev.converge.serve.PredictionServer;
 import dev.converge.serve.ServeConfig;
 import dev.converge.store.Database;
@@ -53,18 +52,10 @@ final class ServeCommand implements Callable<Integer> {
 
     static ServeConfig config(DbOptions db, String host, Integer port, String model) {
         Map<String, String> flags = new HashMap<>();
-        Settings base = db.settings();
-        base.asMap().forEach((k, v) -> flags.put(k, v.value()));
-        if (host != null) {
-            flags.put("serve.host", host);
-        }
-        if (port != null) {
-            flags.put("serve.port", port.toString());
-        }
-        if (model != null) {
-            flags.put("serve.model", model);
-        }
-        return ServeConfig.from(Settings.load(null, Map.of(), flags));
+        flags.put("serve.host", host);
+        flags.put("serve.port", port == null ? null : port.toString());
+        flags.put("serve.model", model);
+        return ServeConfig.from(db.settings().withFlags(flags));
     }
 
     /** Starts the server and waits until it is ready (the champion verified) or says why not. */

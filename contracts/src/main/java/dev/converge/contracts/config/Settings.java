@@ -21,25 +21,30 @@ public final class Settings {
     /** A value and the layer it came from, e.g. "env CONVERGE_DATABASE_URL". */
     public record Value(String value, String origin) {}
 
-    private final Map<String, Value> values;
+    private final Map<String, Value> file;
+    private final Map<String, String> env;
+    private final Map<String, Value> flags;
 
-    private Settings(Map<String, Value> values) {
-        this.values = Collections.unmodifiableMap(values);
+    private Settings(Map<String, Value> file, Map<String, String> env, Map<String, Value> flags) {
+        this.file = Collections.unmodifiableMap(file);
+        this.env = Map.copyOf(env);
+        this.flags = Collections.unmodifiableMap(flags);
     }
 
     public static Settings empty() {
-        return new Settings(new TreeMap<>());
+        return new Settings(new TreeMap<>(), Map.of(), new TreeMap<>());
     }
 
     /**
      * Layers the file (when present), the environment and the flags.
      *
      * @param file  a properties file, or null; a named file that is missing is an error
-     * @param env   the environment, usually {@code System.getenv()}
-     * @param flags keys to values given on the command line
+     * @param env   the environment, usually {@code System.getenv()}; key {@code a.b_c} is read from
+     *              {@code CONVERGE_A_B_C}
+     * @param flags keys to values given on the command line (null values are ignored)
      */
     public static Settings load(Path file, Map<String, String> env, Map<String, String> flags) {
-        Map<String, Value> merged = new TreeMap<>();
+        Map<String, Value> fromFile = new TreeMap<>();
         if (file != null) {
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("config file " + file.toAbsolutePath() + " does not exist");
@@ -51,25 +56,33 @@ public final class Settings {
                 throw new IllegalArgumentException("cannot read config file " + file.toAbsolutePath() + ": " + e, e);
             }
             for (String key : p.stringPropertyNames()) {
-                merged.put(key, new Value(p.getProperty(key).strip(), "file " + file));
+                fromFile.put(key, new Value(p.getProperty(key).strip(), "file " + file));
             }
         }
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            if (e.getKey().startsWith("CONVERGE_")) {
-                merged.put(keyOf(e.getKey()), new Value(e.getValue(), "env " + e.getKey()));
+        Map<String, String> converge = new TreeMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith("CONVERGE_") && v != null) {
+                converge.put(k, v);
             }
-        }
-        for (Map.Entry<String, String> e : flags.entrySet()) {
-            if (e.getValue() != null) {
-                merged.put(e.getKey(), new Value(e.getValue(), "flag " + e.getKey()));
+        });
+        Map<String, Value> fromFlags = new TreeMap<>();
+        flags.forEach((k, v) -> {
+            if (v != null) {
+                fromFlags.put(k, new Value(v, "flag " + k));
             }
-        }
-        return new Settings(merged);
+        });
+        return new Settings(fromFile, converge, fromFlags);
     }
 
-    /** {@code CONVERGE_DATABASE_URL} to {@code database.url}. */
-    static String keyOf(String envName) {
-        return envName.substring("CONVERGE_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+    /** These settings with more flags on top. */
+    public Settings withFlags(Map<String, String> more) {
+        Map<String, Value> merged = new TreeMap<>(flags);
+        more.forEach((k, v) -> {
+            if (v != null) {
+                merged.put(k, new Value(v, "flag " + k));
+            }
+        });
+        return new Settings(new TreeMap<>(file), env, merged);
     }
 
     /** {@code database.url} to {@code CONVERGE_DATABASE_URL}. */
@@ -78,7 +91,13 @@ public final class Settings {
     }
 
     public Optional<Value> get(String key) {
-        Value v = values.get(key);
+        Value v = flags.get(key);
+        if (v == null && env.containsKey(envNameOf(key))) {
+            v = new Value(env.get(envNameOf(key)), "env " + envNameOf(key));
+        }
+        if (v == null) {
+            v = file.get(key);
+        }
         return v == null || v.value().isEmpty() ? Optional.empty() : Optional.of(v);
     }
 
@@ -97,9 +116,5 @@ public final class Settings {
             throw new IllegalArgumentException(key + " must be an integer, was '" + v.get().value() + "' (from "
                     + v.get().origin() + ")");
         }
-    }
-
-    public Map<String, Value> asMap() {
-        return values;
     }
 }

@@ -1,0 +1,299 @@
+package dev.converge.bench;
+
+import dev.converge.store.Database;
+import dev.converge.store.impl.Json;
+import dev.converge.store.registry.ModelReference;
+import dev.converge.store.registry.ModelRegistry;
+import dev.converge.store.registry.ModelVersion;
+import hex.genmodel.MojoModel;
+import hex.genmodel.easy.EasyPredictModelWrapper;
+import hex.genmodel.easy.RowData;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The serving benchmark: a prediction server and a plain Vert.x server, each in a JVM of its own, driven by the
+ * constant-rate {@link LoadGenerator} from this one; raw h2o-genmodel scoring measured in a loop here, on the same
+ * cores. Reports each scenario against those two upper bounds, measured in the same run.
+ */
+public final class ServeBenchmark {
+    private static final String TOKEN = "bench-admin-token-0123456789";
+    private final Database db;
+    private final List<String> dbArgs;
+    private final PrintStream out;
+    private final String model;
+
+    public ServeBenchmark(Database db, List<String> dbArgs, String model, PrintStream out) {
+        this.db = db;
+        this.dbArgs = dbArgs;
+        this.model = model;
+        this.out = out;
+    }
+
+    public void run(double seconds) throws Exception {
+        ModelRegistry registry = new ModelRegistry(db);
+        ModelVersion champion = registry.champion(model).orElseThrow(() -> new IllegalStateException(
+                "model '" + model + "' has no champion: run ./converge quickstart (or train and promote) first"));
+        List<ModelVersion> versions = registry.list(model);
+        ModelVersion other = versions.stream().filter(v -> v.version() != champion.version()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the hot-swap scenario needs a second version of '"
+                        + model + "': train once more"));
+        ModelReference ref = registry.reference(model, champion.version()).orElseThrow();
+        int entities = countEntities();
+        try (Connection conn = new Connection()) {
+            out.println("## Prediction server, " + model + " v" + champion.version() + " (" + champion.algorithm() + ")");
+            out.println();
+            try (var c = db.connection()) {
+                out.println("Machine: " + Machine.describe(c));
+            }
+            out.println();
+            double[] raw = rawGenmodel(champion, ref.rows());
+            int servePort = freePort();
+            int plainPort = freePort();
+            long t0 = System.nanoTime();
+            Process serve = conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
+                    concat(List.of("serve", "--port", Integer.toString(servePort)), dbArgs));
+            double coldStart = waitReady("http://127.0.0.1:" + servePort + "/health/ready", t0);
+            Process plain = conn.start(List.of("-Xmx128m", "-XX:+UseSerialGC"), PlainServer.class.getName(),
+                    List.of(Integer.toString(plainPort), "2"));
+            waitListening(plainPort);
+            String predict = "http://127.0.0.1:" + servePort + "/v1/predict";
+            String batch = "http://127.0.0.1:" + servePort + "/v1/predict/batch";
+            String plainUrl = "http://127.0.0.1:" + plainPort + "/";
+            SplittableRandom rnd = new SplittableRandom(1);
+            List<String> inline = new ArrayList<>();
+            for (Map<String, Object> row : ref.rows()) {
+                inline.add("{\"features\":" + Json.write(row) + "}");
+            }
+            try (LoadGenerator gen = new LoadGenerator(64)) {
+                // warm-up: JIT, pools
+                gen.run("warm-up", predict, 500, Math.min(5, seconds), Long.MAX_VALUE, i -> inline.get(i % inline.size()));
+                gen.run("warm-up", plainUrl, 500, Math.min(3, seconds), Long.MAX_VALUE, i -> "{}");
+                List<LoadGenerator.Result> results = new ArrayList<>();
+                results.add(gen.run("upper bound: plain Vert.x route, constant JSON", plainUrl, 1000, seconds,
+                        Long.MAX_VALUE, i -> "{}"));
+                results.add(gen.run("inline features", predict, 1000, seconds, Long.MAX_VALUE,
+                        i -> inline.get(i % inline.size())));
+                results.add(gen.run("entity_id, PostgreSQL fetch", predict, 1000, seconds, Long.MAX_VALUE,
+                        i -> "{\"entity_id\":\"" + (1 + rnd.nextInt(entities)) + "\"}"));
+                results.add(gen.run("batch of 100 entity_ids (10 req/s = 1000 rows/s)", batch, 10, seconds,
+                        Long.MAX_VALUE, i -> batchBody(rnd, entities)));
+                LoadGenerator.Result swap = hotSwap(gen, predict, servePort, other.version(), champion.version(),
+                        inline, seconds);
+                results.add(swap);
+                out.println(LoadGenerator.Result.header());
+                results.forEach(r -> out.println(r.row()));
+                out.println();
+                out.printf("Raw h2o-genmodel scoring, one thread, %d reference rows in a loop: %.0f rows/s, p50 %.1f µs,"
+                        + " p99 %.1f µs.%n", ref.rows().size(), raw[0], raw[1], raw[2]);
+                out.printf("Cold start to ready (JVM launch, model load, sha256, reference check): %.2f s. RSS at steady"
+                        + " state after the runs: %s.%n", coldStart, rss(serve.pid()));
+                out.printf("Hot swap at 1000 req/s: %d non-200 of %d; %s%n", swap.non200(), swap.completed(),
+                        swapNote);
+                out.println();
+                sustainable(gen, predict, plainUrl, inline, raw[0]);
+            } finally {
+                serve.destroy();
+                plain.destroy();
+            }
+        }
+    }
+
+    private String swapNote = "";
+
+    private LoadGenerator.Result hotSwap(LoadGenerator gen, String predict, int port, int to, int back,
+                                         List<String> inline, double seconds) throws Exception {
+        Thread admin = new Thread(() -> {
+            try {
+                Thread.sleep((long) (seconds * 1000 / 3));
+                String a = gen.post("http://127.0.0.1:" + port + "/admin/models/" + to + "/activate", TOKEN);
+                Thread.sleep((long) (seconds * 1000 / 3));
+                String b = gen.post("http://127.0.0.1:" + port + "/admin/models/rollback", TOKEN);
+                swapNote = "activate v" + to + ": " + a + "; rollback: " + b;
+            } catch (Exception e) {
+                swapNote = "admin call failed: " + e;
+            }
+        });
+        admin.start();
+        LoadGenerator.Result r = gen.run("hot swap to v" + to + " and rollback during the run", predict, 1000, seconds,
+                Long.MAX_VALUE, i -> inline.get(i % inline.size()));
+        admin.join();
+        return r;
+    }
+
+    private void sustainable(LoadGenerator gen, String predict, String plainUrl, List<String> inline, double rawRate)
+            throws Exception {
+        double[] rates = {1000, 2000, 4000, 8000, 12000, 16000, 20000, 24000, 28000, 32000, 40000, 48000, 64000};
+        double bestServe = best(gen, "inline features", predict, rates, i -> inline.get(i % inline.size()));
+        double bestPlain = best(gen, "plain route", plainUrl, rates, i -> "{}");
+        double bound = Math.min(bestPlain, rawRate);
+        out.println();
+        out.printf("Highest sustainable rate (achieved >= 95%% of target, p99 < 50 ms, no errors, 5 s steps):"
+                        + " prediction server %.0f req/s, plain route %.0f req/s, raw genmodel %.0f rows/s;"
+                        + " %.0f%% of the lower bound (%.0f).%n", bestServe, bestPlain, rawRate,
+                100 * bestServe / bound, bound);
+    }
+
+    private double best(LoadGenerator gen, String name, String url, double[] rates,
+                        java.util.function.IntFunction<String> body) throws Exception {
+        double best = 0;
+        out.println("Step test, " + name + ":");
+        out.println();
+        out.println(LoadGenerator.Result.header());
+        for (double rate : rates) {
+            LoadGenerator.Result r = gen.run(name, url, rate, 5, Long.MAX_VALUE, body);
+            out.println(r.row());
+            boolean ok = r.achievedRate() >= 0.95 * rate && r.non200() == 0
+                    && r.latency().getValueAtPercentile(99) < 50_000;
+            if (!ok) {
+                break;
+            }
+            best = rate;
+        }
+        out.println();
+        return best;
+    }
+
+    private static String batchBody(SplittableRandom rnd, int entities) {
+        StringBuilder sb = new StringBuilder("{\"rows\":[");
+        for (int k = 0; k < 100; k++) {
+            sb.append(k == 0 ? "" : ",").append("{\"entity_id\":\"").append(1 + rnd.nextInt(entities)).append("\"}");
+        }
+        return sb.append("]}").toString();
+    }
+
+    /** rows/s, p50 µs, p99 µs of scoring the reference rows in a loop for about 3 s on one thread. */
+    private static double[] rawGenmodel(ModelVersion v, List<Map<String, Object>> rows) throws Exception {
+        EasyPredictModelWrapper m = new EasyPredictModelWrapper(new EasyPredictModelWrapper.Config()
+                .setModel(MojoModel.load(Path.of(URI.create(v.artifactUri())).toString()))
+                .setConvertUnknownCategoricalLevelsToNa(true));
+        List<RowData> data = new ArrayList<>();
+        for (Map<String, Object> r : rows) {
+            RowData d = new RowData();
+            d.putAll(r);
+            data.add(d);
+        }
+        org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(60_000_000_000L, 3);
+        long end = System.nanoTime() + 3_000_000_000L;
+        long n = 0;
+        long started = System.nanoTime();
+        while (System.nanoTime() < end) {
+            for (RowData d : data) {
+                long t0 = System.nanoTime();
+                if (m.getModelCategory() == hex.ModelCategory.Regression) {
+                    m.predictRegression(d);
+                } else if (m.getModelCategory() == hex.ModelCategory.Binomial) {
+                    m.predictBinomial(d);
+                } else {
+                    m.predictMultinomial(d);
+                }
+                h.recordValue(Math.max(1, System.nanoTime() - t0));
+                n++;
+            }
+        }
+        double secs = (System.nanoTime() - started) / 1e9;
+        return new double[] {n / secs, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0};
+    }
+
+    private int countEntities() throws Exception {
+        try (var c = db.connection(); var rs = c.createStatement().executeQuery("SELECT count(*) FROM feature_online"
+                + " WHERE entity_id ~ '^[0-9]+$'")) {
+            rs.next();
+            int n = rs.getInt(1);
+            if (n == 0) {
+                throw new IllegalStateException("no numbered entities in feature_online: run ./converge quickstart");
+            }
+            return n;
+        }
+    }
+
+    private static double waitReady(String url, long t0) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (int i = 0; i < 600; i++) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(1))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return (System.nanoTime() - t0) / 1e9;
+                }
+            } catch (java.io.IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("the prediction server did not become ready within 12 s");
+    }
+
+    private static void waitListening(int port) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(20);
+            }
+        }
+        throw new IllegalStateException("the plain server did not listen on " + port);
+    }
+
+    private static String rss(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return line.substring(6).trim();
+                }
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return "unknown";
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /** Child JVMs on this classpath, killed on close. */
+    private static final class Connection implements AutoCloseable {
+        private final List<Process> children = new ArrayList<>();
+
+        Process start(List<String> jvm, String main, List<String> args) throws Exception {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(jvm);
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(main);
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("CONVERGE_SERVE_ADMIN_TOKEN", TOKEN);
+            Process p = pb.start();
+            children.add(p);
+            return p;
+        }
+
+        @Override
+        public void close() {
+            children.forEach(Process::destroyForcibly);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.converge.cli;
+
+import dev.converge.bench.ServeBenchmark;
+import dev.converge.store.Database;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench-serve", mixinStandardHelpOptions = true,
+        description = {"Benchmark the prediction server at constant rates (coordinated-omission corrected) against a",
+                "plain Vert.x route and raw h2o-genmodel scoring measured in the same run (markdown report).",
+                "Needs a champion with a second version (run ./converge quickstart twice)."})
+final class BenchServeCommand implements Callable<Integer> {
+    @Mixin
+    DbOptions db;
+
+    @Option(names = "--model", defaultValue = "credit_risk")
+    String model;
+
+    @Option(names = "--seconds", defaultValue = "15", description = "Length of each fixed-rate scenario (default ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> args = new ArrayList<>();
+        if (db.config != null) {
+            args.addAll(List.of("--config", db.config.toString()));
+        }
+        if (db.url != null) {
+            args.addAll(List.of("--database-url", db.url));
+        }
+        if (db.user != null) {
+            args.addAll(List.of("--database-user", db.user));
+        }
+        if (db.embeddedDir != null) {
+            args.addAll(List.of("--embedded-dir", db.embeddedDir.toString()));
+        }
+        try (Database d = db.open(System.err)) {
+            new ServeBenchmark(d, args, model, System.out).run(seconds);
+        }
+        return 0;
+    }
+}
