@@ -112,6 +112,59 @@ public final class ServeBenchmark {
 
     private String swapNote = "";
 
+    /**
+     * Inline against offloaded scoring, and the worker pool's size (cores, 1.5x, 2x), for each model at its rate:
+     * one server JVM per configuration, inline features from the model's reference rows.
+     */
+    public void crossover(List<String> models, List<Double> rates, double seconds) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        out.println("## Inline or worker-pool scoring, by model cost");
+        out.println();
+        try (var c = db.connection()) {
+            out.println("Machine: " + Machine.describe(c));
+        }
+        out.println();
+        out.println("| model | genmodel p90 µs/row (at load) | scoring | workers | target req/s | achieved | p50 ms | p99 ms |"
+                + " p99.9 ms | max ms |");
+        out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        ModelRegistry registry = new ModelRegistry(db);
+        for (int m = 0; m < models.size(); m++) {
+            String name = models.get(m);
+            ModelVersion v = registry.champion(name).orElseThrow(() -> new IllegalStateException(
+                    "model '" + name + "' has no champion"));
+            List<String> inline = new ArrayList<>();
+            for (Map<String, Object> row : registry.reference(name, v.version()).orElseThrow().rows()) {
+                inline.add("{\"features\":" + Json.write(row) + "}");
+            }
+            // inline twice, first and last, so that an order effect (machine warming up) shows
+            int[][] configs = {{1, cores}, {0, cores}, {0, cores * 3 / 2}, {0, cores * 2}, {1, cores}};
+            for (int[] cfg : configs) {
+                try (Connection conn = new Connection(); LoadGenerator gen = new LoadGenerator(64)) {
+                    int port = freePort();
+                    conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
+                            concat(List.of("serve", "--port", Integer.toString(port), "--model", name), dbArgs),
+                            Map.of("CONVERGE_SERVE_INLINE_SCORING_MAX_US", cfg[0] == 1 ? "1000000000" : "0",
+                                    "CONVERGE_SERVE_SCORING_WORKERS", Integer.toString(cfg[1])));
+                    waitReady("http://127.0.0.1:" + port + "/health/ready", System.nanoTime());
+                    String ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                            "http://127.0.0.1:" + port + "/health/ready")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body();
+                    double p99 = new io.vertx.core.json.JsonObject(ready).getJsonObject("model").getDouble("p90_us");
+                    String url = "http://127.0.0.1:" + port + "/v1/predict";
+                    double rate = rates.get(m);
+                    gen.run("warm-up", url, rate, 3, Long.MAX_VALUE, i -> inline.get(i % inline.size()));
+                    LoadGenerator.Result r = gen.run(name, url, rate, seconds, Long.MAX_VALUE,
+                            i -> inline.get(i % inline.size()));
+                    out.printf("| %s v%d (%s) | %.1f | %s | %s | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f |%n", name,
+                            v.version(), v.algorithm(), p99, cfg[0] == 1 ? "inline" : "worker",
+                            cfg[0] == 1 ? "-" : Integer.toString(cfg[1]), rate, r.achievedRate(),
+                            r.latency().getValueAtPercentile(50) / 1000.0, r.latency().getValueAtPercentile(99) / 1000.0,
+                            r.latency().getValueAtPercentile(99.9) / 1000.0, r.latency().getMaxValue() / 1000.0);
+                }
+            }
+        }
+    }
+
     private LoadGenerator.Result hotSwap(LoadGenerator gen, String predict, int port, int to, int back,
                                          List<String> inline, double seconds) throws Exception {
         Thread admin = new Thread(() -> {
@@ -276,6 +329,10 @@ public final class ServeBenchmark {
         private final List<Process> children = new ArrayList<>();
 
         Process start(List<String> jvm, String main, List<String> args) throws Exception {
+            return start(jvm, main, args, Map.of());
+        }
+
+        Process start(List<String> jvm, String main, List<String> args, Map<String, String> env) throws Exception {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(jvm);
@@ -286,6 +343,7 @@ public final class ServeBenchmark {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("CONVERGE_SERVE_ADMIN_TOKEN", TOKEN);
+            pb.environment().putAll(env);
             Process p = pb.start();
             children.add(p);
             return p;

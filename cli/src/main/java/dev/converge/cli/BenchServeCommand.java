@@ -23,6 +23,11 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "15", description = "Length of each fixed-rate scenario (default ${DEFAULT-VALUE}).")
     double seconds;
 
+    @Option(names = "--crossover", split = ",", paramLabel = "MODEL=RATE",
+            description = "Instead: inline vs worker scoring and pool sizes, per model at a rate (e.g."
+                    + " credit_risk=4000,credit_risk_heavy=800).")
+    java.util.List<String> crossover;
+
     @Override
     public Integer call() throws Exception {
         List<String> args = new ArrayList<>();
@@ -39,7 +44,22 @@ final class BenchServeCommand implements Callable<Integer> {
             args.addAll(List.of("--embedded-dir", db.embeddedDir.toString()));
         }
         try (Database d = db.open(System.err)) {
-            new ServeBenchmark(d, args, model, System.out).run(seconds);
+            ServeBenchmark bench = new ServeBenchmark(d, args, model, System.out);
+            if (crossover == null) {
+                bench.run(seconds);
+            } else {
+                java.util.List<String> models = new ArrayList<>();
+                java.util.List<Double> rates = new ArrayList<>();
+                for (String mr : crossover) {
+                    String[] p = mr.split("=", 2);
+                    if (p.length != 2) {
+                        throw new IllegalArgumentException("--crossover takes MODEL=RATE pairs, was '" + mr + "'");
+                    }
+                    models.add(p[0]);
+                    rates.add(Double.parseDouble(p[1]));
+                }
+                bench.crossover(models, rates, seconds);
+            }
         }
         return 0;
     }

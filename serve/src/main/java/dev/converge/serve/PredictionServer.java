@@ -135,11 +135,11 @@ public final class PredictionServer {
             notReadyReason.set(null);
             Gauge.builder("converge.model.info", () -> 1).tag("name", next.name())
                     .tag("version", Integer.toString(next.version())).register(metrics);
-            LOG.info("serving {} v{} ({}; p99 {} us per row, scoring {})", next.name(), next.version(),
-                    next.algorithm(), next.p99Micros(), next.inline() ? "inline" : "on workers");
+            LOG.info("serving {} v{} ({}; p90 {} us per row, scoring {})", next.name(), next.version(),
+                    next.algorithm(), next.p90Micros(), next.inline() ? "inline" : "on workers");
             return new JsonObject().put("active", next.version())
                     .put("previous", before == null ? null : before.version())
-                    .put("scoring", next.inline() ? "inline" : "worker").put("p99_us", next.p99Micros())
+                    .put("scoring", next.inline() ? "inline" : "worker").put("p90_us", next.p90Micros())
                     .put("swap_ms", (System.nanoTime() - t0) / 1e6);
         });
     }
@@ -167,7 +167,7 @@ public final class PredictionServer {
             JsonObject o = new JsonObject().put("ready", m != null);
             if (m != null) {
                 o.put("model", new JsonObject().put("name", m.name()).put("version", m.version())
-                        .put("scoring", m.inline() ? "inline" : "worker").put("p99_us", m.p99Micros()));
+                        .put("scoring", m.inline() ? "inline" : "worker").put("p90_us", m.p90Micros()));
             } else {
                 o.put("reason", notReadyReason.get());
             }

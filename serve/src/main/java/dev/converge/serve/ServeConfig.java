@@ -11,7 +11,8 @@ import dev.converge.contracts.config.Settings;
  * @param adminToken             bearer token for /admin routes; null refuses every admin call
  * @param eventLoops             event loops (and server instances)
  * @param scoringWorkers         threads of the scoring worker pool
- * @param inlineScoringMaxMicros models whose measured p99 per row is at most this score on the event loop
+ * @param inlineScoringMaxMicros models whose measured p90 per row is at most this score on the event loop
+ *                               (docs/decisions/0007)
  * @param batchMaxRows           most rows accepted by /v1/predict/batch
  * @param bodyLimitBytes         largest request body
  * @param lagWarnMillis          event-loop lag above this, sustained, is logged as a warning
@@ -48,8 +49,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.string("serve.model").orElse("credit_risk"),
                 s.string("serve.admin_token").orElse(null),
                 s.integer("serve.event_loops", cores),
-                s.integer("serve.scoring_workers", cores),
-                s.integer("serve.inline_scoring_max_us", 50),
+                s.integer("serve.scoring_workers", Math.max(2, cores * 3 / 2)),
+                s.integer("serve.inline_scoring_max_us", 200),
                 s.integer("serve.batch_max_rows", 1000),
                 s.integer("serve.body_limit_bytes", 1 << 20),
                 s.integer("serve.lag_warn_ms", 50),

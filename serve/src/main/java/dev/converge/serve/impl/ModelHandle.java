@@ -30,18 +30,18 @@ public final class ModelHandle {
     private final EasyPredictModelWrapper model;
     private final FeatureSchema schema;
     private final FeatureValidator validator;
-    private final double p99Micros;
+    private final double p90Micros;
     private final boolean inline;
 
     ModelHandle(String name, int version, String algorithm, EasyPredictModelWrapper model, FeatureSchema schema,
-                double p99Micros, boolean inline) {
+                double p90Micros, boolean inline) {
         this.name = name;
         this.version = version;
         this.algorithm = algorithm;
         this.model = model;
         this.schema = schema;
         this.validator = new FeatureValidator(schema, UnknownFeaturePolicy.REJECT);
-        this.p99Micros = p99Micros;
+        this.p90Micros = p90Micros;
         this.inline = inline;
     }
 
@@ -65,8 +65,8 @@ public final class ModelHandle {
         return validator;
     }
 
-    public double p99Micros() {
-        return p99Micros;
+    public double p90Micros() {
+        return p90Micros;
     }
 
     /** Whether scoring runs on the event loop (cheap models) or on the scoring worker pool. */
