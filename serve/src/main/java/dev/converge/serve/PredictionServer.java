@@ -133,8 +133,7 @@ public final class PredictionServer {
             ModelHandle before = slot.active();
             slot.activate(next);
             notReadyReason.set(null);
-            Gauge.builder("converge.model.info", () -> 1).tag("name", next.name())
-                    .tag("version", Integer.toString(next.version())).register(metrics);
+            publishModelInfo(next);
             LOG.info("serving {} v{} ({}; p90 {} us per row, scoring {})", next.name(), next.version(),
                     next.algorithm(), next.p90Micros(), next.inline() ? "inline" : "on workers");
             return new JsonObject().put("active", next.version())
@@ -142,6 +141,17 @@ public final class PredictionServer {
                     .put("scoring", next.inline() ? "inline" : "worker").put("p90_us", next.p90Micros())
                     .put("swap_ms", (System.nanoTime() - t0) / 1e6);
         });
+    }
+
+    private Gauge modelInfo;
+
+    /** converge_model_info{name, version} = 1 for the active model only. */
+    private synchronized void publishModelInfo(ModelHandle m) {
+        if (modelInfo != null) {
+            metrics.remove(modelInfo);
+        }
+        modelInfo = Gauge.builder("converge.model.info", () -> 1).tag("name", m.name())
+                .tag("version", Integer.toString(m.version())).register(metrics);
     }
 
     private final class AdminImpl implements HttpApi.Admin {
@@ -156,6 +166,7 @@ public final class PredictionServer {
             if (back == null) {
                 return Future.failedFuture(new IllegalStateException("there is no previous model to roll back to"));
             }
+            publishModelInfo(back);
             LOG.info("rolled back to {} v{}", back.name(), back.version());
             return Future.succeededFuture(new JsonObject().put("active", back.version())
                     .put("previous", slot.previous().version()));

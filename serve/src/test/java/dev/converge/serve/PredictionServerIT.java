@@ -179,6 +179,29 @@ class PredictionServerIT {
     }
 
     @Test
+    void aTamperedArtifactIsRefusedAndTheActiveModelKeepsServing() throws Exception {
+        java.nio.file.Path copy = work.resolve("tampered.zip");
+        java.nio.file.Files.copy(work.resolve("glm.zip"), copy);
+        dev.converge.store.registry.ModelVersion v1 = fixture.registry.show("credit_risk", 1).orElseThrow();
+        int v3 = fixture.registry.register(new dev.converge.store.registry.NewModelVersion("credit_risk",
+                v1.algorithm(), copy.toUri().toString(), v1.artifactSha256(), v1.artifactSize(), v1.h2oVersion(),
+                v1.mojoVersion(), "test", dev.converge.store.SchemaCodec.fromJson(v1.featureSchemaJson()), null, null,
+                v1.metrics()), fixture.registry.reference("credit_risk", 1).orElseThrow(), "test").version();
+        try (var ch = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(1000);
+        }
+        int active = server.activeModel().version();
+
+        HttpResponse<Buffer> r = admin("/admin/models/" + v3 + "/activate", TOKEN);
+
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.bodyAsJsonObject().getString("message")).contains("does not match its registration")
+                .contains("sha256");
+        assertThat(server.activeModel().version()).isEqualTo(active);
+        assertThat(post("/v1/predict", "{\"entity_id\": \"1\"}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void everyReplicaFollowsTheRegistryThroughListen() throws Exception {
         fixture.registry.promote("credit_risk", 2, "test", "listen test");
         long deadline = System.currentTimeMillis() + 15_000;

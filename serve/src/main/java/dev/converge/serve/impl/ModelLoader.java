@@ -28,7 +28,7 @@ import java.util.Properties;
 public final class ModelLoader {
     /** A model that failed verification; the message names what did not match. */
     public static final class RefusedModel extends Exception {
-        RefusedModel(String message) {
+        public RefusedModel(String message) {
             super(message);
         }
     }
@@ -66,7 +66,7 @@ public final class ModelLoader {
     }
 
     /** A MOJO is readable by a genmodel of the same or a later H2O version. */
-    static void checkCompatible(String mojoVersion, String runtimeVersion, String name, int version)
+    public static void checkCompatible(String mojoVersion, String runtimeVersion, String name, int version)
             throws RefusedModel {
         if (compare(mojoVersion, runtimeVersion) > 0) {
             throw new RefusedModel("model '" + name + "' v" + version + " was written by H2O " + mojoVersion
