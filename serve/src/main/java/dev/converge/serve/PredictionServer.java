@@ -1,6 +1,8 @@
 package dev.converge.serve;
 
+import dev.converge.serve.impl.Breaker;
 import dev.converge.serve.impl.HttpApi;
+import dev.converge.serve.impl.PredictionCache;
 import dev.converge.serve.impl.ModelHandle;
 import dev.converge.serve.impl.ModelLoader;
 import dev.converge.serve.impl.ModelSlot;
@@ -52,6 +54,7 @@ public final class PredictionServer {
     private final AtomicReference<String> notReadyReason = new AtomicReference<>("loading the champion");
     private final int port;
     private HttpApi.Shared shared;
+    private Scoring scoring;
 
     private PredictionServer(ServeConfig config, Database db, int port) {
         this.config = config;
@@ -82,7 +85,19 @@ public final class PredictionServer {
 
     private Future<Void> deploy(Consumer<Router> extraRoutes) {
         WorkerExecutor scoringPool = vertx.createSharedWorkerExecutor("converge-scoring", config.scoringWorkers());
-        Scoring scoring = new Scoring(pg, scoringPool, metrics);
+        Resilience r = config.resilience();
+        Breaker pgBreaker = new Breaker("postgresql", r.breakerFailures(), java.time.Duration.ofSeconds(
+                r.breakerOpenSeconds()), r.halfOpenProbes(), r.pgTimeoutMillis(), metrics);
+        PredictionCache cache = null;
+        if (!r.redisUrl().equals("none")) {
+            io.vertx.redis.client.Redis redis = io.vertx.redis.client.Redis.createClient(vertx,
+                    new io.vertx.redis.client.RedisOptions().setConnectionString(r.redisUrl()).setMaxPoolSize(8)
+                            .setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000));
+            cache = new PredictionCache(redis, new Breaker("redis", r.breakerFailures(), java.time.Duration.ofSeconds(
+                    r.breakerOpenSeconds()), r.halfOpenProbes(), r.redisTimeoutMillis(), metrics),
+                    r.cacheTtlSeconds() * 1000L, 1.0, Math::random);
+        }
+        scoring = new Scoring(pg, pgBreaker, cache, scoringPool, r.fallbackPrediction(), metrics);
         shared = new HttpApi.Shared(config, slot, scoring, metrics, new AdminImpl(), extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> warmPool())
@@ -190,7 +205,7 @@ public final class PredictionServer {
     public java.util.Set<String> routes() {
         java.util.Set<String> out = new java.util.TreeSet<>();
         for (io.vertx.ext.web.Route r : new HttpApi(shared).router(vertx, null).getRoutes()) {
-            if (r.getPath() != null) {
+            if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
                 out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
             }
         }

@@ -17,10 +17,11 @@ import dev.converge.contracts.config.Settings;
  * @param bodyLimitBytes         largest request body
  * @param lagWarnMillis          event-loop lag above this, sustained, is logged as a warning
  * @param pgPoolSize             connections of the feature-fetch pool
+ * @param resilience             cache, breakers, timeouts and load shedding
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
-                          int pgPoolSize) {
+                          int pgPoolSize, Resilience resilience) {
     public ServeConfig {
         require(port >= 0 && port <= 65535, "serve.port must be within 0..65535, was " + port);
         require(model != null && !model.isBlank(), "serve.model must be set");
@@ -33,6 +34,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
         require(lagWarnMillis >= 1, "serve.lag_warn_ms must be >= 1, was " + lagWarnMillis);
         require(pgPoolSize >= 1, "serve.pg_pool_size must be >= 1, was " + pgPoolSize);
         require(adminToken == null || adminToken.length() >= 16, "serve.admin_token must be at least 16 characters");
+        java.util.Objects.requireNonNull(resilience, "resilience");
     }
 
     private static void require(boolean ok, String message) {
@@ -54,12 +56,18 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.integer("serve.batch_max_rows", 1000),
                 s.integer("serve.body_limit_bytes", 1 << 20),
                 s.integer("serve.lag_warn_ms", 50),
-                s.integer("serve.pg_pool_size", 8));
+                s.integer("serve.pg_pool_size", 8),
+                Resilience.from(s));
     }
 
     public ServeConfig withPort(int p) {
         return new ServeConfig(host, p, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience);
+    }
+
+    public ServeConfig withResilience(Resilience r) {
+        return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r);
     }
 
     @Override

@@ -31,7 +31,8 @@ class PredictionServerIT {
     @BeforeAll
     static void start() throws Exception {
         fixture = new ServeFixture(work);
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 2, 2, 50, 100, 64 * 1024, 50, 4);
+        ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 2, 2, 50, 100, 64 * 1024, 50, 4,
+                Resilience.defaults());
         server = PredictionServer.start(config, fixture.db, router -> router.get("/test/block").handler(ctx -> {
             try {
                 Thread.sleep(300); // blocks the event loop on purpose: the lag probe must notice

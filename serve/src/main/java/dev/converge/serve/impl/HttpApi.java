@@ -41,6 +41,8 @@ public final class HttpApi extends VerticleBase {
     }
 
     private static final Set<String> REQUEST_KEYS = Set.of("entity_id", "features");
+    /** Requests in progress across all event loops, for load shedding. */
+    static final java.util.concurrent.atomic.AtomicInteger IN_FLIGHT = new java.util.concurrent.atomic.AtomicInteger();
     private final Shared shared;
     private HttpServer server;
 
@@ -63,6 +65,7 @@ public final class HttpApi extends VerticleBase {
     public Router router(io.vertx.core.Vertx vertx, Consumer<Router> extraRoutes) {
         Router router = Router.router(vertx);
         MeterRegistry metrics = shared.metrics();
+        shed = io.micrometer.core.instrument.Counter.builder("converge.shed").register(metrics);
         router.route().handler(ctx -> {
             long t0 = System.nanoTime();
             ctx.put("t0", t0);
@@ -74,6 +77,7 @@ public final class HttpApi extends VerticleBase {
                     .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
             ctx.next();
         });
+        router.route("/v1/*").handler(this::shed);
         router.route().handler(BodyHandler.create(false).setBodyLimit(shared.config().bodyLimitBytes()));
         router.post("/v1/predict").handler(this::predict);
         router.post("/v1/predict/batch").handler(this::batch);
@@ -115,6 +119,24 @@ public final class HttpApi extends VerticleBase {
         router.errorHandler(500, ctx -> Errors.send(ctx, 500, "internal", String.valueOf(ctx.failure())));
         return router;
     }
+
+    /** Beyond the bounds, answer 503 with Retry-After at once rather than let latency grow without limit. */
+    private void shed(RoutingContext ctx) {
+        int limit = shared.config().resilience().maxInFlight();
+        if (IN_FLIGHT.incrementAndGet() > limit
+                || shared.scoring().queued() > shared.config().resilience().maxScoringQueue()) {
+            IN_FLIGHT.decrementAndGet();
+            shed.increment();
+            ctx.response().putHeader("Retry-After", "1");
+            Errors.send(ctx, 503, "overloaded", "the server is at capacity (" + limit + " requests in progress);"
+                    + " retry after 1 s");
+            return;
+        }
+        ctx.addEndHandler(v -> IN_FLIGHT.decrementAndGet());
+        ctx.next();
+    }
+
+    private io.micrometer.core.instrument.Counter shed;
 
     private void predict(RoutingContext ctx) {
         ModelHandle model = shared.slot().active();
@@ -266,7 +288,11 @@ public final class HttpApi extends VerticleBase {
         if (ctx != null) {
             o.put("model", modelJson(r.model())).put("latency_ms", elapsedMs(ctx));
         }
-        return o.put("cached", false).put("degraded", false);
+        o.put("cached", r.cached()).put("degraded", r.degraded() != null);
+        if (r.degraded() != null) {
+            o.put("degraded_reason", r.degraded());
+        }
+        return o;
     }
 
     private static JsonObject modelJson(ModelHandle m) {

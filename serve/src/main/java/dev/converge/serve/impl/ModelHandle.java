@@ -32,9 +32,11 @@ public final class ModelHandle {
     private final FeatureValidator validator;
     private final double p90Micros;
     private final boolean inline;
+    private final String artifactSha256;
 
     ModelHandle(String name, int version, String algorithm, EasyPredictModelWrapper model, FeatureSchema schema,
-                double p90Micros, boolean inline) {
+                double p90Micros, boolean inline, String artifactSha256) {
+        this.artifactSha256 = artifactSha256;
         this.name = name;
         this.version = version;
         this.algorithm = algorithm;
@@ -51,6 +53,10 @@ public final class ModelHandle {
 
     public int version() {
         return version;
+    }
+
+    public String artifactSha256() {
+        return artifactSha256;
     }
 
     public String algorithm() {

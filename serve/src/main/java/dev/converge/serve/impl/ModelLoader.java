@@ -59,10 +59,12 @@ public final class ModelLoader {
         FeatureSchema schema = SchemaCodec.fromJson(v.featureSchemaJson());
         ModelReference ref = registry.reference(name, v.version()).orElseThrow(() -> new RefusedModel("model '" + name
                 + "' v" + v.version() + " has no reference predictions to verify against"));
-        ModelHandle probe = new ModelHandle(name, v.version(), v.algorithm(), wrapper, schema, 0, false);
+        ModelHandle probe = new ModelHandle(name, v.version(), v.algorithm(), wrapper, schema, 0, false,
+                v.artifactSha256());
         reproduce(probe, ref);
         double p90 = measure(probe, ref.rows());
-        return new ModelHandle(name, v.version(), v.algorithm(), wrapper, schema, p90, p90 <= inlineMaxMicros);
+        return new ModelHandle(name, v.version(), v.algorithm(), wrapper, schema, p90, p90 <= inlineMaxMicros,
+                v.artifactSha256());
     }
 
     /** A MOJO is readable by a genmodel of the same or a later H2O version. */

@@ -2,6 +2,7 @@ package dev.converge.serve.impl;
 
 import dev.converge.contracts.ValidationResult;
 import dev.converge.contracts.Violation;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
@@ -9,26 +10,31 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The scoring path, asynchronous end to end: fetch online features (reactive PostgreSQL), merge the request's
- * features over them, validate the whole row with the shared contracts, encode it as training did, and score it,
- * inline on the event loop for cheap models or on the scoring worker pool for costly ones.
+ * The scoring path, asynchronous end to end: fetch online features (reactive PostgreSQL, behind a breaker), merge
+ * the request's features over them, validate the whole row with the shared contracts, look the prediction up in
+ * the Redis cache (behind its breaker), and on a miss compute it once per replica (single-flight), inline on the
+ * event loop or on the worker pool. Dependency failures degrade the answer; they never fail it: without Redis the
+ * row is computed and not cached; without PostgreSQL the request's own features are scored when they suffice,
+ * else the configured default answers. Each such answer says it is degraded, and why.
  */
 public final class Scoring {
     /** A request row, already checked for shape. */
     public record Input(String entityId, Map<String, Object> features) {}
 
-    /** The outcome of one row: a prediction, or violations (never both). */
+    /** One row's outcome: a prediction (maybe cached, maybe degraded with a reason), or violations. */
     public record Result(ModelHandle model, ModelHandle.Prediction prediction, List<Violation> violations,
-                         boolean entityFound) {}
+                         boolean entityFound, boolean cached, String degraded) {}
 
     private static final String FETCH_ONE = "SELECT hot || coalesce(cold, '{}'::jsonb) FROM feature_online"
             + " WHERE entity_id = $1";
@@ -36,34 +42,51 @@ public final class Scoring {
             + " WHERE entity_id = ANY($1)";
 
     private final Pool pg;
+    private final Breaker pgBreaker;
+    private final PredictionCache cache;
     private final WorkerExecutor workers;
+    private final Object fallback;
+    private final SingleFlight<ModelHandle.Prediction> singleFlight = new SingleFlight<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final Timer inlineTimer;
     private final Timer workerTimer;
+    private final Counter hits;
+    private final Counter misses;
+    private final Counter degradedCount;
 
-    public Scoring(Pool pg, WorkerExecutor workers, MeterRegistry metrics) {
+    public Scoring(Pool pg, Breaker pgBreaker, PredictionCache cache, WorkerExecutor workers, Object fallback,
+                   MeterRegistry metrics) {
         this.pg = pg;
+        this.pgBreaker = pgBreaker;
+        this.cache = cache;
         this.workers = workers;
+        this.fallback = fallback;
         this.inlineTimer = Timer.builder("converge.scoring").tag("mode", "inline").publishPercentileHistogram()
                 .register(metrics);
         this.workerTimer = Timer.builder("converge.scoring").tag("mode", "worker").publishPercentileHistogram()
                 .register(metrics);
+        this.hits = Counter.builder("converge.cache.requests").tag("result", "hit").register(metrics);
+        this.misses = Counter.builder("converge.cache.requests").tag("result", "miss").register(metrics);
+        this.degradedCount = Counter.builder("converge.degraded").register(metrics);
         metrics.gauge("converge.scoring.queue", queued);
     }
 
-    /** Scores one row on {@code model}. */
     public Future<Result> one(ModelHandle model, Input in) {
         if (in.entityId() == null) {
-            return score(model, in, Map.of(), false);
+            return afterFetch(model, in, Map.of(), false, null);
         }
-        return pg.preparedQuery(FETCH_ONE).execute(Tuple.of(in.entityId())).compose(rows -> {
-            boolean found = rows.size() > 0;
-            Map<String, Object> stored = found ? toMap(rows.iterator().next().getJsonObject(0)) : Map.of();
-            return score(model, in, stored, found);
-        });
+        return pgBreaker.<RowSet<Row>>call(() -> pg.preparedQuery(FETCH_ONE).execute(Tuple.of(in.entityId())))
+                .transform(ar -> {
+                    if (ar.failed()) {
+                        return afterFetch(model, in, Map.of(), false, ar.cause());
+                    }
+                    boolean found = ar.result().size() > 0;
+                    return afterFetch(model, in, found ? toMap(ar.result().iterator().next().getJsonObject(0))
+                            : Map.of(), found, null);
+                });
     }
 
-    /** Scores many rows, fetching all their entities in one query; a bad row never fails the others. */
+    /** Many rows, their entities fetched in one query; a bad row never fails the others. */
     public Future<List<Result>> many(ModelHandle model, List<Input> inputs) {
         List<String> ids = new ArrayList<>();
         for (Input in : inputs) {
@@ -72,30 +95,35 @@ public final class Scoring {
             }
         }
         Future<Map<String, Map<String, Object>>> fetched = ids.isEmpty() ? Future.succeededFuture(Map.of())
-                : pg.preparedQuery(FETCH_MANY).execute(Tuple.of(ids.toArray(String[]::new))).map(rows -> {
+                : pgBreaker.<RowSet<Row>>call(() -> pg.preparedQuery(FETCH_MANY)
+                        .execute(Tuple.of(ids.toArray(String[]::new)))).map(rows -> {
                     Map<String, Map<String, Object>> m = new HashMap<>();
                     for (Row r : rows) {
                         m.put(r.getString(0), toMap(r.getJsonObject(1)));
                     }
                     return m;
                 });
-        return fetched.compose(stored -> {
+        return fetched.transform(ar -> {
+            Throwable pgFailure = ar.failed() ? ar.cause() : null;
+            Map<String, Map<String, Object>> stored = ar.succeeded() ? ar.result() : Map.of();
             List<Future<Result>> results = new ArrayList<>();
             for (Input in : inputs) {
                 Map<String, Object> s = in.entityId() == null ? Map.of() : stored.get(in.entityId());
-                results.add(score(model, in, s == null ? Map.of() : s, s != null));
+                results.add(afterFetch(model, in, s == null ? Map.of() : s, s != null,
+                        in.entityId() == null ? null : pgFailure));
             }
-            return Future.join(results).map(cf -> {
+            return Future.join(results).transform(done -> {
                 List<Result> out = new ArrayList<>();
-                for (int i = 0; i < results.size(); i++) {
-                    out.add(results.get(i).result());
+                for (Future<Result> f : results) {
+                    out.add(f.result());
                 }
-                return out;
+                return Future.succeededFuture(out);
             });
         });
     }
 
-    private Future<Result> score(ModelHandle model, Input in, Map<String, Object> stored, boolean found) {
+    private Future<Result> afterFetch(ModelHandle model, Input in, Map<String, Object> stored, boolean found,
+                                      Throwable pgFailure) {
         Map<String, Object> merged = new HashMap<>();
         for (String name : model.schema().names()) {
             if (stored.containsKey(name)) {
@@ -104,15 +132,54 @@ public final class Scoring {
         }
         merged.putAll(in.features());
         ValidationResult v = model.validator().validate(merged);
+        String degraded = pgFailure == null ? null : "online features unavailable (" + describe(pgFailure)
+                + "); scored from the request's features";
         if (!v.valid()) {
-            return Future.succeededFuture(new Result(model, null, v.violations(), found));
+            if (pgFailure == null) {
+                return Future.succeededFuture(new Result(model, null, v.violations(), found, false, null));
+            }
+            degradedCount.increment();
+            return Future.succeededFuture(new Result(model, new ModelHandle.Prediction(fallback, null), List.of(),
+                    false, false, "online features unavailable (" + describe(pgFailure) + ") and the request's"
+                    + " features are not enough (" + v.violations().get(0) + "); default answer"));
         }
         Map<String, Object> row = model.encode(v.values());
+        if (cache == null) {
+            return compute(model, row).map(p -> result(model, p, found, false, degraded));
+        }
+        String key = PredictionCache.key(model, v.values());
+        return cache.get(key).transform(ar -> {
+            if (ar.failed()) {
+                String why = (degraded == null ? "" : degraded + "; ") + "cache unavailable (" + describe(ar.cause())
+                        + "); computed and not cached";
+                return compute(model, row).map(p -> result(model, p, found, false, why));
+            }
+            PredictionCache.Entry e = ar.result();
+            if (e != null && !cache.refreshEarly(e, System.currentTimeMillis())) {
+                hits.increment();
+                return Future.succeededFuture(result(model, fromJson(e.prediction()), found, true, degraded));
+            }
+            misses.increment();
+            return singleFlight.run(key, () -> {
+                long t0 = System.nanoTime();
+                return compute(model, row).onSuccess(p -> cache.put(key, toJson(p), (System.nanoTime() - t0) / 1e6));
+            }).map(p -> result(model, p, found, false, degraded));
+        });
+    }
+
+    private Result result(ModelHandle model, ModelHandle.Prediction p, boolean found, boolean cached, String degraded) {
+        if (degraded != null) {
+            degradedCount.increment();
+        }
+        return new Result(model, p, List.of(), found, cached, degraded);
+    }
+
+    private Future<ModelHandle.Prediction> compute(ModelHandle model, Map<String, Object> row) {
         if (model.inline()) {
             long t0 = System.nanoTime();
             ModelHandle.Prediction p = model.score(row);
             inlineTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            return Future.succeededFuture(new Result(model, p, List.of(), found));
+            return Future.succeededFuture(p);
         }
         queued.incrementAndGet();
         return workers.executeBlocking(() -> {
@@ -120,8 +187,31 @@ public final class Scoring {
             long t0 = System.nanoTime();
             ModelHandle.Prediction p = model.score(row);
             workerTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            return new Result(model, p, List.of(), found);
+            return p;
         }, false);
+    }
+
+    static JsonObject toJson(ModelHandle.Prediction p) {
+        JsonObject o = new JsonObject().put("prediction", p.value());
+        if (p.probabilities() != null) {
+            o.put("probabilities", new JsonObject(new LinkedHashMap<>(p.probabilities())));
+        }
+        return o;
+    }
+
+    private static ModelHandle.Prediction fromJson(JsonObject o) {
+        Map<String, Double> probs = null;
+        if (o.getJsonObject("probabilities") != null) {
+            probs = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : o.getJsonObject("probabilities")) {
+                probs.put(e.getKey(), ((Number) e.getValue()).doubleValue());
+            }
+        }
+        return new ModelHandle.Prediction(o.getValue("prediction"), probs);
+    }
+
+    private static String describe(Throwable t) {
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
     }
 
     private static Map<String, Object> toMap(JsonObject o) {

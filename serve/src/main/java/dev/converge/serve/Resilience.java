@@ -1,0 +1,65 @@
+package dev.converge.serve;
+
+import dev.converge.contracts.config.Settings;
+
+/**
+ * Cache and failure settings, validated at start-up.
+ *
+ * @param redisUrl          Redis for the prediction cache, or "none" to run without a cache
+ * @param cacheTtlSeconds   how long a prediction is cached; default one hour: far below the retraining interval,
+ *                          and a new model version is a new key namespace anyway
+ * @param breakerFailures   consecutive failures that open a breaker
+ * @param breakerOpenSeconds how long an open breaker stays open before half-open probes
+ * @param halfOpenProbes    calls let through when half-open
+ * @param redisTimeoutMillis per-call timeout for Redis
+ * @param pgTimeoutMillis   per-call timeout for the online-feature fetch
+ * @param maxInFlight       requests in progress beyond which new ones are shed with 503 and Retry-After
+ * @param maxScoringQueue   queued offloaded scorings beyond which new requests are shed
+ * @param fallbackPrediction the degraded default answer when neither stored nor request features suffice (null
+ *                          answers {"prediction": null})
+ */
+public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailures, int breakerOpenSeconds,
+                         int halfOpenProbes, long redisTimeoutMillis, long pgTimeoutMillis, int maxInFlight,
+                         int maxScoringQueue, String fallbackPrediction) {
+    public Resilience {
+        check(redisUrl != null && (redisUrl.equals("none") || redisUrl.startsWith("redis://")),
+                "serve.redis_url must be redis://host:port or none, was '" + redisUrl + "'");
+        check(cacheTtlSeconds >= 1, "serve.cache_ttl_secs must be >= 1, was " + cacheTtlSeconds);
+        check(breakerFailures >= 1, "serve.breaker_failures must be >= 1, was " + breakerFailures);
+        check(breakerOpenSeconds >= 1, "serve.breaker_open_secs must be >= 1, was " + breakerOpenSeconds);
+        check(halfOpenProbes >= 1, "serve.breaker_half_open_probes must be >= 1, was " + halfOpenProbes);
+        check(redisTimeoutMillis >= 1, "serve.redis_timeout_ms must be >= 1, was " + redisTimeoutMillis);
+        check(pgTimeoutMillis >= 1, "serve.pg_timeout_ms must be >= 1, was " + pgTimeoutMillis);
+        check(maxInFlight >= 1, "serve.max_in_flight must be >= 1, was " + maxInFlight);
+        check(maxScoringQueue >= 1, "serve.max_scoring_queue must be >= 1, was " + maxScoringQueue);
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    public static Resilience defaults() {
+        return from(Settings.empty());
+    }
+
+    public static Resilience from(Settings s) {
+        return new Resilience(s.string("serve.redis_url").orElse("redis://127.0.0.1:6379"),
+                s.integer("serve.cache_ttl_secs", 3600), s.integer("serve.breaker_failures", 5),
+                s.integer("serve.breaker_open_secs", 60), s.integer("serve.breaker_half_open_probes", 3),
+                s.integer("serve.redis_timeout_ms", 20), s.integer("serve.pg_timeout_ms", 50),
+                s.integer("serve.max_in_flight", 2048), s.integer("serve.max_scoring_queue", 4096),
+                s.string("serve.fallback_prediction").orElse(null));
+    }
+
+    public Resilience with(String redis, int openSeconds) {
+        return new Resilience(redis, cacheTtlSeconds, breakerFailures, openSeconds, halfOpenProbes, redisTimeoutMillis,
+                pgTimeoutMillis, maxInFlight, maxScoringQueue, fallbackPrediction);
+    }
+
+    public Resilience withMaxInFlight(int n) {
+        return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
+                redisTimeoutMillis, pgTimeoutMillis, n, maxScoringQueue, fallbackPrediction);
+    }
+}
