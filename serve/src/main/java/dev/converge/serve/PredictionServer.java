@@ -55,6 +55,7 @@ public final class PredictionServer {
     private final int port;
     private HttpApi.Shared shared;
     private Scoring scoring;
+    private io.vertx.redis.client.Redis redis;
 
     private PredictionServer(ServeConfig config, Database db, int port) {
         this.config = config;
@@ -90,7 +91,7 @@ public final class PredictionServer {
                 r.breakerOpenSeconds()), r.halfOpenProbes(), r.pgTimeoutMillis(), metrics);
         PredictionCache cache = null;
         if (!r.redisUrl().equals("none")) {
-            io.vertx.redis.client.Redis redis = io.vertx.redis.client.Redis.createClient(vertx,
+            redis = io.vertx.redis.client.Redis.createClient(vertx,
                     new io.vertx.redis.client.RedisOptions().setConnectionString(r.redisUrl()).setMaxPoolSize(8)
                             .setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000));
             cache = new PredictionCache(redis, new Breaker("redis", r.breakerFailures(), java.time.Duration.ofSeconds(
@@ -111,11 +112,20 @@ public final class PredictionServer {
                 });
     }
 
-    /** Opens the pool's connections up front so the first requests do not pay for connecting. */
+    /**
+     * Opens the PostgreSQL pool's connections and Redis connections up front, so the first requests do not pay for
+     * connecting (a cold connect can exceed the 20 ms Redis timeout and count against the breaker).
+     */
     private Future<Void> warmPool() {
         java.util.List<Future<?>> warm = new java.util.ArrayList<>();
         for (int i = 0; i < config.pgPoolSize(); i++) {
             warm.add(pg.getConnection().compose(c -> c.query("SELECT 1").execute().eventually(c::close)));
+        }
+        if (redis != null) {
+            for (int i = 0; i < 4; i++) {
+                warm.add(redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING))
+                        .timeout(5, java.util.concurrent.TimeUnit.SECONDS));
+            }
         }
         return Future.join(warm).<Void>mapEmpty().recover(e -> {
             LOG.warn("could not warm the PostgreSQL pool: {}", e.getMessage());

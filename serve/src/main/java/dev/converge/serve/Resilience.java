@@ -58,6 +58,11 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
                 pgTimeoutMillis, maxInFlight, maxScoringQueue, fallbackPrediction);
     }
 
+    public Resilience withRedisTimeout(long millis) {
+        return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes, millis,
+                pgTimeoutMillis, maxInFlight, maxScoringQueue, fallbackPrediction);
+    }
+
     public Resilience withMaxInFlight(int n) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
                 redisTimeoutMillis, pgTimeoutMillis, n, maxScoringQueue, fallbackPrediction);

@@ -33,7 +33,12 @@ final class ServeFixture implements AutoCloseable {
     final ModelRegistry registry;
 
     ServeFixture(Path work) throws Exception {
-        db = Database.connect(URL, "postgres", null, schema);
+        this(work, URL);
+    }
+
+    /** On any PostgreSQL, e.g. one the test starts and stops itself. */
+    ServeFixture(Path work, String url) throws Exception {
+        db = Database.connect(url, "postgres", null, schema);
         db.migrate();
         Path data = ROOT.resolve("examples/data/lending_club.csv");
         FeatureSchema inferred = Ingestor.proposeSchema(data, IngestOptions.of(null, null), 10_000);

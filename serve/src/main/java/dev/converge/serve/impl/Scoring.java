@@ -46,7 +46,7 @@ public final class Scoring {
     private final PredictionCache cache;
     private final WorkerExecutor workers;
     private final Object fallback;
-    private final SingleFlight<ModelHandle.Prediction> singleFlight = new SingleFlight<>();
+    private final SingleFlight<Outcome> singleFlight = new SingleFlight<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final Timer inlineTimer;
     private final Timer workerTimer;
@@ -148,22 +148,32 @@ public final class Scoring {
             return compute(model, row).map(p -> result(model, p, found, false, degraded));
         }
         String key = PredictionCache.key(model, v.values());
+        // One flight per key covers lookup, compute and store: concurrent identical requests in this replica share
+        // one Redis GET, one scoring and one SET; requests after it find the value in Redis.
+        return singleFlight.run(key, () -> lookupOrCompute(model, key, row)).map(o -> result(model, o.prediction(),
+                found, o.cached(), o.cacheProblem() == null ? degraded
+                        : (degraded == null ? "" : degraded + "; ") + o.cacheProblem()));
+    }
+
+    /** What one flight found: the prediction, whether it came from the cache, and what went wrong with Redis. */
+    record Outcome(ModelHandle.Prediction prediction, boolean cached, String cacheProblem) {}
+
+    private Future<Outcome> lookupOrCompute(ModelHandle model, String key, Map<String, Object> row) {
         return cache.get(key).transform(ar -> {
             if (ar.failed()) {
-                String why = (degraded == null ? "" : degraded + "; ") + "cache unavailable (" + describe(ar.cause())
-                        + "); computed and not cached";
-                return compute(model, row).map(p -> result(model, p, found, false, why));
+                return compute(model, row).map(p -> new Outcome(p, false, "cache unavailable ("
+                        + describe(ar.cause()) + "); computed and not cached"));
             }
             PredictionCache.Entry e = ar.result();
             if (e != null && !cache.refreshEarly(e, System.currentTimeMillis())) {
                 hits.increment();
-                return Future.succeededFuture(result(model, fromJson(e.prediction()), found, true, degraded));
+                return Future.succeededFuture(new Outcome(fromJson(e.prediction()), true, null));
             }
             misses.increment();
-            return singleFlight.run(key, () -> {
-                long t0 = System.nanoTime();
-                return compute(model, row).onSuccess(p -> cache.put(key, toJson(p), (System.nanoTime() - t0) / 1e6));
-            }).map(p -> result(model, p, found, false, degraded));
+            long t0 = System.nanoTime();
+            return compute(model, row).compose(p -> cache.put(key, toJson(p), (System.nanoTime() - t0) / 1e6)
+                    .transform(put -> Future.succeededFuture(new Outcome(p, false, put.failed()
+                            ? "cache unavailable (" + describe(put.cause()) + "); computed and not cached" : null))));
         });
     }
 

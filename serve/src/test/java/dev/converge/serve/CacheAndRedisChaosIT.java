@@ -1,0 +1,183 @@
+package dev.converge.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The prediction cache against a real Redis that this test starts and kills itself (never the shared one), and
+ * the server on the real test PostgreSQL.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CacheAndRedisChaosIT {
+    static final String TOKEN = "test-admin-token-0123456789";
+    @TempDir
+    static Path work;
+    static ServeFixture fixture;
+    static PredictionServer server;
+    static Vertx clientVertx;
+    static WebClient http;
+    static int redisPort;
+    static Process redis;
+
+    static Process startRedis(int port) throws Exception {
+        return startRedis(port, work);
+    }
+
+    /** A Redis of the test's own, on loopback, persisting nothing. */
+    static Process startRedis(int port, Path dir) throws Exception {
+        Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis-" + System.nanoTime() + ".log").toFile()).start();
+        for (int i = 0; i < 100; i++) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return p;
+            } catch (java.io.IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException("redis-server did not start on port " + port);
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            redisPort = s.getLocalPort();
+        }
+        redis = startRedis(redisPort);
+        fixture = new ServeFixture(work);
+        ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 2, 2, 50, 100, 64 * 1024, 50, 4,
+                // 250 ms, not the 20 ms default: on a loaded CI machine a slow GET must not split the single flight
+                Resilience.defaults().with("redis://127.0.0.1:" + redisPort, 2).withRedisTimeout(250));
+        server = PredictionServer.start(config, fixture.db, null).toCompletionStage().toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        clientVertx = Vertx.vertx();
+        http = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+                .setDefaultPort(server.port()));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (server.activeModel() == null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        clientVertx.close();
+        fixture.close();
+        redis.destroyForcibly();
+    }
+
+    static HttpResponse<Buffer> post(String path, String body) throws Exception {
+        return http.post(path).sendBuffer(Buffer.buffer(body)).toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    static double scorings() {
+        double n = 0;
+        for (Timer t : server.metrics().find("converge.scoring").timers()) {
+            n += t.count();
+        }
+        return n;
+    }
+
+    static double breakerState(String dependency) {
+        return server.metrics().get("converge.breaker.state").tag("dependency", dependency).gauge().value();
+    }
+
+    @Test
+    @Order(1)
+    void aHundredConcurrentIdenticalRequestsScoreOnce() throws Exception {
+        String body = "{\"entity_id\": \"3\", \"features\": {\"int_rate\": 17.123}}";
+        double before = scorings();
+        List<CompletableFuture<HttpResponse<Buffer>>> all = new ArrayList<>();
+
+        for (int i = 0; i < 100; i++) {
+            all.add(http.post("/v1/predict").sendBuffer(Buffer.buffer(body)).toCompletionStage().toCompletableFuture());
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+
+        assertThat(scorings() - before).isEqualTo(1.0);
+        Object first = all.get(0).get().bodyAsJsonObject().getValue("prediction");
+        for (var f : all) {
+            assertThat(f.get().statusCode()).isEqualTo(200);
+            assertThat(f.get().bodyAsJsonObject().getValue("prediction")).isEqualTo(first);
+        }
+        assertThat(post("/v1/predict", body).bodyAsJsonObject().getBoolean("cached")).isTrue();
+    }
+
+    @Test
+    @Order(2)
+    void aNewModelVersionNeverServesTheOldVersionsCachedPrediction() throws Exception {
+        String body = "{\"entity_id\": \"11\", \"features\": {\"annual_inc\": 51234}}";
+        JsonObject v1 = post("/v1/predict", body).bodyAsJsonObject();
+        assertThat(post("/v1/predict", body).bodyAsJsonObject().getBoolean("cached")).isTrue();
+
+        assertThat(http.post("/admin/models/2/activate").putHeader("Authorization", "Bearer " + TOKEN).send()
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        JsonObject v2 = post("/v1/predict", body).bodyAsJsonObject();
+
+        assertThat(v2.getJsonObject("model").getInteger("version")).isEqualTo(2);
+        assertThat(v2.getBoolean("cached")).isFalse();
+        assertThat(v2.getJsonObject("probabilities")).isNotEqualTo(v1.getJsonObject("probabilities"));
+        http.post("/admin/models/rollback").putHeader("Authorization", "Bearer " + TOKEN).send()
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Order(3)
+    void killingRedisDegradesAnswersButNeverFailsThemAndTheBreakerRecovers() throws Exception {
+        redis.destroyForcibly().waitFor();
+        long killed = System.nanoTime();
+        Double firstFallbackSeconds = null;
+        int degraded = 0;
+
+        for (int i = 0; i < 40; i++) {
+            HttpResponse<Buffer> r = post("/v1/predict", "{\"entity_id\": \"" + (20 + i) + "\"}");
+            assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+            JsonObject o = r.bodyAsJsonObject();
+            assertThat(o.getValue("prediction")).isNotNull();
+            if (o.getBoolean("degraded")) {
+                degraded++;
+                assertThat(o.getString("degraded_reason")).contains("cache unavailable");
+                if (firstFallbackSeconds == null) {
+                    firstFallbackSeconds = (System.nanoTime() - killed) / 1e9;
+                }
+            }
+        }
+
+        assertThat(degraded).isEqualTo(40);
+        assertThat(firstFallbackSeconds).isLessThan(1.0);
+        assertThat(breakerState("redis")).as("open after 5 failures").isEqualTo(1.0);
+
+        redis = startRedis(redisPort);
+        Thread.sleep(2_500); // open duration 2 s, then half-open
+        boolean recovered = false;
+        for (int i = 0; i < 50 && !recovered; i++) {
+            JsonObject o = post("/v1/predict", "{\"entity_id\": \"" + (100 + i) + "\"}").bodyAsJsonObject();
+            recovered = !o.getBoolean("degraded") && breakerState("redis") == 0.0;
+            Thread.sleep(50);
+        }
+        assertThat(recovered).as("half-open probes close the breaker once Redis is back").isTrue();
+        System.out.printf("first fallback %.3f s after Redis was killed%n", firstFallbackSeconds);
+    }
+}
