@@ -96,7 +96,7 @@ public final class PredictionServer {
                             .setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000));
             cache = new PredictionCache(redis, new Breaker("redis", r.breakerFailures(), java.time.Duration.ofSeconds(
                     r.breakerOpenSeconds()), r.halfOpenProbes(), r.redisTimeoutMillis(), metrics),
-                    r.cacheTtlSeconds() * 1000L, 1.0, Math::random);
+                    r.cacheTtlSeconds() * 1000L, 1.0, Math::random, metrics);
         }
         scoring = new Scoring(pg, pgBreaker, cache, scoringPool, r.fallbackPrediction(), metrics);
         shared = new HttpApi.Shared(config, slot, scoring, metrics, new AdminImpl(), extraRoutes);

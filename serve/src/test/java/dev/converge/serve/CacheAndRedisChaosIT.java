@@ -145,6 +145,53 @@ class CacheAndRedisChaosIT {
 
     @Test
     @Order(3)
+    void overloadIsShedWith503AndRetryAfterAndTheServerRecovers() throws Exception {
+        ServeConfig tight = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
+                Resilience.defaults().with("none", 2).withMaxInFlight(8));
+        PredictionServer small = PredictionServer.start(tight, fixture.db, null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        Vertx v = Vertx.vertx();
+        try {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (small.activeModel() == null && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            WebClient burst = WebClient.create(v, new WebClientOptions().setDefaultHost("127.0.0.1")
+                    .setDefaultPort(small.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
+            List<CompletableFuture<HttpResponse<Buffer>>> all = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                all.add(burst.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (1 + i % 500)
+                        + "\"}")).toCompletionStage().toCompletableFuture());
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            int ok = 0;
+            int shed = 0;
+            for (var f : all) {
+                HttpResponse<Buffer> r = f.get();
+                if (r.statusCode() == 503) {
+                    shed++;
+                    assertThat(r.getHeader("Retry-After")).isEqualTo("1");
+                    assertThat(r.bodyAsJsonObject().getString("error")).isEqualTo("overloaded");
+                } else {
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    ok++;
+                }
+            }
+
+            assertThat(shed).as("beyond 8 in flight, requests are shed").isPositive();
+            assertThat(ok).isPositive();
+            assertThat(ok + shed).isEqualTo(2000);
+            assertThat(burst.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"1\"}"))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).statusCode())
+                    .as("recovered once the burst is over").isEqualTo(200);
+        } finally {
+            small.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            v.close();
+        }
+    }
+
+    @Test
+    @Order(4)
     void killingRedisDegradesAnswersButNeverFailsThemAndTheBreakerRecovers() throws Exception {
         redis.destroyForcibly().waitFor();
         long killed = System.nanoTime();

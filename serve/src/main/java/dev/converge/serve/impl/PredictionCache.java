@@ -34,7 +34,12 @@ public final class PredictionCache {
     private final double beta;
     private final DoubleSupplier random;
 
-    public PredictionCache(Redis redis, Breaker breaker, long ttlMillis, double beta, DoubleSupplier random) {
+    private final io.micrometer.core.instrument.Timer latency;
+
+    public PredictionCache(Redis redis, Breaker breaker, long ttlMillis, double beta, DoubleSupplier random,
+                           io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.latency = io.micrometer.core.instrument.Timer.builder("converge.redis").publishPercentileHistogram()
+                .register(metrics);
         this.redis = redis;
         this.breaker = breaker;
         this.ttlMillis = ttlMillis;
@@ -74,7 +79,9 @@ public final class PredictionCache {
     }
 
     public Future<Entry> get(String key) {
-        return breaker.call(() -> redis.send(Request.cmd(Command.GET).arg(key))).map(r -> {
+        long t0 = System.nanoTime();
+        return breaker.call(() -> redis.send(Request.cmd(Command.GET).arg(key))).andThen(ar -> latency.record(
+                System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS)).map(r -> {
             if (r == null) {
                 return null;
             }
