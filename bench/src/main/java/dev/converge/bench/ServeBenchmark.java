@@ -62,8 +62,10 @@ public final class ServeBenchmark {
             int servePort = freePort();
             int plainPort = freePort();
             long t0 = System.nanoTime();
+            // The scoring path itself, without the cache: every request is scored.
             Process serve = conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
-                    concat(List.of("serve", "--port", Integer.toString(servePort)), dbArgs));
+                    concat(List.of("serve", "--port", Integer.toString(servePort)), dbArgs),
+                    Map.of("CONVERGE_SERVE_REDIS_URL", "none"));
             double coldStart = waitReady("http://127.0.0.1:" + servePort + "/health/ready", t0);
             Process plain = conn.start(List.of("-Xmx128m", "-XX:+UseSerialGC"), PlainServer.class.getName(),
                     List.of(Integer.toString(plainPort), "2"));
@@ -85,6 +87,7 @@ public final class ServeBenchmark {
                         Long.MAX_VALUE, i -> "{}"));
                 results.add(gen.run("inline features", predict, 1000, seconds, Long.MAX_VALUE,
                         i -> inline.get(i % inline.size())));
+
                 results.add(gen.run("entity_id, PostgreSQL fetch", predict, 1000, seconds, Long.MAX_VALUE,
                         i -> "{\"entity_id\":\"" + (1 + rnd.nextInt(entities)) + "\"}"));
                 results.add(gen.run("batch of 100 entity_ids (10 req/s = 1000 rows/s)", batch, 10, seconds,
@@ -103,6 +106,7 @@ public final class ServeBenchmark {
                         swapNote);
                 out.println();
                 sustainable(gen, predict, plainUrl, inline, raw[0]);
+                cache(conn, gen, inline, entities, seconds);
             } finally {
                 serve.destroy();
                 plain.destroy();
@@ -111,6 +115,30 @@ public final class ServeBenchmark {
     }
 
     private String swapNote = "";
+
+    /** A second server, with the Redis cache (serve.redis_url, default local Redis): hits, and the miss path. */
+    private void cache(Connection conn, LoadGenerator gen, List<String> inline, int entities, double seconds)
+            throws Exception {
+        int port = freePort();
+        conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
+                concat(List.of("serve", "--port", Integer.toString(port)), dbArgs));
+        waitReady("http://127.0.0.1:" + port + "/health/ready", System.nanoTime());
+        String url = "http://127.0.0.1:" + port + "/v1/predict";
+        List<String> hot = inline.subList(0, Math.min(10, inline.size()));
+        gen.run("warm-up", url, 500, Math.min(5, seconds), Long.MAX_VALUE, i -> hot.get(i % hot.size()));
+        long salt = System.nanoTime();
+        List<LoadGenerator.Result> rs = new ArrayList<>();
+        rs.add(gen.run("cache hits: 10 distinct requests", url, 1000, seconds, Long.MAX_VALUE,
+                i -> hot.get(i % hot.size())));
+        rs.add(gen.run("cache misses: every request new (GET, score, SET)", url, 1000, seconds, Long.MAX_VALUE,
+                i -> "{\"entity_id\":\"" + (1 + i % entities) + "\",\"features\":{\"annual_inc\":" + (salt % 100000 + i)
+                        + "}}"));
+        out.println();
+        out.println("With the Redis cache (a second server JVM, local Redis):");
+        out.println();
+        out.println(LoadGenerator.Result.header());
+        rs.forEach(r -> out.println(r.row()));
+    }
 
     /**
      * Inline against offloaded scoring, and the worker pool's size (cores, 1.5x, 2x), for each model at its rate:
@@ -190,7 +218,7 @@ public final class ServeBenchmark {
         double[] rates = {1000, 2000, 4000, 8000, 12000, 16000, 20000, 24000, 28000, 32000, 40000, 48000, 64000};
         double bestServe = best(gen, "inline features", predict, rates, i -> inline.get(i % inline.size()));
         double bestPlain = best(gen, "plain route", plainUrl, rates, i -> "{}");
-        double bound = Math.min(bestPlain, rawRate);
+        double bound = Math.max(1, Math.min(bestPlain, rawRate));
         out.println();
         out.printf("Highest sustainable rate (achieved >= 95%% of target, p99 < 50 ms, no errors, 5 s steps):"
                         + " prediction server %.0f req/s, plain route %.0f req/s, raw genmodel %.0f rows/s;"
@@ -205,10 +233,13 @@ public final class ServeBenchmark {
         out.println();
         out.println(LoadGenerator.Result.header());
         for (double rate : rates) {
-            LoadGenerator.Result r = gen.run(name, url, rate, 5, Long.MAX_VALUE, body);
-            out.println(r.row());
-            boolean ok = r.achievedRate() >= 0.95 * rate && r.non200() == 0
-                    && r.latency().getValueAtPercentile(99) < 50_000;
+            boolean ok = false;
+            for (int attempt = 0; attempt < 2 && !ok; attempt++) { // one retry: a single hiccup is not a limit
+                LoadGenerator.Result r = gen.run(name, url, rate, 5, Long.MAX_VALUE, body);
+                out.println(r.row() + (attempt > 0 ? " (retry)" : ""));
+                ok = r.achievedRate() >= 0.95 * rate && r.non200() == 0
+                        && r.latency().getValueAtPercentile(99) < 50_000;
+            }
             if (!ok) {
                 break;
             }
