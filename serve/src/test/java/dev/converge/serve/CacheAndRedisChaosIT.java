@@ -193,6 +193,31 @@ class CacheAndRedisChaosIT {
     @Test
     @Order(4)
     void killingRedisDegradesAnswersButNeverFailsThemAndTheBreakerRecovers() throws Exception {
+        // Background load across the kill: 20 concurrent requests every 20 ms, every answer must be a 200.
+        java.util.concurrent.atomic.AtomicInteger non200 = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean loading = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread load = new Thread(() -> {
+            int n = 0;
+            while (loading.get()) {
+                for (int k = 0; k < 20; k++) {
+                    http.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (200 + n++ % 700) + "\"}"))
+                            .onComplete(ar -> {
+                                answered.incrementAndGet();
+                                if (ar.failed() || ar.result().statusCode() != 200) {
+                                    non200.incrementAndGet();
+                                }
+                            });
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        load.start();
+        Thread.sleep(300);
         redis.destroyForcibly().waitFor();
         long killed = System.nanoTime();
         Double firstFallbackSeconds = null;
@@ -225,6 +250,11 @@ class CacheAndRedisChaosIT {
             Thread.sleep(50);
         }
         assertThat(recovered).as("half-open probes close the breaker once Redis is back").isTrue();
+        loading.set(false);
+        load.join();
+        Thread.sleep(500);
+        assertThat(answered.get()).isGreaterThan(500);
+        assertThat(non200.get()).as("non-200 answers under load while Redis died and came back").isZero();
         System.out.printf("first fallback %.3f s after Redis was killed%n", firstFallbackSeconds);
     }
 }
