@@ -26,7 +26,7 @@ import org.HdrHistogram.Histogram;
 public final class LoadGenerator implements AutoCloseable {
     /** What a run measured. Latencies in microseconds, corrected for coordinated omission. */
     public record Result(String name, double targetRate, long sent, long completed, Map<Integer, Long> statuses,
-                         long errors, double seconds, Histogram latency) {
+                         long errors, double seconds, Histogram latency, Histogram ok) {
         public double achievedRate() {
             return completed / seconds;
         }
@@ -71,6 +71,7 @@ public final class LoadGenerator implements AutoCloseable {
         }
         long total = Math.min(maxRequests, (long) (rate * seconds));
         Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        Histogram ok = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         Map<Integer, Long> statuses = new ConcurrentHashMap<>();
         AtomicLong completed = new AtomicLong();
         AtomicLong errors = new AtomicLong();
@@ -96,6 +97,9 @@ public final class LoadGenerator implements AutoCloseable {
                             long micros = Math.max(1, (System.nanoTime() - due) / 1000);
                             synchronized (latency) {
                                 latency.recordValue(Math.min(micros, latency.getHighestTrackableValue()));
+                                if (ar.succeeded() && ar.result() == 200) {
+                                    ok.recordValue(Math.min(micros, ok.getHighestTrackableValue()));
+                                }
                             }
                             if (ar.succeeded()) {
                                 statuses.merge(ar.result(), 1L, Long::sum);
@@ -120,7 +124,7 @@ public final class LoadGenerator implements AutoCloseable {
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         return new Result(name, rate, sent.get(), completed.get(), Map.copyOf(statuses), errors.get(), elapsed,
-                latency);
+                latency, ok);
     }
 
     /** POSTs once and returns the status and body (for admin calls between runs). */

@@ -105,8 +105,9 @@ public final class ServeBenchmark {
                 out.printf("Hot swap at 1000 req/s: %d non-200 of %d; %s%n", swap.non200(), swap.completed(),
                         swapNote);
                 out.println();
-                sustainable(gen, predict, plainUrl, inline, raw[0]);
+                double best = sustainable(gen, predict, plainUrl, inline, raw[0]);
                 cache(conn, gen, inline, entities, seconds);
+                overload(conn, gen, inline, Math.min(60_000, 3 * Math.max(best, 1000)));
             } finally {
                 serve.destroy();
                 plain.destroy();
@@ -213,7 +214,27 @@ public final class ServeBenchmark {
         return r;
     }
 
-    private void sustainable(LoadGenerator gen, String predict, String plainUrl, List<String> inline, double rawRate)
+    /** 3x the sustainable rate for 5 s against a server allowed 256 requests in flight; then one more request. */
+    private void overload(Connection conn, LoadGenerator gen, List<String> inline, double rate) throws Exception {
+        int port = freePort();
+        conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
+                concat(List.of("serve", "--port", Integer.toString(port)), dbArgs),
+                Map.of("CONVERGE_SERVE_MAX_IN_FLIGHT", "256", "CONVERGE_SERVE_REDIS_URL", "none"));
+        waitReady("http://127.0.0.1:" + port + "/health/ready", System.nanoTime());
+        String url = "http://127.0.0.1:" + port + "/v1/predict";
+        gen.run("warm-up", url, 1000, 3, Long.MAX_VALUE, i -> inline.get(i % inline.size()));
+        LoadGenerator.Result r = gen.run("overload", url, rate, 5, Long.MAX_VALUE, i -> inline.get(i % inline.size()));
+        LoadGenerator.Result after = gen.run("after", url, 100, 2, Long.MAX_VALUE, i -> inline.get(i % inline.size()));
+        out.println();
+        out.printf("Overload: %.0f req/s offered for 5 s (3x the sustainable rate, capped at 60,000) to a server allowed"
+                        + " 256 in flight: %d answered 200 (p50 %.2f ms, p99 %.2f ms of those), %d shed with 503, %d"
+                        + " errors; afterwards at 100 req/s: %d of %d answered 200, p99 %.2f ms.%n", rate,
+                r.statuses().getOrDefault(200, 0L), r.ok().getValueAtPercentile(50) / 1000.0,
+                r.ok().getValueAtPercentile(99) / 1000.0, r.statuses().getOrDefault(503, 0L), r.errors(),
+                after.statuses().getOrDefault(200, 0L), after.completed(), after.latency().getValueAtPercentile(99) / 1000.0);
+    }
+
+    private double sustainable(LoadGenerator gen, String predict, String plainUrl, List<String> inline, double rawRate)
             throws Exception {
         double[] rates = {1000, 2000, 4000, 8000, 12000, 16000, 20000, 24000, 28000, 32000, 40000, 48000, 64000};
         double bestServe = best(gen, "inline features", predict, rates, i -> inline.get(i % inline.size()));
@@ -224,6 +245,7 @@ public final class ServeBenchmark {
                         + " prediction server %.0f req/s, plain route %.0f req/s, raw genmodel %.0f rows/s;"
                         + " %.0f%% of the lower bound (%.0f).%n", bestServe, bestPlain, rawRate,
                 100 * bestServe / bound, bound);
+        return bestServe;
     }
 
     private double best(LoadGenerator gen, String name, String url, double[] rates,

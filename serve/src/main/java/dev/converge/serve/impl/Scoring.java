@@ -150,7 +150,7 @@ public final class Scoring {
         String key = PredictionCache.key(model, v.values());
         // One flight per key covers lookup, compute and store: concurrent identical requests in this replica share
         // one Redis GET, one scoring and one SET; requests after it find the value in Redis.
-        return singleFlight.run(key, () -> lookupOrCompute(model, key, row)).map(o -> result(model, o.prediction(),
+        return singleFlight.runSettling(key, () -> lookupOrCompute(model, key, row)).map(o -> result(model, o.prediction(),
                 found, o.cached(), o.cacheProblem() == null ? degraded
                         : (degraded == null ? "" : degraded + "; ") + o.cacheProblem()));
     }
@@ -158,23 +158,29 @@ public final class Scoring {
     /** What one flight found: the prediction, whether it came from the cache, and what went wrong with Redis. */
     record Outcome(ModelHandle.Prediction prediction, boolean cached, String cacheProblem) {}
 
-    private Future<Outcome> lookupOrCompute(ModelHandle model, String key, Map<String, Object> row) {
-        return cache.get(key).transform(ar -> {
+    /** The flight: its outcome as soon as it is known, and settled once a computed value is stored (or not). */
+    private SingleFlight.Flight<Outcome> lookupOrCompute(ModelHandle model, String key, Map<String, Object> row) {
+        io.vertx.core.Promise<Object> settled = io.vertx.core.Promise.promise();
+        Future<Outcome> value = cache.get(key).transform(ar -> {
             if (ar.failed()) {
+                settled.tryComplete();
                 return compute(model, row).map(p -> new Outcome(p, false, "cache unavailable ("
                         + describe(ar.cause()) + "); computed and not cached"));
             }
             PredictionCache.Entry e = ar.result();
             if (e != null && !cache.refreshEarly(e, System.currentTimeMillis())) {
                 hits.increment();
+                settled.tryComplete();
                 return Future.succeededFuture(new Outcome(fromJson(e.prediction()), true, null));
             }
             misses.increment();
             long t0 = System.nanoTime();
-            return compute(model, row).compose(p -> cache.put(key, toJson(p), (System.nanoTime() - t0) / 1e6)
-                    .transform(put -> Future.succeededFuture(new Outcome(p, false, put.failed()
-                            ? "cache unavailable (" + describe(put.cause()) + "); computed and not cached" : null))));
+            return compute(model, row).onSuccess(p -> cache.put(key, toJson(p), (System.nanoTime() - t0) / 1e6)
+                            .onComplete(put -> settled.tryComplete()))
+                    .onFailure(x -> settled.tryComplete())
+                    .map(p -> new Outcome(p, false, null));
         });
+        return new SingleFlight.Flight<>(value, settled.future());
     }
 
     private Result result(ModelHandle model, ModelHandle.Prediction p, boolean found, boolean cached, String degraded) {

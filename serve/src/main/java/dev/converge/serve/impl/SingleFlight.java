@@ -7,7 +7,39 @@ import java.util.function.Supplier;
 
 /** Concurrent identical computations in this replica run once; the others wait for that one's result. */
 public final class SingleFlight<T> {
+    /** A flight's result, and when the flight may end (later, e.g. once the result is stored). */
+    public record Flight<T>(Future<T> value, Future<?> settled) {}
+
     private final ConcurrentHashMap<String, Future<T>> inFlight = new ConcurrentHashMap<>();
+
+    /**
+     * Like {@link #run}, but the result is handed out as soon as {@code value} completes while the flight stays
+     * registered until {@code settled} does: identical requests meanwhile share the result instead of starting
+     * over, and the first caller does not wait for the store.
+     */
+    public Future<T> runSettling(String key, Supplier<Flight<T>> start) {
+        Promise<T> mine = Promise.promise();
+        Future<T> existing = inFlight.putIfAbsent(key, mine.future());
+        if (existing != null) {
+            return existing;
+        }
+        Flight<T> flight;
+        try {
+            flight = start.get();
+        } catch (RuntimeException e) {
+            flight = new Flight<>(Future.failedFuture(e), Future.succeededFuture());
+        }
+        Future<?> settled = flight.settled();
+        flight.value().onComplete(ar -> {
+            mine.handle(ar);
+            if (ar.failed()) {
+                inFlight.remove(key, mine.future());
+            } else {
+                settled.onComplete(done -> inFlight.remove(key, mine.future()));
+            }
+        });
+        return mine.future();
+    }
 
     public Future<T> run(String key, Supplier<Future<T>> compute) {
         Promise<T> mine = Promise.promise();
