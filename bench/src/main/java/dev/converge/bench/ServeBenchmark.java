@@ -107,7 +107,10 @@ public final class ServeBenchmark {
                 out.println();
                 double best = sustainable(gen, predict, plainUrl, inline, raw[0]);
                 cache(conn, gen, inline, entities, seconds);
-                overload(conn, gen, inline, Math.min(60_000, 3 * Math.max(best, 1000)));
+                try (LoadGenerator wide = new LoadGenerator(1024)) {
+                    // more connections than the server admits, so the queue forms at the server, where it is bounded
+                    overload(conn, wide, inline, Math.min(60_000, 3 * Math.max(best, 1000)));
+                }
             } finally {
                 serve.destroy();
                 plain.destroy();
@@ -214,20 +217,61 @@ public final class ServeBenchmark {
         return r;
     }
 
-    /** 3x the sustainable rate for 5 s against a server allowed 256 requests in flight; then one more request. */
+    /**
+     * Overload of one model: first its sustainable rate (steps from {@code start}), then 3x that rate for 5 s
+     * against a server allowed 128 requests in flight, then 2 s at a tenth of it.
+     */
+    public void overload(String name, double start) throws Exception {
+        ModelRegistry registry = new ModelRegistry(db);
+        ModelVersion v = registry.champion(name).orElseThrow(() -> new IllegalStateException(
+                "model '" + name + "' has no champion"));
+        List<String> inline = new ArrayList<>();
+        for (Map<String, Object> row : registry.reference(name, v.version()).orElseThrow().rows()) {
+            inline.add("{\"features\":" + Json.write(row) + "}");
+        }
+        out.println("## Overload, " + name + " v" + v.version() + " (" + v.algorithm() + ")");
+        out.println();
+        try (var c = db.connection()) {
+            out.println("Machine: " + Machine.describe(c));
+        }
+        out.println();
+        try (Connection conn = new Connection(); LoadGenerator gen = new LoadGenerator(1024)) {
+            int port = freePort();
+            conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
+                    concat(List.of("serve", "--port", Integer.toString(port), "--model", name), dbArgs),
+                    Map.of("CONVERGE_SERVE_REDIS_URL", "none"));
+            waitReady("http://127.0.0.1:" + port + "/health/ready", System.nanoTime());
+            double[] steps = new double[8];
+            for (int i = 0; i < steps.length; i++) {
+                steps[i] = start * (1 + i * 0.5);
+            }
+            double best = best(gen, name, "http://127.0.0.1:" + port + "/v1/predict", steps,
+                    i -> inline.get(i % inline.size()));
+            conn.close();
+            overload(new Connection(), gen, inline, 3 * Math.max(best, start), name);
+        }
+    }
+
+    /** 3x the sustainable rate for 5 s against a server allowed 128 requests in flight; then 2 s at 100 req/s. */
     private void overload(Connection conn, LoadGenerator gen, List<String> inline, double rate) throws Exception {
+        overload(conn, gen, inline, rate, model);
+    }
+
+    private void overload(Connection conn, LoadGenerator gen, List<String> inline, double rate, String name)
+            throws Exception {
         int port = freePort();
         conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
-                concat(List.of("serve", "--port", Integer.toString(port)), dbArgs),
-                Map.of("CONVERGE_SERVE_MAX_IN_FLIGHT", "256", "CONVERGE_SERVE_REDIS_URL", "none"));
+                concat(List.of("serve", "--port", Integer.toString(port), "--model", name), dbArgs),
+                Map.of("CONVERGE_SERVE_MAX_IN_FLIGHT", "128", "CONVERGE_SERVE_REDIS_URL", "none"));
         waitReady("http://127.0.0.1:" + port + "/health/ready", System.nanoTime());
         String url = "http://127.0.0.1:" + port + "/v1/predict";
         gen.run("warm-up", url, 1000, 3, Long.MAX_VALUE, i -> inline.get(i % inline.size()));
         LoadGenerator.Result r = gen.run("overload", url, rate, 5, Long.MAX_VALUE, i -> inline.get(i % inline.size()));
         LoadGenerator.Result after = gen.run("after", url, 100, 2, Long.MAX_VALUE, i -> inline.get(i % inline.size()));
+        conn.close();
         out.println();
-        out.printf("Overload: %.0f req/s offered for 5 s (3x the sustainable rate, capped at 60,000) to a server allowed"
-                        + " 256 in flight: %d answered 200 (p50 %.2f ms, p99 %.2f ms of those), %d shed with 503, %d"
+        out.printf("Overload: %.0f req/s offered for 5 s (3x the sustainable rate; 1024 client"
+                        + " connections) to a server allowed 128 in flight: %d answered 200 (p50 %.2f ms, p99 %.2f ms of those), %d shed with 503, %d"
                         + " errors; afterwards at 100 req/s: %d of %d answered 200, p99 %.2f ms.%n", rate,
                 r.statuses().getOrDefault(200, 0L), r.ok().getValueAtPercentile(50) / 1000.0,
                 r.ok().getValueAtPercentile(99) / 1000.0, r.statuses().getOrDefault(503, 0L), r.errors(),

@@ -28,6 +28,10 @@ final class BenchServeCommand implements Callable<Integer> {
                     + " credit_risk=4000,credit_risk_heavy=800).")
     java.util.List<String> crossover;
 
+    @Option(names = "--overload", paramLabel = "MODEL=START_RATE",
+            description = "Instead: find MODEL's sustainable rate (steps from START_RATE), then offer 3x that.")
+    String overload;
+
     @Override
     public Integer call() throws Exception {
         List<String> args = new ArrayList<>();
@@ -45,7 +49,10 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         try (Database d = db.open(System.err)) {
             ServeBenchmark bench = new ServeBenchmark(d, args, model, System.out);
-            if (crossover == null) {
+            if (overload != null) {
+                String[] p = overload.split("=", 2);
+                bench.overload(p[0], Double.parseDouble(p[1]));
+            } else if (crossover == null) {
                 bench.run(seconds);
             } else {
                 java.util.List<String> models = new ArrayList<>();
