@@ -34,19 +34,7 @@ final class BenchServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> args = new ArrayList<>();
-        if (db.config != null) {
-            args.addAll(List.of("--config", db.config.toString()));
-        }
-        if (db.url != null) {
-            args.addAll(List.of("--database-url", db.url));
-        }
-        if (db.user != null) {
-            args.addAll(List.of("--database-user", db.user));
-        }
-        if (db.embeddedDir != null) {
-            args.addAll(List.of("--embedded-dir", db.embeddedDir.toString()));
-        }
+        List<String> args = db.asArgs();
         try (Database d = db.open(System.err)) {
             ServeBenchmark bench = new ServeBenchmark(d, args, model, System.out);
             if (overload != null) {

@@ -26,6 +26,24 @@ final class DbOptions {
             description = "Data directory of the embedded PostgreSQL (default ~/.converge/pgdata).")
     Path embeddedDir;
 
+    /** These options as command-line arguments, for child JVMs that must reach the same database. */
+    java.util.List<String> asArgs() {
+        java.util.List<String> a = new java.util.ArrayList<>();
+        if (config != null) {
+            a.addAll(java.util.List.of("--config", config.toString()));
+        }
+        if (url != null) {
+            a.addAll(java.util.List.of("--database-url", url));
+        }
+        if (user != null) {
+            a.addAll(java.util.List.of("--database-user", user));
+        }
+        if (embeddedDir != null) {
+            a.addAll(java.util.List.of("--embedded-dir", embeddedDir.toString()));
+        }
+        return a;
+    }
+
     Settings settings() {
         Map<String, String> flags = new HashMap<>();
         flags.put("database.url", url);

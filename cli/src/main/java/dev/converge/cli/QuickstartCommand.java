@@ -83,7 +83,7 @@ final class QuickstartCommand implements Callable<Integer> {
         if (!skipTraining) {
             System.out.println("\n== 6. Train on lending_club (pipelines/lending_club.yaml, small budget)");
             System.out.flush();
-            int code = TrainCommand.spawn(trainPipeline, trainArgs());
+            int code = TrainCommand.spawn(trainPipeline, db.asArgs());
             if (code != 0) {
                 System.err.println("training failed (exit " + code + ")");
                 return code;
@@ -119,24 +119,6 @@ final class QuickstartCommand implements Callable<Integer> {
         }));
         new java.util.concurrent.CountDownLatch(1).await();
         return 0;
-    }
-
-    /** The database options of this invocation, for the training child. */
-    private java.util.List<String> trainArgs() {
-        java.util.List<String> a = new java.util.ArrayList<>();
-        if (db.config != null) {
-            a.addAll(java.util.List.of("--config", db.config.toString()));
-        }
-        if (db.url != null) {
-            a.addAll(java.util.List.of("--database-url", db.url));
-        }
-        if (db.user != null) {
-            a.addAll(java.util.List.of("--database-user", db.user));
-        }
-        if (db.embeddedDir != null) {
-            a.addAll(java.util.List.of("--embedded-dir", db.embeddedDir.toString()));
-        }
-        return a;
     }
 
     /** The repository root: CONVERGE_HOME from the launcher, else the working directory. */
