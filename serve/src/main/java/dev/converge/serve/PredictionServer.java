@@ -99,7 +99,8 @@ public final class PredictionServer {
                     r.cacheTtlSeconds() * 1000L, 1.0, Math::random, metrics);
         }
         scoring = new Scoring(pg, pgBreaker, cache, scoringPool, r.fallbackPrediction(), metrics);
-        shared = new HttpApi.Shared(config, slot, scoring, metrics, new AdminImpl(), extraRoutes);
+        shared = new HttpApi.Shared(config, slot, scoring, metrics, new AdminImpl(), extraRoutes,
+                new java.util.concurrent.atomic.AtomicInteger());
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> warmPool())
                 .onSuccess(v -> {

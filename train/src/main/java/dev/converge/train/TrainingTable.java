@@ -43,7 +43,7 @@ public final class TrainingTable {
 
     /**
      * Builds the table from point-in-time rows; events with no features at their time are skipped (they have
-     * nothing to learn from). {@code label} must be a schema feature; {@code labelTransform} may derive it.
+     * nothing to learn from). {@code label} must be a schema feature; {@code labelRule}, when given, derives the label from it.
      */
     public static TrainingTable fromPit(List<PitRow> rows, FeatureSchema schema, String label,
                                         Collection<String> exclude, LabelRule labelRule) {

@@ -29,7 +29,8 @@ import java.util.function.Consumer;
 public final class HttpApi extends VerticleBase {
     /** What every instance shares. */
     public record Shared(dev.converge.serve.ServeConfig config, ModelSlot slot, Scoring scoring,
-                         PrometheusMeterRegistry metrics, Admin admin, Consumer<Router> extraRoutes) {}
+                         PrometheusMeterRegistry metrics, Admin admin, Consumer<Router> extraRoutes,
+                         java.util.concurrent.atomic.AtomicInteger inFlight) {}
 
     /** Model administration, implemented by the server. */
     public interface Admin {
@@ -41,8 +42,6 @@ public final class HttpApi extends VerticleBase {
     }
 
     private static final Set<String> REQUEST_KEYS = Set.of("entity_id", "features");
-    /** Requests in progress across all event loops, for load shedding. */
-    static final java.util.concurrent.atomic.AtomicInteger IN_FLIGHT = new java.util.concurrent.atomic.AtomicInteger();
     private final Shared shared;
     private HttpServer server;
 
@@ -123,28 +122,34 @@ public final class HttpApi extends VerticleBase {
     /** Beyond the bounds, answer 503 with Retry-After at once rather than let latency grow without limit. */
     private void shed(RoutingContext ctx) {
         int limit = shared.config().resilience().maxInFlight();
-        if (IN_FLIGHT.incrementAndGet() > limit
+        java.util.concurrent.atomic.AtomicInteger inFlight = shared.inFlight(); // this server's, across its loops
+        if (inFlight.incrementAndGet() > limit
                 || shared.scoring().queued() > shared.config().resilience().maxScoringQueue()) {
-            IN_FLIGHT.decrementAndGet();
+            inFlight.decrementAndGet();
             shed.increment();
             ctx.response().putHeader("Retry-After", "1");
             Errors.send(ctx, 503, "overloaded", "the server is at capacity (" + limit + " requests in progress);"
                     + " retry after 1 s");
             return;
         }
-        ctx.addEndHandler(v -> IN_FLIGHT.decrementAndGet());
+        ctx.addEndHandler(v -> inFlight.decrementAndGet());
         ctx.next();
     }
 
     private io.micrometer.core.instrument.Counter shed;
 
-    private void predict(RoutingContext ctx) {
+    /** The active model, or a 503 sent and null when none is verified yet. */
+    private ModelHandle activeOr503(RoutingContext ctx) {
         ModelHandle model = shared.slot().active();
         if (model == null) {
             Errors.send(ctx, 503, "not_ready", "no verified model is loaded yet");
-            return;
         }
-        Object body = parse(ctx);
+        return model;
+    }
+
+    private void predict(RoutingContext ctx) {
+        ModelHandle model = activeOr503(ctx);
+        Object body = model == null ? null : parse(ctx);
         if (body == null) {
             return;
         }
@@ -171,12 +176,8 @@ public final class HttpApi extends VerticleBase {
     }
 
     private void batch(RoutingContext ctx) {
-        ModelHandle model = shared.slot().active();
-        if (model == null) {
-            Errors.send(ctx, 503, "not_ready", "no verified model is loaded yet");
-            return;
-        }
-        Object body = parse(ctx);
+        ModelHandle model = activeOr503(ctx);
+        Object body = model == null ? null : parse(ctx);
         if (body == null) {
             return;
         }

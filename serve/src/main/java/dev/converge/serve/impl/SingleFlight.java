@@ -13,7 +13,8 @@ public final class SingleFlight<T> {
     private final ConcurrentHashMap<String, Future<T>> inFlight = new ConcurrentHashMap<>();
 
     /**
-     * Like {@link #run}, but the result is handed out as soon as {@code value} completes while the flight stays
+     * Runs {@code start} unless an identical flight is under way, whose result is then shared. The result is
+     * handed out as soon as {@code value} completes while the flight stays
      * registered until {@code settled} does: identical requests meanwhile share the result instead of starting
      * over, and the first caller does not wait for the store.
      */
@@ -37,25 +38,6 @@ public final class SingleFlight<T> {
             } else {
                 settled.onComplete(done -> inFlight.remove(key, mine.future()));
             }
-        });
-        return mine.future();
-    }
-
-    public Future<T> run(String key, Supplier<Future<T>> compute) {
-        Promise<T> mine = Promise.promise();
-        Future<T> existing = inFlight.putIfAbsent(key, mine.future());
-        if (existing != null) {
-            return existing;
-        }
-        Future<T> f;
-        try {
-            f = compute.get();
-        } catch (RuntimeException e) {
-            f = Future.failedFuture(e);
-        }
-        f.onComplete(ar -> {
-            inFlight.remove(key, mine.future());
-            mine.handle(ar);
         });
         return mine.future();
     }
