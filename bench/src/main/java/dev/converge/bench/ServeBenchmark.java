@@ -33,12 +33,34 @@ public final class ServeBenchmark {
     private final List<String> dbArgs;
     private final PrintStream out;
     private final String model;
+    private String serverCpus;
 
     public ServeBenchmark(Database db, List<String> dbArgs, String model, PrintStream out) {
         this.db = db;
         this.dbArgs = dbArgs;
         this.model = model;
         this.out = out;
+    }
+
+    /**
+     * Gives the servers under test CPUs of their own: each server JVM runs on {@code serverCpus} (a taskset list,
+     * e.g. "1") and this JVM - the load generator - on {@code clientCpus}, so the generator no longer takes the
+     * server's CPU time. Linux only (taskset).
+     */
+    public void pin(String serverCpus, String clientCpus) throws Exception {
+        Process p = new ProcessBuilder("taskset", "-a", "-cp", clientCpus, Long.toString(ProcessHandle.current().pid()))
+                .redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes()).trim();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("taskset could not pin the load generator to CPUs " + clientCpus + ": "
+                    + said);
+        }
+        this.serverCpus = serverCpus;
+    }
+
+    private String placement() {
+        return serverCpus == null ? "server, load generator and databases share all CPUs"
+                : "server pinned to CPU " + serverCpus + ", load generator to the others (taskset)";
     }
 
     public void run(double seconds) throws Exception {
@@ -55,7 +77,7 @@ public final class ServeBenchmark {
             out.println("## Prediction server, " + model + " v" + champion.version() + " (" + champion.algorithm() + ")");
             out.println();
             try (var c = db.connection()) {
-                out.println("Machine: " + Machine.describe(c));
+                out.println("Machine: " + Machine.describe(c) + "; " + placement());
             }
             out.println();
             double[] raw = rawGenmodel(champion, ref.rows());
@@ -153,7 +175,7 @@ public final class ServeBenchmark {
         out.println("## Inline or worker-pool scoring, by model cost");
         out.println();
         try (var c = db.connection()) {
-            out.println("Machine: " + Machine.describe(c));
+            out.println("Machine: " + Machine.describe(c) + "; " + placement());
         }
         out.println();
         out.println("| model | genmodel p90 µs/row (at load) | scoring | workers | target req/s | achieved | p50 ms | p99 ms |"
@@ -219,7 +241,7 @@ public final class ServeBenchmark {
 
     /**
      * Overload of one model: first its sustainable rate (steps from {@code start}), then 3x that rate for 5 s
-     * against a server allowed 128 requests in flight, then 2 s at a tenth of it.
+     * against a server with the default bounds, then 2 s at 100 req/s.
      */
     public void overload(String name, double start) throws Exception {
         ModelRegistry registry = new ModelRegistry(db);
@@ -232,7 +254,7 @@ public final class ServeBenchmark {
         out.println("## Overload, " + name + " v" + v.version() + " (" + v.algorithm() + ")");
         out.println();
         try (var c = db.connection()) {
-            out.println("Machine: " + Machine.describe(c));
+            out.println("Machine: " + Machine.describe(c) + "; " + placement());
         }
         out.println();
         try (Connection conn = new Connection(); LoadGenerator gen = new LoadGenerator(1024)) {
@@ -245,6 +267,8 @@ public final class ServeBenchmark {
             for (int i = 0; i < steps.length; i++) {
                 steps[i] = start * (1 + i * 0.5);
             }
+            gen.run("warm-up", "http://127.0.0.1:" + port + "/v1/predict", start, 3, Long.MAX_VALUE,
+                    i -> inline.get(i % inline.size()));
             double best = best(gen, name, "http://127.0.0.1:" + port + "/v1/predict", steps,
                     i -> inline.get(i % inline.size()));
             conn.close();
@@ -252,7 +276,7 @@ public final class ServeBenchmark {
         }
     }
 
-    /** 3x the sustainable rate for 5 s against a server allowed 128 requests in flight; then 2 s at 100 req/s. */
+    /** 3x the sustainable rate for 5 s against a server with the default bounds; then 2 s at 100 req/s. */
     private void overload(Connection conn, LoadGenerator gen, List<String> inline, double rate) throws Exception {
         overload(conn, gen, inline, rate, model);
     }
@@ -262,20 +286,49 @@ public final class ServeBenchmark {
         int port = freePort();
         conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
                 concat(List.of("serve", "--port", Integer.toString(port), "--model", name), dbArgs),
-                Map.of("CONVERGE_SERVE_MAX_IN_FLIGHT", "128", "CONVERGE_SERVE_REDIS_URL", "none"));
+                Map.of("CONVERGE_SERVE_REDIS_URL", "none")); // otherwise the defaults, or this process's env
         waitReady("http://127.0.0.1:" + port + "/health/ready", System.nanoTime());
         String url = "http://127.0.0.1:" + port + "/v1/predict";
         gen.run("warm-up", url, 1000, 3, Long.MAX_VALUE, i -> inline.get(i % inline.size()));
+        String metricsUrl = "http://127.0.0.1:" + port + "/metrics";
+        String before = get(metricsUrl);
         LoadGenerator.Result r = gen.run("overload", url, rate, 5, Long.MAX_VALUE, i -> inline.get(i % inline.size()));
+        String during = get(metricsUrl);
         LoadGenerator.Result after = gen.run("after", url, 100, 2, Long.MAX_VALUE, i -> inline.get(i % inline.size()));
         conn.close();
+        ServerHistogram served = ServerHistogram.parse(during, "http_server_requests_seconds",
+                Map.of("route", "/v1/predict", "status", "200")).minus(ServerHistogram.parse(before,
+                "http_server_requests_seconds", Map.of("route", "/v1/predict", "status", "200")));
+        ServerHistogram lag = ServerHistogram.parse(during, "converge_eventloop_lag_seconds", Map.of())
+                .minus(ServerHistogram.parse(before, "converge_eventloop_lag_seconds", Map.of()));
+        StringBuilder shedBy = new StringBuilder();
+        for (String reason : List.of("in_flight", "queue_length", "queue_wait", "loop_lag")) {
+            Map<String, String> l = Map.of("reason", reason);
+            shedBy.append(shedBy.length() == 0 ? "" : ", ").append(reason).append(' ').append(Math.round(
+                    ServerHistogram.sum(during, "converge_shed_total", l) - ServerHistogram.sum(before,
+                            "converge_shed_total", l)));
+        }
+        long expired = Math.round(ServerHistogram.sum(during, "converge_scoring_expired_total", Map.of())
+                - ServerHistogram.sum(before, "converge_scoring_expired_total", Map.of()));
         out.println();
-        out.printf("Overload: %.0f req/s offered for 5 s (3x the sustainable rate; 1024 client"
-                        + " connections) to a server allowed 128 in flight: %d answered 200 (p50 %.2f ms, p99 %.2f ms of those), %d shed with 503, %d"
-                        + " errors; afterwards at 100 req/s: %d of %d answered 200, p99 %.2f ms.%n", rate,
-                r.statuses().getOrDefault(200, 0L), r.ok().getValueAtPercentile(50) / 1000.0,
-                r.ok().getValueAtPercentile(99) / 1000.0, r.statuses().getOrDefault(503, 0L), r.errors(),
+        out.printf("Overload: %.0f req/s offered for 5 s (3x the sustainable rate; 1024 client connections), %.0f req/s"
+                        + " answered (200 or 503): %d answered 200 (p50 %.2f ms, p99 %.2f ms of those from their due"
+                        + " time; from the request's write, p50 %.2f ms, p99 %.2f ms), %d shed with 503,"
+                        + " %d other, %d errors. Inside the server, from reading the request to answering it: p50 <= %.1f ms,"
+                        + " p99 <= %.1f ms of the %d answered 200 (bucket bounds); event-loop lag p99 <= %.1f ms."
+                        + " Shed at admission by bound: %s; dropped after waiting past the deadline: %d."
+                        + " Afterwards at 100 req/s: %d of %d answered 200, p99 %.2f ms.%n", rate,
+                r.achievedRate(), r.statuses().getOrDefault(200, 0L), r.ok().getValueAtPercentile(50) / 1000.0,
+                r.ok().getValueAtPercentile(99) / 1000.0, r.okFromSend().getValueAtPercentile(50) / 1000.0,
+                r.okFromSend().getValueAtPercentile(99) / 1000.0, r.statuses().getOrDefault(503, 0L),
+                r.non200() - r.errors() - r.statuses().getOrDefault(503, 0L), r.errors(),
+                served.quantile(0.5) * 1000, served.quantile(0.99) * 1000, served.count(), lag.quantile(0.99) * 1000, shedBy, expired,
                 after.statuses().getOrDefault(200, 0L), after.completed(), after.latency().getValueAtPercentile(99) / 1000.0);
+    }
+
+    private static String get(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private double sustainable(LoadGenerator gen, String predict, String plainUrl, List<String> inline, double rawRate)
@@ -421,8 +474,8 @@ public final class ServeBenchmark {
         return out;
     }
 
-    /** Child JVMs on this classpath, killed on close. */
-    private static final class Connection implements AutoCloseable {
+    /** Child JVMs on this classpath (on the server CPUs when pinned), killed on close. */
+    private final class Connection implements AutoCloseable {
         private final List<Process> children = new ArrayList<>();
 
         Process start(List<String> jvm, String main, List<String> args) throws Exception {
@@ -431,6 +484,9 @@ public final class ServeBenchmark {
 
         Process start(List<String> jvm, String main, List<String> args, Map<String, String> env) throws Exception {
             List<String> cmd = new ArrayList<>();
+            if (serverCpus != null) {
+                cmd.addAll(List.of("taskset", "-c", serverCpus));
+            }
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.addAll(jvm);
             cmd.add("-cp");

@@ -32,13 +32,30 @@ final class BenchServeCommand implements Callable<Integer> {
             description = "Instead: find MODEL's sustainable rate (steps from START_RATE), then offer 3x that.")
     String overload;
 
+    @Option(names = "--pin", paramLabel = "SERVER_CPUS:CLIENT_CPUS",
+            description = "Pin the servers under test and this load generator to separate CPUs with taskset (Linux),"
+                    + " e.g. 1:0, so the generator does not take the server's CPU time.")
+    String pin;
+
     @Override
     public Integer call() throws Exception {
         List<String> args = db.asArgs();
         try (Database d = db.open(System.err)) {
             ServeBenchmark bench = new ServeBenchmark(d, args, model, System.out);
+            if (pin != null) {
+                String[] p = pin.split(":", 2);
+                if (p.length != 2 || !p[0].matches("[0-9,-]+") || !p[1].matches("[0-9,-]+")) {
+                    throw new IllegalArgumentException("--pin takes SERVER_CPUS:CLIENT_CPUS (taskset lists, e.g. 1:0),"
+                            + " was '" + pin + "'");
+                }
+                bench.pin(p[0], p[1]);
+            }
             if (overload != null) {
                 String[] p = overload.split("=", 2);
+                if (p.length != 2 || !p[1].matches("[0-9]+(\\.[0-9]+)?")) {
+                    throw new IllegalArgumentException("--overload takes MODEL=START_RATE (e.g. credit_risk_heavy=1000),"
+                            + " was '" + overload + "'");
+                }
                 bench.overload(p[0], Double.parseDouble(p[1]));
             } else if (crossover == null) {
                 bench.run(seconds);

@@ -6,6 +6,7 @@ import dev.converge.serve.impl.PredictionCache;
 import dev.converge.serve.impl.ModelHandle;
 import dev.converge.serve.impl.ModelLoader;
 import dev.converge.serve.impl.ModelSlot;
+import dev.converge.serve.impl.QueueDelay;
 import dev.converge.serve.impl.Scoring;
 import dev.converge.store.Database;
 import dev.converge.store.registry.ModelRegistry;
@@ -98,7 +99,8 @@ public final class PredictionServer {
                     r.breakerOpenSeconds()), r.halfOpenProbes(), r.redisTimeoutMillis(), metrics),
                     r.cacheTtlSeconds() * 1000L, 1.0, Math::random, metrics);
         }
-        scoring = new Scoring(pg, pgBreaker, cache, scoringPool, r.fallbackPrediction(), metrics);
+        scoring = new Scoring(pg, pgBreaker, cache, scoringPool, new QueueDelay(config.scoringWorkers(),
+                r.maxQueueMillis(), r.queueDeadlineMillis()), r.fallbackPrediction(), metrics);
         shared = new HttpApi.Shared(config, slot, scoring, metrics, new AdminImpl(), extraRoutes,
                 new java.util.concurrent.atomic.AtomicInteger());
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))

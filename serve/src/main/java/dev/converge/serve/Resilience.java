@@ -15,12 +15,17 @@ import dev.converge.contracts.config.Settings;
  * @param pgTimeoutMillis   per-call timeout for the online-feature fetch
  * @param maxInFlight       requests in progress beyond which new ones are shed with 503 and Retry-After
  * @param maxScoringQueue   queued offloaded scorings beyond which new requests are shed
+ * @param maxQueueMillis    expected wait for a scoring worker beyond which new requests are shed (queued scorings x
+ *                          measured scoring time / workers)
+ * @param queueDeadlineMillis a scoring that waited longer than this for a worker is not run: 503
+ * @param maxLoopLagMillis  event-loop lag beyond which, sustained for two probe periods, new requests are shed
  * @param fallbackPrediction the degraded default answer when neither stored nor request features suffice (null
  *                          answers {"prediction": null})
  */
 public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailures, int breakerOpenSeconds,
                          int halfOpenProbes, long redisTimeoutMillis, long pgTimeoutMillis, int maxInFlight,
-                         int maxScoringQueue, String fallbackPrediction) {
+                         int maxScoringQueue, long maxQueueMillis, long queueDeadlineMillis, long maxLoopLagMillis,
+                         String fallbackPrediction) {
     public Resilience {
         check(redisUrl != null && (redisUrl.equals("none") || redisUrl.startsWith("redis://")),
                 "serve.redis_url must be redis://host:port or none, was '" + redisUrl + "'");
@@ -32,6 +37,10 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
         check(pgTimeoutMillis >= 1, "serve.pg_timeout_ms must be >= 1, was " + pgTimeoutMillis);
         check(maxInFlight >= 1, "serve.max_in_flight must be >= 1, was " + maxInFlight);
         check(maxScoringQueue >= 1, "serve.max_scoring_queue must be >= 1, was " + maxScoringQueue);
+        check(maxQueueMillis >= 1, "serve.max_queue_ms must be >= 1, was " + maxQueueMillis);
+        check(maxLoopLagMillis >= 1, "serve.max_loop_lag_ms must be >= 1, was " + maxLoopLagMillis);
+        check(queueDeadlineMillis >= maxQueueMillis, "serve.queue_deadline_ms must be >= serve.max_queue_ms ("
+                + maxQueueMillis + "), was " + queueDeadlineMillis);
     }
 
     private static void check(boolean ok, String message) {
@@ -50,21 +59,32 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
                 s.integer("serve.breaker_open_secs", 60), s.integer("serve.breaker_half_open_probes", 3),
                 s.integer("serve.redis_timeout_ms", 20), s.integer("serve.pg_timeout_ms", 50),
                 s.integer("serve.max_in_flight", 2048), s.integer("serve.max_scoring_queue", 4096),
+                s.integer("serve.max_queue_ms", 2), s.integer("serve.queue_deadline_ms", 10),
+                s.integer("serve.max_loop_lag_ms", 10),
                 s.string("serve.fallback_prediction").orElse(null));
     }
 
     public Resilience with(String redis, int openSeconds) {
         return new Resilience(redis, cacheTtlSeconds, breakerFailures, openSeconds, halfOpenProbes, redisTimeoutMillis,
-                pgTimeoutMillis, maxInFlight, maxScoringQueue, fallbackPrediction);
+                pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
+                queueDeadlineMillis, maxLoopLagMillis, fallbackPrediction);
     }
 
     public Resilience withRedisTimeout(long millis) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes, millis,
-                pgTimeoutMillis, maxInFlight, maxScoringQueue, fallbackPrediction);
+                pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
+                queueDeadlineMillis, maxLoopLagMillis, fallbackPrediction);
     }
 
     public Resilience withMaxInFlight(int n) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
-                redisTimeoutMillis, pgTimeoutMillis, n, maxScoringQueue, fallbackPrediction);
+                redisTimeoutMillis, pgTimeoutMillis, n, maxScoringQueue, maxQueueMillis, queueDeadlineMillis, maxLoopLagMillis,
+                fallbackPrediction);
+    }
+
+    public Resilience withQueueDelay(long targetMillis, long deadlineMillis) {
+        return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
+                redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, targetMillis, deadlineMillis,
+                maxLoopLagMillis, fallbackPrediction);
     }
 }

@@ -51,7 +51,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.string("serve.model").orElse("credit_risk"),
                 s.string("serve.admin_token").orElse(null),
                 s.integer("serve.event_loops", cores),
-                s.integer("serve.scoring_workers", Math.max(2, cores * 3 / 2)),
+                s.integer("serve.scoring_workers", Math.max(1, cores)), // docs/decisions/0007, revised
                 s.integer("serve.inline_scoring_max_us", 200),
                 s.integer("serve.batch_max_rows", 1000),
                 s.integer("serve.body_limit_bytes", 1 << 20),

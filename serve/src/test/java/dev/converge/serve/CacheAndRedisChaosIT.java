@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -148,7 +149,60 @@ class CacheAndRedisChaosIT {
     void overloadIsShedWith503AndRetryAfterAndTheServerRecovers() throws Exception {
         ServeConfig tight = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
                 Resilience.defaults().with("none", 2).withMaxInFlight(8));
-        PredictionServer small = PredictionServer.start(tight, fixture.db, null).toCompletionStage()
+        Map<String, Integer> seen = burst(tight, 2000);
+        assertThat(seen.get("in flight")).as("beyond 8 in flight, requests are shed").isPositive();
+        assertThat(seen.get("200")).isPositive();
+    }
+
+    @Test
+    @Order(3)
+    void scoringsThatWouldWaitTooLongAreShedOrDroppedWith503NotRun() throws Exception {
+        // Every scoring on the one worker (inline threshold 0); a queued scoring may expect to wait 1 ms, and one
+        // that waited 2 ms is dropped unrun. No bound on requests in flight: only the queue's delay decides.
+        ServeConfig queueBound = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 0, 100, 64 * 1024, 50, 4,
+                Resilience.defaults().with("none", 2).withQueueDelay(1, 2));
+        Map<String, Integer> seen = burst(queueBound, 2000);
+        assertThat(seen.get("wait") + seen.get("deadline")).as("shed on the expected wait or dropped at the"
+                + " deadline: " + seen).isPositive();
+        assertThat(seen.get("in flight")).isZero();
+        assertThat(seen.get("200")).isPositive();
+    }
+
+    @Test
+    @Order(3)
+    void aBatchIsNeverDroppedForQueueingBehindItsOwnRows() throws Exception {
+        // One worker, a 1 ms deadline: the batch's last rows wait far longer than that behind its first ones.
+        ServeConfig queueBound = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 0, 1000, 1 << 20, 50, 4,
+                Resilience.defaults().with("none", 2).withQueueDelay(1, 1));
+        PredictionServer small = PredictionServer.start(queueBound, fixture.db, null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        Vertx v = Vertx.vertx();
+        try {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (small.activeModel() == null && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            StringBuilder rows = new StringBuilder();
+            for (int i = 1; i <= 1000; i++) {
+                rows.append(i == 1 ? "" : ",").append("{\"entity_id\": \"").append(1 + i % 500).append("\"}");
+            }
+            HttpResponse<Buffer> r = WebClient.create(v, new WebClientOptions().setDefaultHost("127.0.0.1")
+                    .setDefaultPort(small.port())).post("/v1/predict/batch").sendBuffer(Buffer.buffer("{\"rows\": ["
+                    + rows + "]}")).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+            assertThat(r.bodyAsJsonObject().getInteger("ok")).isEqualTo(1000);
+        } finally {
+            small.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            v.close();
+        }
+    }
+
+    /**
+     * Sends {@code n} requests at once to a server with {@code config}: every answer must be 200, or 503 with
+     * Retry-After naming the bound it hit; then one more request must be answered 200. Returns counts by outcome.
+     */
+    private Map<String, Integer> burst(ServeConfig config, int n) throws Exception {
+        PredictionServer small = PredictionServer.start(config, fixture.db, null).toCompletionStage()
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         Vertx v = Vertx.vertx();
         try {
@@ -159,31 +213,31 @@ class CacheAndRedisChaosIT {
             WebClient burst = WebClient.create(v, new WebClientOptions().setDefaultHost("127.0.0.1")
                     .setDefaultPort(small.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
             List<CompletableFuture<HttpResponse<Buffer>>> all = new ArrayList<>();
-            for (int i = 0; i < 2000; i++) {
+            for (int i = 0; i < n; i++) {
                 all.add(burst.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (1 + i % 500)
                         + "\"}")).toCompletionStage().toCompletableFuture());
             }
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-            int ok = 0;
-            int shed = 0;
+            Map<String, Integer> seen = new java.util.TreeMap<>(Map.of("200", 0, "in flight", 0, "wait", 0,
+                    "deadline", 0, "other 503", 0));
             for (var f : all) {
                 HttpResponse<Buffer> r = f.get();
                 if (r.statusCode() == 503) {
-                    shed++;
                     assertThat(r.getHeader("Retry-After")).isEqualTo("1");
-                    assertThat(r.bodyAsJsonObject().getString("error")).isEqualTo("overloaded");
+                    JsonObject body = r.bodyAsJsonObject();
+                    assertThat(body.getString("error")).isEqualTo("overloaded");
+                    String m = body.getString("message");
+                    seen.merge(m.contains("requests in progress") ? "in flight" : m.contains("would wait about")
+                            ? "wait" : m.contains("past the") ? "deadline" : "other 503", 1, Integer::sum);
                 } else {
-                    assertThat(r.statusCode()).isEqualTo(200);
-                    ok++;
+                    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+                    seen.merge("200", 1, Integer::sum);
                 }
             }
-
-            assertThat(shed).as("beyond 8 in flight, requests are shed").isPositive();
-            assertThat(ok).isPositive();
-            assertThat(ok + shed).isEqualTo(2000);
             assertThat(burst.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"1\"}"))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).statusCode())
                     .as("recovered once the burst is over").isEqualTo(200);
+            return seen;
         } finally {
             small.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             v.close();
@@ -250,6 +304,12 @@ class CacheAndRedisChaosIT {
             Thread.sleep(50);
         }
         assertThat(recovered).as("half-open probes close the breaker once Redis is back").isTrue();
+        boolean cachedAgain = false;
+        for (int i = 0; i < 20 && !cachedAgain; i++) { // the first answer is computed, a later one read back
+            cachedAgain = post("/v1/predict", "{\"entity_id\": \"77\"}").bodyAsJsonObject().getBoolean("cached");
+            Thread.sleep(50);
+        }
+        assertThat(cachedAgain).as("the reconnected Redis stores and serves predictions again").isTrue();
         loading.set(false);
         load.join();
         Thread.sleep(500);

@@ -227,7 +227,9 @@ class PredictionServerIT {
 
         assertThat(metrics).contains("http_server_requests_seconds_bucket", "route=\"/v1/predict\"",
                 "converge_scoring_seconds", "converge_eventloop_lag_seconds", "converge_model_info",
-                "jvm_memory_used_bytes", "converge_scoring_queue", "converge_pg_pool_size");
+                "jvm_memory_used_bytes", "converge_scoring_queue", "converge_pg_pool_size",
+                "converge_pg_pool_in_use", "converge_pg_pool_waiting", "converge_scoring_expected_wait",
+                "converge_scoring_expired_total", "converge_shed_total{reason=\"queue_wait\"}");
     }
 
     @Test

@@ -44,6 +44,7 @@ public final class HttpApi extends VerticleBase {
     private static final Set<String> REQUEST_KEYS = Set.of("entity_id", "features");
     private final Shared shared;
     private HttpServer server;
+    private LagProbe lag;
 
     public HttpApi(Shared shared) {
         this.shared = shared;
@@ -52,10 +53,12 @@ public final class HttpApi extends VerticleBase {
     @Override
     public Future<?> start() {
         Router router = router(vertx, shared.extraRoutes());
-        new LagProbe(Timer.builder("converge.eventloop.lag").publishPercentileHistogram()
+        lag = new LagProbe(Timer.builder("converge.eventloop.lag").publishPercentileHistogram()
                 .register(shared.metrics()), io.micrometer.core.instrument.Counter.builder(
                         "converge.eventloop.blocked").description("ticks late by more than serve.lag_warn_ms")
-                .register(shared.metrics()), shared.config().lagWarnMillis()).start(vertx);
+                .register(shared.metrics()), shared.config().lagWarnMillis(),
+                shared.config().resilience().maxLoopLagMillis());
+        lag.start(vertx);
         server = vertx.createHttpServer();
         return server.requestHandler(router).listen(shared.config().port(), shared.config().host());
     }
@@ -64,7 +67,10 @@ public final class HttpApi extends VerticleBase {
     public Router router(io.vertx.core.Vertx vertx, Consumer<Router> extraRoutes) {
         Router router = Router.router(vertx);
         MeterRegistry metrics = shared.metrics();
-        shed = io.micrometer.core.instrument.Counter.builder("converge.shed").register(metrics);
+        for (int i = 0; i < SHED_REASONS.length; i++) {
+            shed[i] = io.micrometer.core.instrument.Counter.builder("converge.shed").tag("reason", SHED_REASONS[i])
+                    .description("requests refused with 503 at admission, by the bound they hit").register(metrics);
+        }
         router.route().handler(ctx -> {
             long t0 = System.nanoTime();
             ctx.put("t0", t0);
@@ -119,24 +125,58 @@ public final class HttpApi extends VerticleBase {
         return router;
     }
 
-    /** Beyond the bounds, answer 503 with Retry-After at once rather than let latency grow without limit. */
+    /**
+     * Beyond the bounds, answer 503 with Retry-After at once rather than let latency grow without limit: too many
+     * requests in progress, too many scorings queued, a scoring queued now would wait longer than
+     * serve.max_queue_ms, or this event loop has been late by more than serve.max_loop_lag_ms for two probe periods
+     * (its backlog is the queue then, for models scored inline).
+     */
     private void shed(RoutingContext ctx) {
-        int limit = shared.config().resilience().maxInFlight();
+        dev.converge.serve.Resilience r = shared.config().resilience();
         java.util.concurrent.atomic.AtomicInteger inFlight = shared.inFlight(); // this server's, across its loops
-        if (inFlight.incrementAndGet() > limit
-                || shared.scoring().queued() > shared.config().resilience().maxScoringQueue()) {
+        QueueDelay queue = shared.scoring().queue();
+        String why = null;
+        int reason = 0;
+        if (inFlight.incrementAndGet() > r.maxInFlight()) {
+            why = r.maxInFlight() + " requests in progress";
+        } else if (queue.queued() > r.maxScoringQueue()) {
+            why = queue.queued() + " scorings queued";
+            reason = 1;
+        } else if (!queue.admits()) {
+            why = "a scoring queued now would wait about " + queue.expectedWaitNanos() / 1_000_000 + " ms, over "
+                    + r.maxQueueMillis() + " ms";
+            reason = 2;
+        } else if (lag.lagging()) {
+            why = "the event loop is running late by more than " + r.maxLoopLagMillis() + " ms";
+            reason = 3;
+        }
+        if (why != null) {
             inFlight.decrementAndGet();
-            shed.increment();
-            ctx.response().putHeader("Retry-After", "1");
-            Errors.send(ctx, 503, "overloaded", "the server is at capacity (" + limit + " requests in progress);"
-                    + " retry after 1 s");
+            shed[reason].increment();
+            overloaded(ctx, why);
             return;
         }
         ctx.addEndHandler(v -> inFlight.decrementAndGet());
         ctx.next();
     }
 
-    private io.micrometer.core.instrument.Counter shed;
+    private static void overloaded(RoutingContext ctx, String why) {
+        ctx.response().putHeader("Retry-After", "1");
+        Errors.send(ctx, 503, "overloaded", "the server is at capacity (" + why + "); retry after 1 s");
+    }
+
+    /** A failed scoring future: 503 when it was dropped for overload, else the router's 500. */
+    private static void failed(RoutingContext ctx, Throwable cause) {
+        if (cause instanceof QueueDelay.Overloaded o) {
+            overloaded(ctx, o.getMessage());
+        } else {
+            ctx.fail(cause);
+        }
+    }
+
+    private static final String[] SHED_REASONS = {"in_flight", "queue_length", "queue_wait", "loop_lag"};
+    private final io.micrometer.core.instrument.Counter[] shed =
+            new io.micrometer.core.instrument.Counter[SHED_REASONS.length];
 
     /** The active model, or a 503 sent and null when none is verified yet. */
     private ModelHandle activeOr503(RoutingContext ctx) {
@@ -161,7 +201,7 @@ public final class HttpApi extends VerticleBase {
         }
         shared.scoring().one(model, in).onComplete(ar -> {
             if (ar.failed()) {
-                ctx.fail(ar.cause());
+                failed(ctx, ar.cause());
                 return;
             }
             Scoring.Result r = ar.result();
@@ -201,7 +241,7 @@ public final class HttpApi extends VerticleBase {
         List<Scoring.Input> valid = inputs.stream().filter(java.util.Objects::nonNull).toList();
         shared.scoring().many(model, valid).onComplete(ar -> {
             if (ar.failed()) {
-                ctx.fail(ar.cause());
+                failed(ctx, ar.cause());
                 return;
             }
             JsonArray results = new JsonArray();

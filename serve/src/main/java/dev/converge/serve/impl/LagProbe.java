@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
  * Measures event-loop lag: a periodic timer on the event loop that records how late it fires. A tick that fires
  * late by more than the threshold means the loop was held for at least that long without a break: that sustained
  * lag is counted and logged as a warning (at most once a second per loop). Every tick's lag feeds a histogram.
+ * Vert.x runs periodic timers at a fixed rate and fires the ticks a stall made it miss back to back, so each tick
+ * is measured against its own place in the schedule. Ticks late beyond the shedding threshold for two periods
+ * running mean a standing backlog, not one pause: {@link #lagging()}.
  */
 final class LagProbe {
     static final long PERIOD_MS = 20;
@@ -19,32 +22,60 @@ final class LagProbe {
     private final Timer lag;
     private final Counter lagging;
     private final long warnNanos;
+    private final long shedNanos;
+    private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
     private long expected;
     private long lastLog;
+    private boolean late;
+    private long lateSince;
 
-    LagProbe(Timer lag, Counter lagging, long warnMillis) {
+    LagProbe(Timer lag, Counter lagging, long warnMillis, long shedMillis) {
         this.lag = lag;
         this.lagging = lagging;
         this.warnNanos = TimeUnit.MILLISECONDS.toNanos(warnMillis);
+        this.shedNanos = TimeUnit.MILLISECONDS.toNanos(shedMillis);
+    }
+
+    /**
+     * Whether this loop has a backlog now: every tick for the last two periods or more fired later than the
+     * shedding threshold (one pause, a GC say, makes its missed ticks fire at one instant: no streak), and the
+     * next tick is overdue by more than the threshold too (once the backlog is gone the next tick is on time, and
+     * a request arriving then is let in). Read on the loop's own thread.
+     */
+    boolean lagging() {
+        if (!late) {
+            return false;
+        }
+        long now = System.nanoTime();
+        return now - lateSince >= 2 * PERIOD_NANOS && now - expected > shedNanos;
     }
 
     /** Starts on the calling event loop's context; returns the timer id. */
     long start(Vertx vertx) {
-        expected = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
+        expected = System.nanoTime() + PERIOD_NANOS;
         return vertx.setPeriodic(PERIOD_MS, id -> tick());
     }
 
     private void tick() {
         long now = System.nanoTime();
-        long late = Math.max(0, now - expected);
-        expected = now + TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
-        lag.record(late, TimeUnit.NANOSECONDS);
-        if (late > warnNanos) {
+        long lateBy = Math.max(0, now - expected);
+        expected += PERIOD_NANOS;
+        if (now - expected > TimeUnit.SECONDS.toNanos(1)) {
+            expected = now + PERIOD_NANOS; // a timer that skipped its missed ticks: measure from here on
+        }
+        lag.record(lateBy, TimeUnit.NANOSECONDS);
+        if (lateBy <= shedNanos) {
+            late = false;
+        } else if (!late) {
+            late = true;
+            lateSince = now;
+        }
+        if (lateBy > warnNanos) {
             lagging.increment();
             if (now - lastLog > TimeUnit.SECONDS.toNanos(1)) {
                 lastLog = now;
                 LOG.warn("event loop {} was blocked for {} ms (threshold {} ms): something blocking runs on it",
-                        Thread.currentThread().getName(), late / 1_000_000, warnNanos / 1_000_000);
+                        Thread.currentThread().getName(), lateBy / 1_000_000, warnNanos / 1_000_000);
             }
         }
     }

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The scoring path, asynchronous end to end: fetch online features (reactive PostgreSQL, behind a breaker), merge
@@ -47,19 +46,21 @@ public final class Scoring {
     private final WorkerExecutor workers;
     private final Object fallback;
     private final SingleFlight<Outcome> singleFlight = new SingleFlight<>();
-    private final AtomicInteger queued = new AtomicInteger();
+    private final QueueDelay queue;
+    private final java.util.concurrent.atomic.AtomicInteger pgQueries = new java.util.concurrent.atomic.AtomicInteger();
     private final Timer inlineTimer;
     private final Timer workerTimer;
     private final Counter hits;
     private final Counter misses;
     private final Counter degradedCount;
 
-    public Scoring(Pool pg, Breaker pgBreaker, PredictionCache cache, WorkerExecutor workers, Object fallback,
-                   MeterRegistry metrics) {
+    public Scoring(Pool pg, Breaker pgBreaker, PredictionCache cache, WorkerExecutor workers, QueueDelay queue,
+                   Object fallback, MeterRegistry metrics) {
         this.pg = pg;
         this.pgBreaker = pgBreaker;
         this.cache = cache;
         this.workers = workers;
+        this.queue = queue;
         this.fallback = fallback;
         this.inlineTimer = Timer.builder("converge.scoring").tag("mode", "inline").publishPercentileHistogram()
                 .register(metrics);
@@ -68,21 +69,27 @@ public final class Scoring {
         this.hits = Counter.builder("converge.cache.requests").tag("result", "hit").register(metrics);
         this.misses = Counter.builder("converge.cache.requests").tag("result", "miss").register(metrics);
         this.degradedCount = Counter.builder("converge.degraded").register(metrics);
-        metrics.gauge("converge.scoring.queue", queued);
+        metrics.gauge("converge.scoring.queue", queue, QueueDelay::queued);
+        // Each query holds one connection; beyond the pool's size the rest wait in its bounded queue.
+        metrics.gauge("converge.pg.pool.in_use", pgQueries, q -> Math.min(q.get(), pg.size()));
+        metrics.gauge("converge.pg.pool.waiting", pgQueries, q -> Math.max(0, q.get() - pg.size()));
+        metrics.gauge("converge.scoring.expected_wait", queue, q -> q.expectedWaitNanos() / 1e9);
+        io.micrometer.core.instrument.FunctionCounter.builder("converge.scoring.expired", queue, QueueDelay::expired)
+                .description("scorings dropped unrun: they waited past serve.queue_deadline_ms").register(metrics);
     }
 
     public Future<Result> one(ModelHandle model, Input in) {
         if (in.entityId() == null) {
-            return afterFetch(model, in, Map.of(), false, null);
+            return afterFetch(model, in, Map.of(), false, null, true);
         }
-        return pgBreaker.<RowSet<Row>>call(() -> pg.preparedQuery(FETCH_ONE).execute(Tuple.of(in.entityId())))
+        return fetch(() -> pg.preparedQuery(FETCH_ONE).execute(Tuple.of(in.entityId())))
                 .transform(ar -> {
                     if (ar.failed()) {
-                        return afterFetch(model, in, Map.of(), false, ar.cause());
+                        return afterFetch(model, in, Map.of(), false, ar.cause(), true);
                     }
                     boolean found = ar.result().size() > 0;
                     return afterFetch(model, in, found ? toMap(ar.result().iterator().next().getJsonObject(0))
-                            : Map.of(), found, null);
+                            : Map.of(), found, null, true);
                 });
     }
 
@@ -95,7 +102,7 @@ public final class Scoring {
             }
         }
         Future<Map<String, Map<String, Object>>> fetched = ids.isEmpty() ? Future.succeededFuture(Map.of())
-                : pgBreaker.<RowSet<Row>>call(() -> pg.preparedQuery(FETCH_MANY)
+                : fetch(() -> pg.preparedQuery(FETCH_MANY)
                         .execute(Tuple.of(ids.toArray(String[]::new)))).map(rows -> {
                     Map<String, Map<String, Object>> m = new HashMap<>();
                     for (Row r : rows) {
@@ -109,10 +116,14 @@ public final class Scoring {
             List<Future<Result>> results = new ArrayList<>();
             for (Input in : inputs) {
                 Map<String, Object> s = in.entityId() == null ? Map.of() : stored.get(in.entityId());
+                // A batch's rows queue behind one another by design: none is dropped for waiting (see compute).
                 results.add(afterFetch(model, in, s == null ? Map.of() : s, s != null,
-                        in.entityId() == null ? null : pgFailure));
+                        in.entityId() == null ? null : pgFailure, false));
             }
             return Future.join(results).transform(done -> {
+                if (done.failed()) { // a row dropped for overload fails the batch with it (503), never a null row
+                    return Future.failedFuture(done.cause());
+                }
                 List<Result> out = new ArrayList<>();
                 for (Future<Result> f : results) {
                     out.add(f.result());
@@ -122,8 +133,14 @@ public final class Scoring {
         });
     }
 
+    /** An online-feature query behind the PostgreSQL breaker, counted while it holds or waits for a connection. */
+    private Future<RowSet<Row>> fetch(java.util.function.Supplier<Future<RowSet<Row>>> query) {
+        pgQueries.incrementAndGet();
+        return pgBreaker.call(query).andThen(ar -> pgQueries.decrementAndGet());
+    }
+
     private Future<Result> afterFetch(ModelHandle model, Input in, Map<String, Object> stored, boolean found,
-                                      Throwable pgFailure) {
+                                      Throwable pgFailure, boolean droppable) {
         Map<String, Object> merged = new HashMap<>();
         for (String name : model.schema().names()) {
             if (stored.containsKey(name)) {
@@ -145,12 +162,12 @@ public final class Scoring {
         }
         Map<String, Object> row = model.encode(v.values());
         if (cache == null) {
-            return compute(model, row).map(p -> result(model, p, found, false, degraded));
+            return compute(model, row, droppable).map(p -> result(model, p, found, false, degraded));
         }
         String key = PredictionCache.key(model, v.values());
         // One flight per key covers lookup, compute and store: concurrent identical requests in this replica share
         // one Redis GET, one scoring and one SET; requests after it find the value in Redis.
-        return singleFlight.runSettling(key, () -> lookupOrCompute(model, key, row)).map(o -> result(model, o.prediction(),
+        return singleFlight.runSettling(key, () -> lookupOrCompute(model, key, row, droppable)).map(o -> result(model, o.prediction(),
                 found, o.cached(), o.cacheProblem() == null ? degraded
                         : (degraded == null ? "" : degraded + "; ") + o.cacheProblem()));
     }
@@ -159,12 +176,13 @@ public final class Scoring {
     record Outcome(ModelHandle.Prediction prediction, boolean cached, String cacheProblem) {}
 
     /** The flight: its outcome as soon as it is known, and settled once a computed value is stored (or not). */
-    private SingleFlight.Flight<Outcome> lookupOrCompute(ModelHandle model, String key, Map<String, Object> row) {
+    private SingleFlight.Flight<Outcome> lookupOrCompute(ModelHandle model, String key, Map<String, Object> row,
+                                                         boolean droppable) {
         io.vertx.core.Promise<Object> settled = io.vertx.core.Promise.promise();
         Future<Outcome> value = cache.get(key).transform(ar -> {
             if (ar.failed()) {
                 settled.tryComplete();
-                return compute(model, row).map(p -> new Outcome(p, false, "cache unavailable ("
+                return compute(model, row, droppable).map(p -> new Outcome(p, false, "cache unavailable ("
                         + describe(ar.cause()) + "); computed and not cached"));
             }
             PredictionCache.Entry e = ar.result();
@@ -175,7 +193,7 @@ public final class Scoring {
             }
             misses.increment();
             long t0 = System.nanoTime();
-            return compute(model, row).onSuccess(p -> cache.put(key, toJson(p), (System.nanoTime() - t0) / 1e6)
+            return compute(model, row, droppable).onSuccess(p -> cache.put(key, toJson(p), (System.nanoTime() - t0) / 1e6)
                             .onComplete(put -> settled.tryComplete()))
                     .onFailure(x -> settled.tryComplete())
                     .map(p -> new Outcome(p, false, null));
@@ -190,19 +208,29 @@ public final class Scoring {
         return new Result(model, p, List.of(), found, cached, degraded);
     }
 
-    private Future<ModelHandle.Prediction> compute(ModelHandle model, Map<String, Object> row) {
+    /**
+     * Scores a row, inline or on the worker pool. A {@code droppable} scoring (a single request's) that waited past
+     * the deadline is not run; a batch's rows are not droppable, because a batch of many rows queues behind itself
+     * and would otherwise fail on an idle server.
+     */
+    private Future<ModelHandle.Prediction> compute(ModelHandle model, Map<String, Object> row, boolean droppable) {
         if (model.inline()) {
             long t0 = System.nanoTime();
             ModelHandle.Prediction p = model.score(row);
             inlineTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             return Future.succeededFuture(p);
         }
-        queued.incrementAndGet();
+        long enqueued = queue.enqueued();
         return workers.executeBlocking(() -> {
-            queued.decrementAndGet();
             long t0 = System.nanoTime();
+            if (!queue.started(enqueued, t0, droppable)) {
+                throw new QueueDelay.Overloaded("the scoring waited " + (t0 - enqueued) / 1_000_000 + " ms for a"
+                        + " worker, past the " + queue.deadlineMillis() + " ms deadline");
+            }
             ModelHandle.Prediction p = model.score(row);
-            workerTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            long took = System.nanoTime() - t0;
+            queue.served(took);
+            workerTimer.record(took, TimeUnit.NANOSECONDS);
             return p;
         }, false);
     }
@@ -234,7 +262,7 @@ public final class Scoring {
         return o == null ? Map.of() : o.getMap();
     }
 
-    public int queued() {
-        return queued.get();
+    public QueueDelay queue() {
+        return queue;
     }
 }
