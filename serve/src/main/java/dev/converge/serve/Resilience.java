@@ -18,7 +18,7 @@ import dev.converge.contracts.config.Settings;
  * @param maxQueueMillis    expected wait for a scoring worker beyond which new requests are shed (queued scorings x
  *                          measured scoring time / workers)
  * @param queueDeadlineMillis a scoring that waited longer than this for a worker is not run: 503
- * @param maxLoopLagMillis  event-loop lag beyond which, sustained for two probe periods, new requests are shed
+ * @param maxLoopLagMillis  event-loop lag beyond which, sustained for 100 ms, new requests are shed
  * @param fallbackPrediction the degraded default answer when neither stored nor request features suffice (null
  *                          answers {"prediction": null})
  */

@@ -128,7 +128,7 @@ public final class HttpApi extends VerticleBase {
     /**
      * Beyond the bounds, answer 503 with Retry-After at once rather than let latency grow without limit: too many
      * requests in progress, too many scorings queued, a scoring queued now would wait longer than
-     * serve.max_queue_ms, or this event loop has been late by more than serve.max_loop_lag_ms for two probe periods
+     * serve.max_queue_ms, or this event loop has been late by more than serve.max_loop_lag_ms for 100 ms
      * (its backlog is the queue then, for models scored inline).
      */
     private void shed(RoutingContext ctx) {

@@ -12,11 +12,13 @@ import org.slf4j.LoggerFactory;
  * late by more than the threshold means the loop was held for at least that long without a break: that sustained
  * lag is counted and logged as a warning (at most once a second per loop). Every tick's lag feeds a histogram.
  * Vert.x runs periodic timers at a fixed rate and fires the ticks a stall made it miss back to back, so each tick
- * is measured against its own place in the schedule. Ticks late beyond the shedding threshold for two periods
- * running mean a standing backlog, not one pause: {@link #lagging()}.
+ * is measured against its own place in the schedule. Ticks late beyond the shedding threshold for 100 ms running
+ * mean a standing backlog, not one pause or a short burst: {@link #lagging()}.
  */
 final class LagProbe {
     static final long PERIOD_MS = 20;
+    /** How long ticks must run late before it counts as a backlog: CoDel's interval (Nichols and Jacobson). */
+    static final long BACKLOG_MS = 100;
     private static final Logger LOG = LoggerFactory.getLogger(LagProbe.class);
 
     private final Timer lag;
@@ -37,7 +39,7 @@ final class LagProbe {
     }
 
     /**
-     * Whether this loop has a backlog now: every tick for the last two periods or more fired later than the
+     * Whether this loop has a backlog now: every tick for the last {@link #BACKLOG_MS} or more fired later than the
      * shedding threshold (one pause, a GC say, makes its missed ticks fire at one instant: no streak), and the
      * next tick is overdue by more than the threshold too (once the backlog is gone the next tick is on time, and
      * a request arriving then is let in). Read on the loop's own thread.
@@ -47,7 +49,7 @@ final class LagProbe {
             return false;
         }
         long now = System.nanoTime();
-        return now - lateSince >= 2 * PERIOD_NANOS && now - expected > shedNanos;
+        return now - lateSince >= TimeUnit.MILLISECONDS.toNanos(BACKLOG_MS) && now - expected > shedNanos;
     }
 
     /** Starts on the calling event loop's context; returns the timer id. */

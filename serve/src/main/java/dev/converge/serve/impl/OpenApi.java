@@ -27,12 +27,15 @@ public final class OpenApi {
                 .put("probabilities", new JsonObject().put("type", "object"))
                 .put("latency_ms", new JsonObject().put("type", "number"))
                 .put("cached", new JsonObject().put("type", "boolean"))
-                .put("degraded", new JsonObject().put("type", "boolean")));
+                .put("degraded", new JsonObject().put("type", "boolean"))
+                .put("degraded_reason", new JsonObject().put("type", "string").put("description",
+                        "why the answer is degraded (a dependency down); only when degraded is true")));
         JsonObject errors = new JsonObject()
                 .put("400", response("malformed JSON, wrong shape, or a bad entity_id", "Error"))
                 .put("413", response("body too large", "Error"))
                 .put("422", response("features that break the model's contract", "Error"))
-                .put("503", response("no verified model is loaded yet", "Error"));
+                .put("503", response("no verified model is loaded yet, or overloaded (error \"overloaded\", with"
+                        + " Retry-After; the message names the bound)", "Error"));
         JsonObject paths = new JsonObject()
                 .put("/v1/predict", new JsonObject().put("post", op("Score one row", ref("PredictRequest"),
                         new JsonObject().put("200", response("the prediction", "Prediction")).mergeIn(errors.copy()))))

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class LagProbeTest {
     @Test
-    void oneLateTickIsAPauseTwoInARowAreABacklog() throws Exception {
+    void onePauseIsNotABacklogTicksLateForAnIntervalAre() throws Exception {
         Vertx vertx = Vertx.vertx();
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try {
