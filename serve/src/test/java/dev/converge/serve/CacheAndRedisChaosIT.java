@@ -174,14 +174,7 @@ class CacheAndRedisChaosIT {
         // One worker, a 1 ms deadline: the batch's last rows wait far longer than that behind its first ones.
         ServeConfig queueBound = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 0, 1000, 1 << 20, 50, 4,
                 Resilience.defaults().with("none", 2).withQueueDelay(1, 1));
-        PredictionServer small = PredictionServer.start(queueBound, fixture.db, null).toCompletionStage()
-                .toCompletableFuture().get(30, TimeUnit.SECONDS);
-        Vertx v = Vertx.vertx();
-        try {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (small.activeModel() == null && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
+        withServer(queueBound, (small, v) -> {
             StringBuilder rows = new StringBuilder();
             for (int i = 1; i <= 1000; i++) {
                 rows.append(i == 1 ? "" : ",").append("{\"entity_id\": \"").append(1 + i % 500).append("\"}");
@@ -191,8 +184,28 @@ class CacheAndRedisChaosIT {
                     + rows + "]}")).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
             assertThat(r.bodyAsJsonObject().getInteger("ok")).isEqualTo(1000);
+            return null;
+        });
+    }
+
+    /** What runs against a server of a test's own, with a Vert.x instance for its client. */
+    private interface ServerTask<T> {
+        T run(PredictionServer server, Vertx vertx) throws Exception;
+    }
+
+    /** Starts a server with {@code config}, waits for its model, runs the task, and closes both. */
+    private <T> T withServer(ServeConfig config, ServerTask<T> task) throws Exception {
+        PredictionServer server = PredictionServer.start(config, fixture.db, null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        Vertx v = Vertx.vertx();
+        try {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (server.activeModel() == null && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            return task.run(server, v);
         } finally {
-            small.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             v.close();
         }
     }
@@ -202,14 +215,7 @@ class CacheAndRedisChaosIT {
      * Retry-After naming the bound it hit; then one more request must be answered 200. Returns counts by outcome.
      */
     private Map<String, Integer> burst(ServeConfig config, int n) throws Exception {
-        PredictionServer small = PredictionServer.start(config, fixture.db, null).toCompletionStage()
-                .toCompletableFuture().get(30, TimeUnit.SECONDS);
-        Vertx v = Vertx.vertx();
-        try {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (small.activeModel() == null && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
+        return withServer(config, (small, v) -> {
             WebClient burst = WebClient.create(v, new WebClientOptions().setDefaultHost("127.0.0.1")
                     .setDefaultPort(small.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(200));
             List<CompletableFuture<HttpResponse<Buffer>>> all = new ArrayList<>();
@@ -238,10 +244,7 @@ class CacheAndRedisChaosIT {
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).statusCode())
                     .as("recovered once the burst is over").isEqualTo(200);
             return seen;
-        } finally {
-            small.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            v.close();
-        }
+        });
     }
 
     @Test
