@@ -314,16 +314,17 @@ public final class ServeBenchmark {
         out.printf("Overload: %.0f req/s offered for 5 s (3x the sustainable rate; 1024 client connections), %.0f req/s"
                         + " answered (200 or 503): %d answered 200 (p50 %.2f ms, p99 %.2f ms of those from their due"
                         + " time; from the request's write, p50 %.2f ms, p99 %.2f ms), %d shed with 503,"
-                        + " %d other, %d errors. Inside the server, from reading the request to answering it: p50 <= %.1f ms,"
-                        + " p99 <= %.1f ms of the %d answered 200 (bucket bounds); event-loop lag p99 <= %.1f ms."
+                        + " %d other, %d errors. Inside the server, from reading the request to answering it:"
+                        + " p50 <= %.1f ms, p99 <= %.1f ms of the %d answered 200 (bucket bounds); event-loop lag p99 <= %.1f ms."
                         + " Shed at admission by bound: %s; dropped after waiting past the deadline: %d."
                         + " Afterwards at 100 req/s: %d of %d answered 200, p99 %.2f ms.%n", rate,
                 r.achievedRate(), r.statuses().getOrDefault(200, 0L), r.ok().getValueAtPercentile(50) / 1000.0,
                 r.ok().getValueAtPercentile(99) / 1000.0, r.okFromSend().getValueAtPercentile(50) / 1000.0,
                 r.okFromSend().getValueAtPercentile(99) / 1000.0, r.statuses().getOrDefault(503, 0L),
                 r.non200() - r.errors() - r.statuses().getOrDefault(503, 0L), r.errors(),
-                served.quantile(0.5) * 1000, served.quantile(0.99) * 1000, served.count(), lag.quantile(0.99) * 1000, shedBy, expired,
-                after.statuses().getOrDefault(200, 0L), after.completed(), after.latency().getValueAtPercentile(99) / 1000.0);
+                served.quantile(0.5) * 1000, served.quantile(0.99) * 1000, served.count(), lag.quantile(0.99) * 1000,
+                shedBy, expired, after.statuses().getOrDefault(200, 0L), after.completed(),
+                after.latency().getValueAtPercentile(99) / 1000.0);
     }
 
     private static String get(String url) throws Exception {

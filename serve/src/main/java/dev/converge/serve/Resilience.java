@@ -17,7 +17,8 @@ import dev.converge.contracts.config.Settings;
  * @param maxScoringQueue   queued offloaded scorings beyond which new requests are shed
  * @param maxQueueMillis    expected wait for a scoring worker beyond which new requests are shed (queued scorings x
  *                          measured scoring time / workers)
- * @param queueDeadlineMillis a scoring that waited longer than this for a worker is not run: 503
+ * @param queueDeadlineMillis a single request's scoring that waited longer than this for a worker is not run: 503
+ *                          (a batch's rows are never dropped)
  * @param maxLoopLagMillis  event-loop lag beyond which, sustained for 100 ms, new requests are shed
  * @param fallbackPrediction the degraded default answer when neither stored nor request features suffice (null
  *                          answers {"prediction": null})
@@ -78,8 +79,8 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
 
     public Resilience withMaxInFlight(int n) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
-                redisTimeoutMillis, pgTimeoutMillis, n, maxScoringQueue, maxQueueMillis, queueDeadlineMillis, maxLoopLagMillis,
-                fallbackPrediction);
+                redisTimeoutMillis, pgTimeoutMillis, n, maxScoringQueue, maxQueueMillis, queueDeadlineMillis,
+                maxLoopLagMillis, fallbackPrediction);
     }
 
     public Resilience withQueueDelay(long targetMillis, long deadlineMillis) {

@@ -19,13 +19,13 @@ final class LagProbe {
     static final long PERIOD_MS = 20;
     /** How long ticks must run late before it counts as a backlog: CoDel's interval (Nichols and Jacobson). */
     static final long BACKLOG_MS = 100;
+    private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
     private static final Logger LOG = LoggerFactory.getLogger(LagProbe.class);
 
     private final Timer lag;
     private final Counter lagging;
     private final long warnNanos;
     private final long shedNanos;
-    private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
     private long expected;
     private long lastLog;
     private boolean late;

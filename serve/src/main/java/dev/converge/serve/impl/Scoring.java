@@ -167,8 +167,8 @@ public final class Scoring {
         String key = PredictionCache.key(model, v.values());
         // One flight per key covers lookup, compute and store: concurrent identical requests in this replica share
         // one Redis GET, one scoring and one SET; requests after it find the value in Redis.
-        return singleFlight.runSettling(key, () -> lookupOrCompute(model, key, row, droppable)).map(o -> result(model, o.prediction(),
-                found, o.cached(), o.cacheProblem() == null ? degraded
+        return singleFlight.runSettling(key, () -> lookupOrCompute(model, key, row, droppable))
+                .map(o -> result(model, o.prediction(), found, o.cached(), o.cacheProblem() == null ? degraded
                         : (degraded == null ? "" : degraded + "; ") + o.cacheProblem()));
     }
 
@@ -193,7 +193,8 @@ public final class Scoring {
             }
             misses.increment();
             long t0 = System.nanoTime();
-            return compute(model, row, droppable).onSuccess(p -> cache.put(key, toJson(p), (System.nanoTime() - t0) / 1e6)
+            return compute(model, row, droppable)
+                    .onSuccess(p -> cache.put(key, toJson(p), (System.nanoTime() - t0) / 1e6)
                             .onComplete(put -> settled.tryComplete()))
                     .onFailure(x -> settled.tryComplete())
                     .map(p -> new Outcome(p, false, null));
