@@ -39,24 +39,34 @@ final class BenchServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String[] cpus = null; // checked before the database starts
+        if (pin != null) {
+            cpus = pin.split(":", 2);
+            if (cpus.length != 2 || !cpus[0].matches("[0-9,-]+") || !cpus[1].matches("[0-9,-]+")) {
+                throw new IllegalArgumentException("--pin takes SERVER_CPUS:CLIENT_CPUS (taskset lists, e.g. 1:0),"
+                        + " was '" + pin + "'");
+            }
+        }
+        String overloadModel = null;
+        double overloadRate = 0;
+        if (overload != null) {
+            String[] p = overload.split("=", 2);
+            if (p.length != 2 || p[0].isBlank() || !p[1].matches("[0-9]+(\\.[0-9]+)?")
+                    || Double.parseDouble(p[1]) <= 0) {
+                throw new IllegalArgumentException("--overload takes MODEL=START_RATE (e.g. credit_risk_heavy=1000),"
+                        + " was '" + overload + "'");
+            }
+            overloadModel = p[0];
+            overloadRate = Double.parseDouble(p[1]);
+        }
         List<String> args = db.asArgs();
         try (Database d = db.open(System.err)) {
             ServeBenchmark bench = new ServeBenchmark(d, args, model, System.out);
-            if (pin != null) {
-                String[] p = pin.split(":", 2);
-                if (p.length != 2 || !p[0].matches("[0-9,-]+") || !p[1].matches("[0-9,-]+")) {
-                    throw new IllegalArgumentException("--pin takes SERVER_CPUS:CLIENT_CPUS (taskset lists, e.g. 1:0),"
-                            + " was '" + pin + "'");
-                }
-                bench.pin(p[0], p[1]);
+            if (cpus != null) {
+                bench.pin(cpus[0], cpus[1]);
             }
             if (overload != null) {
-                String[] p = overload.split("=", 2);
-                if (p.length != 2 || !p[1].matches("[0-9]+(\\.[0-9]+)?")) {
-                    throw new IllegalArgumentException("--overload takes MODEL=START_RATE (e.g. credit_risk_heavy=1000),"
-                            + " was '" + overload + "'");
-                }
-                bench.overload(p[0], Double.parseDouble(p[1]));
+                bench.overload(overloadModel, overloadRate);
             } else if (crossover == null) {
                 bench.run(seconds);
             } else {
