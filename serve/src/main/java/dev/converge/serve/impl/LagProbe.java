@@ -76,7 +76,8 @@ final class LagProbe {
             lagging.increment();
             if (now - lastLog > TimeUnit.SECONDS.toNanos(1)) {
                 lastLog = now;
-                LOG.warn("event loop {} was blocked for {} ms (threshold {} ms): something blocking runs on it",
+                LOG.warn("event loop {} ran {} ms late (threshold {} ms): blocking code on it, a GC pause, or too"
+                        + " little CPU (converge_eventloop_lag_seconds, jvm_gc_pause_seconds tell which)",
                         Thread.currentThread().getName(), lateBy / 1_000_000, warnNanos / 1_000_000);
             }
         }
