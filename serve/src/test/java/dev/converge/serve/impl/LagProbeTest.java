@@ -33,31 +33,25 @@ class LagProbeTest {
             Thread.sleep(LagProbe.PERIOD_MS * 2);
             assertThat(onLoop(loop, probe::lagging)).as("after one pause").isFalse();
 
-            // A backlog: the loop held busy in slices, so tick after tick fires late.
+            // A backlog: slices of work due faster than they run (a 30 ms slice every 20 ms, at a fixed rate, like
+            // the probe), so the loop is never idle and tick after tick fires late between slices.
             CompletableFuture<Boolean> sawLag = new CompletableFuture<>();
-            loop.runOnContext(v -> busySlices(vertx, probe, 12, sawLag));
+            long[] slices = {0};
+            loop.runOnContext(v -> vertx.setPeriodic(LagProbe.PERIOD_MS, id -> {
+                sleep(LagProbe.PERIOD_MS + 10);
+                if (probe.lagging() || ++slices[0] == 30) { // at the end of a slice, the next tick is overdue
+                    sawLag.complete(probe.lagging());
+                    vertx.cancelTimer(id);
+                }
+            }));
             assertThat(sawLag.get(10, TimeUnit.SECONDS)).as("ticks late one after another").isTrue();
+            assertThat(slices[0]).as("not before the backlog lasted 100 ms").isGreaterThanOrEqualTo(3);
 
             Thread.sleep(LagProbe.PERIOD_MS * 4);
             assertThat(onLoop(loop, probe::lagging)).as("recovered").isFalse();
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
-    }
-
-    /** Keeps the loop busy 30 ms at a time, yielding to timers between slices, and watches for lagging(). */
-    private static void busySlices(Vertx vertx, LagProbe probe, int left, CompletableFuture<Boolean> sawLag) {
-        sleep(LagProbe.PERIOD_MS + 10);
-        if (probe.lagging()) { // at the end of a slice, the next tick is overdue
-            sawLag.complete(true);
-            return;
-        }
-        if (left == 0) {
-            sawLag.complete(false);
-            return;
-        }
-        // the next slice as a timer, so the probe's due tick runs between slices (queued tasks would starve it)
-        vertx.setTimer(1, id -> busySlices(vertx, probe, left - 1, sawLag));
     }
 
     private static <T> T onLoop(io.vertx.core.Context loop, java.util.function.Supplier<T> s) throws Exception {
