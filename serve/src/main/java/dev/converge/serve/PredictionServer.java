@@ -160,6 +160,7 @@ public final class PredictionServer {
         return loader.executeBlocking(() -> modelLoader.load(config.model(), version), true).map(next -> {
             ModelHandle before = slot.active();
             slot.activate(next);
+            scoring.queue().modelChanged(next.p90Micros() * 1000);
             notReadyReason.set(null);
             publishModelInfo(next);
             LOG.info("serving {} v{} ({}; p90 {} us per row, scoring {})", next.name(), next.version(),
@@ -194,6 +195,7 @@ public final class PredictionServer {
             if (back == null) {
                 return Future.failedFuture(new IllegalStateException("there is no previous model to roll back to"));
             }
+            scoring.queue().modelChanged(back.p90Micros() * 1000);
             publishModelInfo(back);
             LOG.info("rolled back to {} v{}", back.name(), back.version());
             return Future.succeededFuture(new JsonObject().put("active", back.version())

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>deadline: a scoring that has waited longer than the deadline when a worker takes it is not run (its
  *       caller is answered 503), because running it late only makes everything behind it later too.</li>
  * </ul>
- * The service time is an exponentially weighted mean of wall-clock time, so CPU contention counts, and a heavier
- * model after a hot swap is learnt within a few dozen scorings.
+ * The service time is an exponentially weighted mean of wall-clock time, so CPU contention counts; it starts from
+ * the active model's scoring time measured at load, and restarts from it on every swap.
  */
 public final class QueueDelay {
     /** Thrown (as a failed future) for a scoring refused or dropped for overload. */
@@ -75,6 +75,14 @@ public final class QueueDelay {
     void served(long nanos) {
         double s = serviceNanos;
         serviceNanos = s == 0 ? nanos : s + ALPHA * (nanos - s);
+    }
+
+    /**
+     * A newly active model (a swap or a rollback): the service time starts from its scoring time measured at load
+     * (warm, one thread), not from the last model's, nor from a cold first scoring.
+     */
+    public void modelChanged(double measuredNanos) {
+        serviceNanos = measuredNanos;
     }
 
     public int queued() {

@@ -36,6 +36,16 @@ class QueueDelayTest {
     }
 
     @Test
+    void aNewModelStartsFromItsMeasuredScoringTimeNotTheOldModels() {
+        QueueDelay q = new QueueDelay(1, 5, 25);
+        q.served(MS); // the old model: 1 ms
+        q.modelChanged(10 * MS); // the new one measured 10 ms at load
+        q.enqueued();
+        assertThat(q.expectedWaitNanos()).isEqualTo(10 * MS);
+        assertThat(q.admits()).isFalse();
+    }
+
+    @Test
     void aScoringThatWaitedPastTheDeadlineIsNotRunAndIsCounted() {
         QueueDelay q = new QueueDelay(1, 5, 25);
         long at = q.enqueued();
