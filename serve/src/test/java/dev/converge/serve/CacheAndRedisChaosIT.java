@@ -74,10 +74,7 @@ class CacheAndRedisChaosIT {
         clientVertx = Vertx.vertx();
         http = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
                 .setDefaultPort(server.port()));
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (server.activeModel() == null && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+        ServeFixture.awaitModel(server);
     }
 
     @AfterAll
@@ -238,10 +235,7 @@ class CacheAndRedisChaosIT {
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         Vertx v = Vertx.vertx();
         try {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (server.activeModel() == null && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
+            ServeFixture.awaitModel(server);
             return task.run(server, v);
         } finally {
             server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

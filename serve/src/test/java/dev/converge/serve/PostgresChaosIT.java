@@ -38,10 +38,7 @@ class PostgresChaosIT {
         WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
                 .setDefaultPort(server.port()));
         try {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (server.activeModel() == null && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
+            ServeFixture.awaitModel(server);
             JsonObject full = post(http, "{\"entity_id\": \"5\"}").bodyAsJsonObject();
             assertThat(full.getBoolean("degraded")).isFalse();
             JsonObject features = new JsonObject();

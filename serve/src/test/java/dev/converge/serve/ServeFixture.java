@@ -72,6 +72,15 @@ final class ServeFixture implements AutoCloseable {
                 "test");
     }
 
+    /** Waits up to 30 s for the server to have a verified model; returns it (null if none came). */
+    static dev.converge.serve.impl.ModelHandle awaitModel(PredictionServer server) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (server.activeModel() == null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        return server.activeModel();
+    }
+
     @Override
     public void close() throws Exception {
         try (var c = db.connection()) {
