@@ -1,13 +1,11 @@
 package dev.converge.bench;
 
 import dev.converge.store.Database;
-import dev.converge.store.impl.Json;
-import dev.converge.store.registry.ModelReference;
-import dev.converge.store.registry.ModelRegistry;
-import dev.converge.store.registry.ModelVersion;
-import hex.genmodel.MojoModel;
-import hex.genmodel.easy.EasyPredictModelWrapper;
-import hex.genmodel.easy.RowData;
+import dev.converge.registry.codec.Json;
+import dev.converge.registry.ModelReference;
+import dev.converge.registry.ModelRegistry;
+import dev.converge.registry.ModelVersion;
+import dev.converge.model.Mojo;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -33,9 +31,15 @@ public final class ServeBenchmark {
     private final List<String> dbArgs;
     private final PrintStream out;
     private final String model;
+    private final Class<?> serverMain;
     private String serverCpus;
 
-    public ServeBenchmark(Database db, List<String> dbArgs, String model, PrintStream out) {
+    /**
+     * @param serverMain the main class whose {@code serve} command starts the server under test (the CLI's), run in
+     *                   child JVMs on this classpath with {@code dbArgs}
+     */
+    public ServeBenchmark(Database db, List<String> dbArgs, String model, PrintStream out, Class<?> serverMain) {
+        this.serverMain = serverMain;
         this.db = db;
         this.dbArgs = dbArgs;
         this.model = model;
@@ -64,7 +68,7 @@ public final class ServeBenchmark {
     }
 
     public void run(double seconds) throws Exception {
-        ModelRegistry registry = new ModelRegistry(db);
+        ModelRegistry registry = new ModelRegistry(db.dataSource());
         ModelVersion champion = registry.champion(model).orElseThrow(() -> new IllegalStateException(
                 "model '" + model + "' has no champion: run ./converge quickstart (or train and promote) first"));
         List<ModelVersion> versions = registry.list(model);
@@ -85,7 +89,7 @@ public final class ServeBenchmark {
             int plainPort = freePort();
             long t0 = System.nanoTime();
             // The scoring path itself, without the cache: every request is scored.
-            Process serve = conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
+            Process serve = conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), serverMain.getName(),
                     concat(List.of("serve", "--port", Integer.toString(servePort)), dbArgs),
                     Map.of("CONVERGE_SERVE_REDIS_URL", "none"));
             double coldStart = waitReady("http://127.0.0.1:" + servePort + "/health/ready", t0);
@@ -146,7 +150,7 @@ public final class ServeBenchmark {
     private void cache(Connection conn, LoadGenerator gen, List<String> inline, int entities, double seconds)
             throws Exception {
         int port = freePort();
-        conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
+        conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), serverMain.getName(),
                 concat(List.of("serve", "--port", Integer.toString(port)), dbArgs));
         waitReady("http://127.0.0.1:" + port + "/health/ready", System.nanoTime());
         String url = "http://127.0.0.1:" + port + "/v1/predict";
@@ -181,7 +185,7 @@ public final class ServeBenchmark {
         out.println("| model | genmodel p90 µs/row (at load) | scoring | workers | target req/s | achieved | p50 ms | p99 ms |"
                 + " p99.9 ms | max ms |");
         out.println("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-        ModelRegistry registry = new ModelRegistry(db);
+        ModelRegistry registry = new ModelRegistry(db.dataSource());
         for (int m = 0; m < models.size(); m++) {
             String name = models.get(m);
             ModelVersion v = registry.champion(name).orElseThrow(() -> new IllegalStateException(
@@ -195,7 +199,7 @@ public final class ServeBenchmark {
             for (int[] cfg : configs) {
                 try (Connection conn = new Connection(); LoadGenerator gen = new LoadGenerator(64)) {
                     int port = freePort();
-                    conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
+                    conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), serverMain.getName(),
                             concat(List.of("serve", "--port", Integer.toString(port), "--model", name), dbArgs),
                             Map.of("CONVERGE_SERVE_INLINE_SCORING_MAX_US", cfg[0] == 1 ? "1000000000" : "0",
                                     "CONVERGE_SERVE_SCORING_WORKERS", Integer.toString(cfg[1])));
@@ -244,7 +248,7 @@ public final class ServeBenchmark {
      * against a server with the default bounds, then 2 s at 100 req/s.
      */
     public void overload(String name, double start) throws Exception {
-        ModelRegistry registry = new ModelRegistry(db);
+        ModelRegistry registry = new ModelRegistry(db.dataSource());
         ModelVersion v = registry.champion(name).orElseThrow(() -> new IllegalStateException(
                 "model '" + name + "' has no champion"));
         List<String> inline = new ArrayList<>();
@@ -259,7 +263,7 @@ public final class ServeBenchmark {
         out.println();
         try (Connection conn = new Connection(); LoadGenerator gen = new LoadGenerator(1024)) {
             int port = freePort();
-            conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
+            conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), serverMain.getName(),
                     concat(List.of("serve", "--port", Integer.toString(port), "--model", name), dbArgs),
                     Map.of("CONVERGE_SERVE_REDIS_URL", "none"));
             waitReady("http://127.0.0.1:" + port + "/health/ready", System.nanoTime());
@@ -284,7 +288,7 @@ public final class ServeBenchmark {
     private void overload(Connection conn, LoadGenerator gen, List<String> inline, double rate, String name)
             throws Exception {
         int port = freePort();
-        conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), "dev.converge.cli.Main",
+        conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), serverMain.getName(),
                 concat(List.of("serve", "--port", Integer.toString(port), "--model", name), dbArgs),
                 Map.of("CONVERGE_SERVE_REDIS_URL", "none")); // otherwise the defaults, or this process's env
         waitReady("http://127.0.0.1:" + port + "/health/ready", System.nanoTime());
@@ -379,29 +383,19 @@ public final class ServeBenchmark {
 
     /** rows/s, p50 µs, p99 µs of scoring the reference rows in a loop for about 3 s on one thread. */
     private static double[] rawGenmodel(ModelVersion v, List<Map<String, Object>> rows) throws Exception {
-        EasyPredictModelWrapper m = new EasyPredictModelWrapper(new EasyPredictModelWrapper.Config()
-                .setModel(MojoModel.load(Path.of(URI.create(v.artifactUri())).toString()))
-                .setConvertUnknownCategoricalLevelsToNa(true));
-        List<RowData> data = new ArrayList<>();
+        Mojo m = Mojo.load(Path.of(URI.create(v.artifactUri())));
+        List<Mojo.Row> data = new ArrayList<>();
         for (Map<String, Object> r : rows) {
-            RowData d = new RowData();
-            d.putAll(r);
-            data.add(d);
+            data.add(Mojo.prepare(r));
         }
         org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(60_000_000_000L, 3);
         long end = System.nanoTime() + 3_000_000_000L;
         long n = 0;
         long started = System.nanoTime();
         while (System.nanoTime() < end) {
-            for (RowData d : data) {
+            for (Mojo.Row d : data) {
                 long t0 = System.nanoTime();
-                if (m.getModelCategory() == hex.ModelCategory.Regression) {
-                    m.predictRegression(d);
-                } else if (m.getModelCategory() == hex.ModelCategory.Binomial) {
-                    m.predictBinomial(d);
-                } else {
-                    m.predictMultinomial(d);
-                }
+                m.raw(d);
                 h.recordValue(Math.max(1, System.nanoTime() - t0));
                 n++;
             }

@@ -61,7 +61,7 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         List<String> args = db.asArgs();
         try (Database d = db.open(System.err)) {
-            ServeBenchmark bench = new ServeBenchmark(d, args, model, System.out);
+            ServeBenchmark bench = new ServeBenchmark(d, args, model, System.out, Main.class);
             if (cpus != null) {
                 bench.pin(cpus[0], cpus[1]);
             }

@@ -8,7 +8,7 @@ import dev.converge.store.IngestReport;
 import dev.converge.store.IngestSource;
 import dev.converge.store.Ingestor;
 import dev.converge.store.SchemaRegistry;
-import dev.converge.store.SchemaCodec;
+import dev.converge.registry.codec.SchemaCodec;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

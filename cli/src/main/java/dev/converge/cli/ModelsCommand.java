@@ -1,10 +1,10 @@
 package dev.converge.cli;
 
 import dev.converge.store.Database;
-import dev.converge.store.impl.Json;
-import dev.converge.store.registry.ModelEvent;
-import dev.converge.store.registry.ModelRegistry;
-import dev.converge.store.registry.ModelVersion;
+import dev.converge.registry.codec.Json;
+import dev.converge.registry.ModelEvent;
+import dev.converge.registry.ModelRegistry;
+import dev.converge.registry.ModelVersion;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -41,7 +41,7 @@ final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (Database d = db.open(System.err)) {
-                ModelRegistry registry = new ModelRegistry(d);
+                ModelRegistry registry = new ModelRegistry(d.dataSource());
                 List<ModelVersion> versions = registry.list(name);
                 if (versions.isEmpty()) {
                     System.out.println("No models registered yet (./converge train registers them).");
@@ -77,7 +77,7 @@ final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (Database d = db.open(System.err)) {
-                ModelRegistry registry = new ModelRegistry(d);
+                ModelRegistry registry = new ModelRegistry(d.dataSource());
                 ModelVersion v = (version == null ? registry.champion(name) : registry.show(name, version))
                         .orElseThrow(() -> new IllegalArgumentException("model '" + name + "' has "
                                 + (version == null ? "no champion" : "no version " + version)));
@@ -123,7 +123,7 @@ final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (Database d = db.open(System.err)) {
-                ModelEvent e = new ModelRegistry(d).promote(name, version, actor(actor), reason);
+                ModelEvent e = new ModelRegistry(d.dataSource()).promote(name, version, actor(actor), reason);
                 System.out.printf("%s v%d is now the champion (event %d)%n", name, e.version(), e.id());
             }
             return 0;
@@ -151,7 +151,7 @@ final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (Database d = db.open(System.err)) {
-                ModelRegistry registry = new ModelRegistry(d);
+                ModelRegistry registry = new ModelRegistry(d.dataSource());
                 registry.demote(name, version, actor(actor), reason);
                 System.out.printf("%s v%d demoted; champion is now %s%n", name, version,
                         registry.champion(name).map(v -> "v" + v.version()).orElse("none"));
@@ -177,7 +177,7 @@ final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (Database d = db.open(System.err)) {
-                ModelEvent e = new ModelRegistry(d).rollback(name, actor(actor), reason);
+                ModelEvent e = new ModelRegistry(d.dataSource()).rollback(name, actor(actor), reason);
                 System.out.printf("%s rolled back to v%d (event %d)%n", name, e.version(), e.id());
             }
             return 0;
@@ -195,7 +195,7 @@ final class ModelsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (Database d = db.open(System.err)) {
-                List<ModelEvent> events = new ModelRegistry(d).history(name);
+                List<ModelEvent> events = new ModelRegistry(d.dataSource()).history(name);
                 if (events.isEmpty()) {
                     throw new IllegalArgumentException("model '" + name + "' has no history");
                 }

@@ -3,7 +3,7 @@ package dev.converge.cli;
 import dev.converge.store.Database;
 import dev.converge.store.OnlineRow;
 import dev.converge.store.OnlineStore;
-import dev.converge.store.impl.Json;
+import dev.converge.registry.codec.Json;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;

@@ -1,12 +1,9 @@
 package dev.converge.cli;
 
 import dev.converge.serve.PredictionServer;
+import dev.converge.serve.Readiness;
 import dev.converge.serve.ServeConfig;
 import dev.converge.store.Database;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -61,24 +58,15 @@ final class ServeCommand implements Callable<Integer> {
     /** Starts the server and waits until it is ready (the champion verified) or says why not. */
     static PredictionServer start(ServeConfig config, Database d) throws Exception {
         long t0 = System.nanoTime();
-        PredictionServer server = PredictionServer.start(config, d, null).toCompletionStage().toCompletableFuture()
-                .get(30, TimeUnit.SECONDS);
-        HttpClient http = HttpClient.newHttpClient();
-        String body = "";
-        for (int i = 0; i < 300; i++) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-                    + "/health/ready")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-            body = r.body();
-            if (r.statusCode() == 200) {
-                System.out.printf("Ready in %.2f s: %s%n", (System.nanoTime() - t0) / 1e9, body);
-                return server;
-            }
-            if (!body.contains("loading")) {
-                break;
-            }
-            Thread.sleep(100);
+        PredictionServer server = PredictionServer.start(config, d.endpoint(), null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        Readiness r = server.awaitReady(Duration.ofSeconds(30)).toCompletionStage().toCompletableFuture().get();
+        if (r.ready()) {
+            System.out.printf("Ready in %.2f s: %s v%d (scoring %s, p90 %.1f us per row)%n",
+                    (System.nanoTime() - t0) / 1e9, r.model(), r.version(), r.scoring(), r.p90Micros());
+        } else {
+            System.out.println("Not ready (serving health and metrics, waiting for a champion): " + r.reason());
         }
-        System.out.println("Not ready (serving health and metrics, waiting for a champion): " + body);
         return server;
     }
 }

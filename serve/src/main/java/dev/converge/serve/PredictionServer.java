@@ -1,15 +1,14 @@
 package dev.converge.serve;
 
-import dev.converge.serve.impl.Breaker;
+import dev.converge.registry.ChampionNotice;
+import dev.converge.registry.ModelRegistry;
+import dev.converge.registry.PgEndpoint;
 import dev.converge.serve.impl.HttpApi;
-import dev.converge.serve.impl.PredictionCache;
+import dev.converge.serve.impl.ModelAdmin;
 import dev.converge.serve.impl.ModelHandle;
 import dev.converge.serve.impl.ModelLoader;
 import dev.converge.serve.impl.ModelSlot;
-import dev.converge.serve.impl.QueueDelay;
-import dev.converge.serve.impl.Scoring;
-import dev.converge.store.Database;
-import dev.converge.store.registry.ModelRegistry;
+import dev.converge.serve.impl.PredictionPath;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -52,13 +51,12 @@ public final class PredictionServer {
     private final ModelSlot slot = new ModelSlot();
     private final ModelLoader modelLoader;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final AtomicReference<String> notReadyReason = new AtomicReference<>("loading the champion");
+    private final AtomicReference<String> notReadyReason = new AtomicReference<>(Readiness.LOADING);
     private final int port;
     private HttpApi.Shared shared;
-    private Scoring scoring;
-    private io.vertx.redis.client.Redis redis;
+    private PredictionPath path;
 
-    private PredictionServer(ServeConfig config, Database db, int port) {
+    private PredictionServer(ServeConfig config, PgEndpoint db, int port) {
         this.config = config;
         this.port = port;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
@@ -67,7 +65,7 @@ public final class PredictionServer {
                 .setName("converge-features")).connectingTo(pgOptions).using(vertx).build();
         this.subscriber = PgSubscriber.subscriber(vertx, pgOptions).reconnectPolicy(retries -> 1000L);
         this.loader = vertx.createSharedWorkerExecutor("converge-model-loader", 1);
-        this.modelLoader = new ModelLoader(db, config.inlineScoringMaxMicros());
+        this.modelLoader = new ModelLoader(db.dataSource(), config.inlineScoringMaxMicros());
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
@@ -79,30 +77,15 @@ public final class PredictionServer {
      * Starts serving: listens at once (liveness is immediate), then loads and verifies the champion; readiness
      * turns true when that has passed. {@code extraRoutes} lets tests add routes; null in production.
      */
-    public static Future<PredictionServer> start(ServeConfig config, Database db, Consumer<Router> extraRoutes) {
+    public static Future<PredictionServer> start(ServeConfig config, PgEndpoint db, Consumer<Router> extraRoutes) {
         int port = config.port() == 0 ? freePort() : config.port();
         PredictionServer s = new PredictionServer(config.withPort(port), db, port);
         return s.deploy(extraRoutes).map(v -> s);
     }
 
     private Future<Void> deploy(Consumer<Router> extraRoutes) {
-        WorkerExecutor scoringPool = vertx.createSharedWorkerExecutor("converge-scoring", config.scoringWorkers());
-        Resilience r = config.resilience();
-        Breaker pgBreaker = new Breaker("postgresql", r.breakerFailures(), java.time.Duration.ofSeconds(
-                r.breakerOpenSeconds()), r.halfOpenProbes(), r.pgTimeoutMillis(), metrics);
-        PredictionCache cache = null;
-        if (!r.redisUrl().equals("none")) {
-            redis = io.vertx.redis.client.Redis.createClient(vertx,
-                    new io.vertx.redis.client.RedisOptions().setConnectionString(r.redisUrl()).setMaxPoolSize(8)
-                            .setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000));
-            cache = new PredictionCache(redis, new Breaker("redis", r.breakerFailures(), java.time.Duration.ofSeconds(
-                    r.breakerOpenSeconds()), r.halfOpenProbes(), r.redisTimeoutMillis(), metrics),
-                    r.cacheTtlSeconds() * 1000L, 1.0, Math::random, metrics);
-        }
-        scoring = new Scoring(pg, pgBreaker, cache, scoringPool, new QueueDelay(config.scoringWorkers(),
-                r.maxQueueMillis(), r.queueDeadlineMillis()), r.fallbackPrediction(), metrics);
-        shared = new HttpApi.Shared(config, slot, scoring, metrics, new AdminImpl(), extraRoutes,
-                new java.util.concurrent.atomic.AtomicInteger());
+        path = PredictionPath.build(vertx, config, pg, slot, metrics);
+        shared = new HttpApi.Shared(config, path.service(), metrics, new AdminImpl(), extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> warmPool())
                 .onSuccess(v -> {
@@ -124,12 +107,7 @@ public final class PredictionServer {
         for (int i = 0; i < config.pgPoolSize(); i++) {
             warm.add(pg.getConnection().compose(c -> c.query("SELECT 1").execute().eventually(c::close)));
         }
-        if (redis != null) {
-            for (int i = 0; i < 4; i++) {
-                warm.add(redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.PING))
-                        .timeout(5, java.util.concurrent.TimeUnit.SECONDS));
-            }
-        }
+        warm.add(path.warmCache());
         return Future.join(warm).<Void>mapEmpty().recover(e -> {
             LOG.warn("could not warm the PostgreSQL pool: {}", e.getMessage());
             return Future.succeededFuture();
@@ -138,17 +116,17 @@ public final class PredictionServer {
 
     private void listenForChampions() {
         subscriber.channel(ModelRegistry.CHANNEL).handler(payload -> {
-            int colon = payload.lastIndexOf(':');
-            if (colon < 0 || !payload.substring(0, colon).equals(config.model())) {
+            ChampionNotice notice = ChampionNotice.decode(payload).orElse(null);
+            if (notice == null || !notice.model().equals(config.model()) || notice.version().isEmpty()) {
                 return;
             }
-            String v = payload.substring(colon + 1);
+            int v = notice.version().getAsInt();
             ModelHandle active = slot.active();
-            if (v.equals("none") || active != null && Integer.toString(active.version()).equals(v)) {
+            if (active != null && active.version() == v) {
                 return;
             }
             LOG.info("registry says the champion of {} is now v{}; swapping", config.model(), v);
-            activate(Integer.parseInt(v)).onFailure(e -> LOG.error("champion v{} refused: {}", v, e.getMessage()));
+            activate(v).onFailure(e -> LOG.error("champion v{} refused: {}", v, e.getMessage()));
         });
         subscriber.connect().onFailure(e -> LOG.warn("LISTEN {} failed: {}; retrying", ModelRegistry.CHANNEL,
                 e.getMessage()));
@@ -160,7 +138,7 @@ public final class PredictionServer {
         return loader.executeBlocking(() -> modelLoader.load(config.model(), version), true).map(next -> {
             ModelHandle before = slot.active();
             slot.activate(next);
-            scoring.queue().modelChanged(next.p90Micros() * 1000);
+            path.modelChanged(next.p90Micros() * 1000);
             notReadyReason.set(null);
             publishModelInfo(next);
             LOG.info("serving {} v{} ({}; p90 {} us per row, scoring {})", next.name(), next.version(),
@@ -183,7 +161,7 @@ public final class PredictionServer {
                 .tag("version", Integer.toString(m.version())).register(metrics);
     }
 
-    private final class AdminImpl implements HttpApi.Admin {
+    private final class AdminImpl implements ModelAdmin {
         @Override
         public Future<JsonObject> activate(int version) {
             return PredictionServer.this.activate(version);
@@ -195,7 +173,7 @@ public final class PredictionServer {
             if (back == null) {
                 return Future.failedFuture(new IllegalStateException("there is no previous model to roll back to"));
             }
-            scoring.queue().modelChanged(back.p90Micros() * 1000);
+            path.modelChanged(back.p90Micros() * 1000);
             publishModelInfo(back);
             LOG.info("rolled back to {} v{}", back.name(), back.version());
             return Future.succeededFuture(new JsonObject().put("active", back.version())
@@ -203,23 +181,40 @@ public final class PredictionServer {
         }
 
         @Override
-        public JsonObject readiness() {
-            ModelHandle m = slot.active();
-            JsonObject o = new JsonObject().put("ready", m != null);
-            if (m != null) {
-                o.put("model", new JsonObject().put("name", m.name()).put("version", m.version())
-                        .put("scoring", m.inline() ? "inline" : "worker").put("p90_us", m.p90Micros()));
-            } else {
-                o.put("reason", notReadyReason.get());
-            }
-            return o;
+        public Readiness readiness() {
+            return PredictionServer.this.readiness();
         }
+    }
+
+    /** Whether the server takes traffic, and with which model, or why not. */
+    public Readiness readiness() {
+        ModelHandle m = slot.active();
+        return m == null ? Readiness.notReady(notReadyReason.get())
+                : Readiness.ready(m.name(), m.version(), m.inline(), m.p90Micros());
+    }
+
+    /**
+     * Completes with the readiness once the first load has ended (verified, or refused with its reason), or after
+     * {@code timeout} with the readiness then; never fails. Polls in-process: no HTTP.
+     */
+    public Future<Readiness> awaitReady(java.time.Duration timeout) {
+        io.vertx.core.Promise<Readiness> done = io.vertx.core.Promise.promise();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        vertx.setPeriodic(0, 20, id -> {
+            Readiness r = readiness();
+            if (!r.loading() || System.nanoTime() >= deadline) {
+                vertx.cancelTimer(id);
+                done.tryComplete(r);
+            }
+        });
+        return done.future();
     }
 
     /** The production routes as OpenAPI paths ({@code :version} as {@code {version}}). */
     public java.util.Set<String> routes() {
         java.util.Set<String> out = new java.util.TreeSet<>();
-        for (io.vertx.ext.web.Route r : new HttpApi(shared).router(vertx, null).getRoutes()) {
+        for (io.vertx.ext.web.Route r : new HttpApi(new HttpApi.Shared(config, shared.service(), metrics,
+                shared.admin(), null)).router(vertx).getRoutes()) {
             if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
                 out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
             }
@@ -245,7 +240,7 @@ public final class PredictionServer {
         return vertx.close();
     }
 
-    static PgConnectOptions pgOptions(Database db) {
+    static PgConnectOptions pgOptions(PgEndpoint db) {
         URI uri = URI.create(db.url().substring("jdbc:".length()));
         PgConnectOptions o = new PgConnectOptions().setHost(uri.getHost())
                 .setPort(uri.getPort() < 0 ? 5432 : uri.getPort()).setDatabase(uri.getPath().substring(1))

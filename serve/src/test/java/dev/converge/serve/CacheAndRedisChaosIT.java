@@ -69,7 +69,7 @@ class CacheAndRedisChaosIT {
         ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 2, 2, 50, 100, 64 * 1024, 50, 4,
                 // 250 ms, not the 20 ms default: on a loaded CI machine a slow GET must not split the single flight
                 Resilience.defaults().with("redis://127.0.0.1:" + redisPort, 2).withRedisTimeout(250));
-        server = PredictionServer.start(config, fixture.db, null).toCompletionStage().toCompletableFuture()
+        server = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage().toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         clientVertx = Vertx.vertx();
         http = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
@@ -231,7 +231,7 @@ class CacheAndRedisChaosIT {
     /** Starts a server with {@code config} (and test routes), waits for its model, runs the task, closes both. */
     private <T> T withServer(ServeConfig config, java.util.function.Consumer<io.vertx.ext.web.Router> testRoutes,
                              ServerTask<T> task) throws Exception {
-        PredictionServer server = PredictionServer.start(config, fixture.db, testRoutes).toCompletionStage()
+        PredictionServer server = PredictionServer.start(config, fixture.db.endpoint(), testRoutes).toCompletionStage()
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         Vertx v = Vertx.vertx();
         try {

@@ -33,7 +33,7 @@ class PredictionServerIT {
         fixture = new ServeFixture(work);
         ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 2, 2, 50, 100, 64 * 1024, 50, 4,
                 Resilience.defaults());
-        server = PredictionServer.start(config, fixture.db, router -> router.get("/test/block").handler(ctx -> {
+        server = PredictionServer.start(config, fixture.db.endpoint(), router -> router.get("/test/block").handler(ctx -> {
             try {
                 Thread.sleep(300); // blocks the event loop on purpose: the lag probe must notice
             } catch (InterruptedException e) {
@@ -183,10 +183,10 @@ class PredictionServerIT {
     void aTamperedArtifactIsRefusedAndTheActiveModelKeepsServing() throws Exception {
         java.nio.file.Path copy = work.resolve("tampered.zip");
         java.nio.file.Files.copy(work.resolve("glm.zip"), copy);
-        dev.converge.store.registry.ModelVersion v1 = fixture.registry.show("credit_risk", 1).orElseThrow();
-        int v3 = fixture.registry.register(new dev.converge.store.registry.NewModelVersion("credit_risk",
+        dev.converge.registry.ModelVersion v1 = fixture.registry.show("credit_risk", 1).orElseThrow();
+        int v3 = fixture.registry.register(new dev.converge.registry.NewModelVersion("credit_risk",
                 v1.algorithm(), copy.toUri().toString(), v1.artifactSha256(), v1.artifactSize(), v1.h2oVersion(),
-                v1.mojoVersion(), "test", dev.converge.store.SchemaCodec.fromJson(v1.featureSchemaJson()), null, null,
+                v1.mojoVersion(), "test", dev.converge.registry.codec.SchemaCodec.fromJson(v1.featureSchemaJson()), null, null,
                 v1.metrics()), fixture.registry.reference("credit_risk", 1).orElseThrow(), "test").version();
         try (var ch = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
             ch.truncate(1000);

@@ -4,13 +4,13 @@ import dev.converge.contracts.FeatureSchema;
 import dev.converge.store.Database;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.Ingestor;
-import dev.converge.store.SchemaCodec;
-import dev.converge.store.artifacts.ArtifactStore;
+import dev.converge.registry.codec.SchemaCodec;
+import dev.converge.model.ArtifactStore;
 import dev.converge.store.impl.CsvSource;
-import dev.converge.store.impl.Json;
-import dev.converge.store.registry.ModelReference;
-import dev.converge.store.registry.ModelRegistry;
-import dev.converge.store.registry.NewModelVersion;
+import dev.converge.registry.codec.Json;
+import dev.converge.registry.ModelReference;
+import dev.converge.registry.ModelRegistry;
+import dev.converge.registry.NewModelVersion;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +45,7 @@ final class ServeFixture implements AutoCloseable {
         try (CsvSource src = new CsvSource(data)) {
             new Ingestor(db).ingest(src, inferred, IngestOptions.of(null, null), null);
         }
-        registry = new ModelRegistry(db);
+        registry = new ModelRegistry(db.dataSource());
         register(work, "glm");
         register(work, "xgboost");
         registry.promote("credit_risk", 1, "test", "fixture");

@@ -15,6 +15,7 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.postgresql.ds.PGSimpleDataSource;
+import dev.converge.registry.PgEndpoint;
 
 /**
  * The connection to the store's PostgreSQL: a configured server, or an embedded one started from a Maven artifact
@@ -80,7 +81,7 @@ public final class Database implements AutoCloseable {
      */
     public static Database connect(String url, String user, String password, String schema) {
         PGSimpleDataSource ds = dataSource(url, user, password, schema);
-        return new Database(ds, null, "PostgreSQL at " + url.replaceFirst("password=[^&]*", "password=***"), schema,
+        return new Database(ds, null, "PostgreSQL at " + PgEndpoint.redacted(url), schema,
                 url, user, password);
     }
 
@@ -94,21 +95,7 @@ public final class Database implements AutoCloseable {
     }
 
     private static PGSimpleDataSource dataSource(String url, String user, String password, String schema) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(url);
-        if (user != null) {
-            ds.setUser(user);
-        }
-        if (password != null) {
-            ds.setPassword(password);
-        }
-        if (schema != null) {
-            ds.setCurrentSchema(schema);
-        }
-        ds.setApplicationName("converge");
-        ds.setConnectTimeout(10);
-        ds.setReWriteBatchedInserts(true);
-        return ds;
+        return (PGSimpleDataSource) new PgEndpoint(url, user, password, schema).dataSource();
     }
 
     private static boolean listening(int port) {
@@ -160,6 +147,11 @@ public final class Database implements AutoCloseable {
 
     public String password() {
         return password;
+    }
+
+    /** Where this database is, for clients that connect on their own (the registry, the prediction server). */
+    public PgEndpoint endpoint() {
+        return new PgEndpoint(url, user, password, schema);
     }
 
     public String description() {

@@ -1,5 +1,6 @@
 package dev.converge.store;
 
+import dev.converge.contracts.EntityId;
 import dev.converge.contracts.FeatureSchema;
 import dev.converge.contracts.FeatureSpec;
 import dev.converge.contracts.FeatureValidator;
@@ -7,7 +8,7 @@ import dev.converge.contracts.RawText;
 import dev.converge.contracts.Temperature;
 import dev.converge.contracts.ValidationResult;
 import dev.converge.contracts.Violation;
-import dev.converge.store.impl.Json;
+import dev.converge.registry.codec.Json;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -46,7 +47,7 @@ import org.postgresql.copy.CopyManager;
 public final class Ingestor {
     /** Largest hot document, as pg_column_size of the jsonb, that feature_history accepts (V1 migration). */
     public static final int HOT_MAX_BYTES = 1800;
-    public static final int ENTITY_ID_MAX_BYTES = 128;
+    public static final int ENTITY_ID_MAX_BYTES = EntityId.MAX_BYTES;
     static final Instant EARLIEST_EVENT = Instant.parse("1900-01-01T00:00:00Z");
     static final Duration MAX_FUTURE_SKEW = Duration.ofDays(1);
     private static final int SAMPLE_REJECTS = 20;
@@ -249,7 +250,7 @@ public final class Ingestor {
                 : entityId(cells.remove(options.entityColumn()), options.entityColumn(), problems);
         if (entity != null && !options.entityPrefix().isEmpty()) {
             entity = options.entityPrefix() + entity;
-            if (entity.getBytes(StandardCharsets.UTF_8).length > ENTITY_ID_MAX_BYTES) {
+            if (!EntityId.isValid(entity)) {
                 problems.add(new Violation(String.valueOf(options.entityColumn()), FeatureValidator.render(entity),
                         "bad_entity_id", "entity id with its prefix exceeds " + ENTITY_ID_MAX_BYTES + " bytes"));
                 entity = null;
@@ -291,10 +292,10 @@ public final class Ingestor {
             problems.add(new Violation(column, null, "missing_entity_id", "entity id '" + column + "' is missing"));
             return null;
         }
-        int bytes = id.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > ENTITY_ID_MAX_BYTES || id.indexOf('\0') >= 0) {
+        java.util.Optional<String> problem = EntityId.problem(id);
+        if (problem.isPresent()) {
             problems.add(new Violation(column, FeatureValidator.render(id), "bad_entity_id", "entity id '" + column
-                    + "' must be 1.." + ENTITY_ID_MAX_BYTES + " bytes of UTF-8 without NUL, was " + bytes + " bytes"));
+                    + "' must be " + EntityId.RULE + "; " + problem.get()));
             return null;
         }
         return id;

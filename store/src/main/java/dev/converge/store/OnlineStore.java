@@ -1,6 +1,6 @@
 package dev.converge.store;
 
-import dev.converge.store.impl.Json;
+import dev.converge.registry.codec.Json;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,6 +1,6 @@
 package dev.converge.store;
 
-import dev.converge.store.impl.Json;
+import dev.converge.registry.codec.Json;
 import java.io.IOException;
 import java.io.StringReader;
 import java.sql.Connection;

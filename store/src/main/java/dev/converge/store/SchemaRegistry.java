@@ -1,8 +1,9 @@
 package dev.converge.store;
 
+import dev.converge.registry.codec.SchemaCodec;
 import dev.converge.contracts.FeatureSchema;
 import dev.converge.contracts.FeatureSpec;
-import dev.converge.store.impl.Json;
+import dev.converge.registry.codec.Json;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -3,16 +3,16 @@ package dev.converge.train;
 import dev.converge.contracts.FeatureSchema;
 import dev.converge.contracts.FeatureSpec;
 import dev.converge.store.Database;
-import dev.converge.store.artifacts.ArtifactStore;
-import dev.converge.store.artifacts.MojoInfo;
+import dev.converge.model.ArtifactStore;
+import dev.converge.model.MojoInfo;
 import dev.converge.store.PitRow;
 import dev.converge.store.PointInTime;
 import dev.converge.store.SchemaRegistry;
-import dev.converge.store.registry.ModelReference;
-import dev.converge.store.registry.ModelRegistry;
-import dev.converge.store.registry.ModelVersion;
-import dev.converge.store.registry.NewModelVersion;
-import dev.converge.store.registry.TrainingRuns;
+import dev.converge.registry.ModelReference;
+import dev.converge.registry.ModelRegistry;
+import dev.converge.registry.ModelVersion;
+import dev.converge.registry.NewModelVersion;
+import dev.converge.registry.TrainingRuns;
 import hex.Model;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -320,7 +320,7 @@ public final class Pipeline {
 
     private void record(RunOutcome r) throws Exception {
         Map<String, Object> config = new LinkedHashMap<>(r.config().params());
-        new TrainingRuns(ctx.db()).record(new TrainingRuns.Run(sweepId, r.index(), r.config().algorithm(),
+        new TrainingRuns(ctx.db().dataSource()).record(new TrainingRuns.Run(sweepId, r.index(), r.config().algorithm(),
                 r.config().segment(), config, r.status(), r.metrics(), r.runtimeMs(), r.error()));
     }
 
@@ -415,12 +415,12 @@ public final class Pipeline {
         metrics.put("split", s.kind());
         metrics.put("label", table.label().name());
         metrics.put("classes", table.classification() ? Arrays.asList(table.label().domain()) : List.of());
-        ModelRegistry registry = new ModelRegistry(ctx.db());
+        ModelRegistry registry = new ModelRegistry(ctx.db().dataSource());
         ModelVersion registered = registry.register(new NewModelVersion(spec.model(), c.best().config().algorithm()
                         + (c.best().config().algorithm().equals("automl") ? ":" + c.best().metrics().get("model_algorithm") : ""),
                         stored.uri().toString(), stored.sha256(), stored.size(), info.h2oVersion(), info.mojoVersion(),
                         ctx.gitCommit(), inputSchema(table), start, end, metrics),
-                new ModelReference(sweepId, rows, gate.referencePredictions(), Baselines.of(table, lastFold[0]),
+                new ModelReference(sweepId, rows, gate.reference().storedOutputs(), Baselines.of(table, lastFold[0]),
                         gate.latency()), ctx.actor());
         ctx.log().printf("  registered %s v%d: %s (sha256 %s, %,d bytes)%n", registered.name(), registered.version(),
                 registered.artifactUri(), registered.artifactSha256().substring(0, 12), registered.artifactSize());

@@ -3,18 +3,17 @@ package dev.converge.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.store.Database;
-import dev.converge.store.artifacts.ArtifactStore;
-import dev.converge.store.artifacts.MojoInfo;
+import dev.converge.model.ArtifactStore;
+import dev.converge.model.MojoInfo;
+import dev.converge.model.Mojo;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.Ingestor;
 import dev.converge.store.PitRow;
 import dev.converge.store.impl.JsonLinesSource;
-import dev.converge.store.registry.ModelReference;
-import dev.converge.store.registry.ModelRegistry;
-import dev.converge.store.registry.ModelVersion;
-import dev.converge.store.registry.TrainingRuns;
-import hex.genmodel.MojoModel;
-import hex.genmodel.easy.EasyPredictModelWrapper;
+import dev.converge.registry.ModelReference;
+import dev.converge.registry.ModelRegistry;
+import dev.converge.registry.ModelVersion;
+import dev.converge.registry.TrainingRuns;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -50,7 +49,7 @@ class PipelineIT {
             Map<String, Object> row = new java.util.LinkedHashMap<>(r.hot());
             row.put("id", r.entityId());
             row.put("ts", r.labelTime().toString());
-            jsonl.append(dev.converge.store.impl.Json.write(row)).append('\n');
+            jsonl.append(dev.converge.registry.codec.Json.write(row)).append('\n');
         }
         byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
         new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "synthetic.jsonl", bytes.length),
@@ -93,7 +92,7 @@ class PipelineIT {
         ModelVersion v = o.registered();
         assertThat(v).isNotNull();
         assertThat(o.promoted()).isTrue();
-        assertThat(new ModelRegistry(db).champion("it_model").orElseThrow().version()).isEqualTo(v.version());
+        assertThat(new ModelRegistry(db.dataSource()).champion("it_model").orElseThrow().version()).isEqualTo(v.version());
         Path artifact = Path.of(URI.create(v.artifactUri()));
         assertThat(ArtifactStore.sha256(artifact)).isEqualTo(v.artifactSha256());
         assertThat(Files.size(artifact)).isEqualTo(v.artifactSize());
@@ -102,13 +101,12 @@ class PipelineIT {
         assertThat(v.trainingWindowEnd()).isNotNull();
         assertThat(v.metrics()).containsKeys("auc", "logloss", "sweep_id");
 
-        ModelReference ref = new ModelRegistry(db).reference("it_model", v.version()).orElseThrow();
+        ModelReference ref = new ModelRegistry(db.dataSource()).reference("it_model", v.version()).orElseThrow();
         assertThat(ref.rows()).hasSizeGreaterThan(10).hasSameSizeAs(ref.predictions());
         assertThat(ref.baselines()).containsKeys("x1", "x2", "grade");
-        EasyPredictModelWrapper reloaded = new EasyPredictModelWrapper(new EasyPredictModelWrapper.Config()
-                .setModel(MojoModel.load(artifact.toString())).setConvertUnknownCategoricalLevelsToNa(true));
+        Mojo reloaded = Mojo.load(artifact);
         for (int i = 0; i < ref.rows().size(); i++) {
-            double[] now = DeployabilityGate.predict(reloaded, ref.rows().get(i));
+            double[] now = reloaded.raw(ref.rows().get(i));
             @SuppressWarnings("unchecked")
             List<Number> stored = (List<Number>) ref.predictions().get(i).get("values");
             for (int k = 0; k < now.length; k++) {
@@ -116,7 +114,7 @@ class PipelineIT {
             }
         }
 
-        List<TrainingRuns.Run> runs = new TrainingRuns(db).sweep(o.sweepId());
+        List<TrainingRuns.Run> runs = new TrainingRuns(db.dataSource()).sweep(o.sweepId());
         assertThat(runs).hasSize(4);
         assertThat(runs.get(0).status()).isEqualTo("failed");
         assertThat(runs.get(0).error()).contains("alpha");
@@ -125,14 +123,14 @@ class PipelineIT {
 
     @Test
     void aModelOverTheScoringBudgetIsNotRegisteredAndTheRunSaysWhy() throws Exception {
-        int before = new ModelRegistry(db).list("too_slow").size();
+        int before = new ModelRegistry(db.dataSource()).list("too_slow").size();
 
         Pipeline.Outcome o = run(spec("too_slow", 0.001, List.of(
                 Map.of("algorithm", "gbm", "params", Map.of("ntrees", 10, "max_depth", 3)))));
 
         assertThat(o.registered()).isNull();
         assertThat(o.gate().reason()).contains("exceeds the budget of 0.0 us");
-        assertThat(new ModelRegistry(db).list("too_slow")).hasSize(before);
+        assertThat(new ModelRegistry(db.dataSource()).list("too_slow")).hasSize(before);
         assertThat(Files.list(work.resolve("artifacts").resolve("too_slow"))).isEmpty();
     }
 
@@ -153,7 +151,7 @@ class PipelineIT {
 
         Pipeline.Outcome o = run(spec);
 
-        List<TrainingRuns.Run> runs = new TrainingRuns(db).sweep(o.sweepId());
+        List<TrainingRuns.Run> runs = new TrainingRuns(db.dataSource()).sweep(o.sweepId());
         assertThat(runs).extracting(TrainingRuns.Run::segment).containsExactly("all", "grade=A", "grade=B");
         assertThat(runs).allSatisfy(r -> assertThat(r.status()).isEqualTo("succeeded"));
         long all = ((Number) runs.get(0).metrics().get("holdout_rows")).longValue();

@@ -6,53 +6,48 @@ import dev.converge.contracts.FeatureSpec;
 import dev.converge.contracts.FeatureType;
 import dev.converge.contracts.FeatureValidator;
 import dev.converge.contracts.UnknownFeaturePolicy;
-import hex.genmodel.easy.EasyPredictModelWrapper;
-import hex.genmodel.easy.RowData;
-import hex.genmodel.easy.exception.PredictException;
-import hex.genmodel.easy.prediction.AbstractPrediction;
-import hex.genmodel.easy.prediction.BinomialModelPrediction;
-import hex.genmodel.easy.prediction.MultinomialModelPrediction;
-import hex.genmodel.easy.prediction.RegressionModelPrediction;
+import dev.converge.model.Mojo;
+import dev.converge.model.Prediction;
+import dev.converge.serve.predict.ModelRef;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A loaded, verified model: the genmodel wrapper (thread-safe, shared), its input schema and validator, and its
- * measured scoring cost, which decides whether it scores on the event loop or on the worker pool.
+ * A loaded, verified model: its MOJO (thread-safe, shared), its input schema and validator, and its measured
+ * scoring cost, which decides whether it scores on the event loop or on the worker pool.
  */
 public final class ModelHandle {
-    /** One prediction: the label or value, and class probabilities for classifiers. */
-    public record Prediction(Object value, Map<String, Double> probabilities) {}
-
-    private final String name;
-    private final int version;
+    private final ModelRef ref;
     private final String algorithm;
-    private final EasyPredictModelWrapper model;
+    private final Mojo mojo;
     private final FeatureSchema schema;
     private final FeatureValidator validator;
     private final double p90Micros;
     private final boolean inline;
     private final String artifactSha256;
 
-    ModelHandle(String name, int version, String algorithm, EasyPredictModelWrapper model, FeatureSchema schema,
-                double p90Micros, boolean inline, String artifactSha256) {
-        this.artifactSha256 = artifactSha256;
-        this.name = name;
-        this.version = version;
+    ModelHandle(String name, int version, String algorithm, Mojo mojo, FeatureSchema schema, double p90Micros,
+                boolean inline, String artifactSha256) {
+        this.ref = new ModelRef(name, version);
         this.algorithm = algorithm;
-        this.model = model;
+        this.mojo = mojo;
         this.schema = schema;
         this.validator = new FeatureValidator(schema, UnknownFeaturePolicy.REJECT);
         this.p90Micros = p90Micros;
         this.inline = inline;
+        this.artifactSha256 = artifactSha256;
+    }
+
+    public ModelRef ref() {
+        return ref;
     }
 
     public String name() {
-        return name;
+        return ref.name();
     }
 
     public int version() {
-        return version;
+        return ref.version();
     }
 
     public String artifactSha256() {
@@ -96,42 +91,6 @@ public final class ModelHandle {
     }
 
     public Prediction score(Map<String, Object> encodedRow) {
-        RowData row = new RowData();
-        row.putAll(encodedRow);
-        try {
-            AbstractPrediction p = switch (model.getModelCategory()) {
-                case Binomial -> model.predictBinomial(row);
-                case Multinomial -> model.predictMultinomial(row);
-                case Regression -> model.predictRegression(row);
-                default -> throw new IllegalStateException("unsupported model category " + model.getModelCategory());
-            };
-            if (p instanceof BinomialModelPrediction b) {
-                return new Prediction(b.label, probabilities(b.classProbabilities));
-            }
-            if (p instanceof MultinomialModelPrediction m) {
-                return new Prediction(m.label, probabilities(m.classProbabilities));
-            }
-            return new Prediction(((RegressionModelPrediction) p).value, null);
-        } catch (PredictException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-    }
-
-    /** Raw outputs (class probabilities or the value), as the reference predictions store them. */
-    double[] raw(Map<String, Object> encodedRow) {
-        Prediction p = score(encodedRow);
-        if (p.probabilities() == null) {
-            return new double[] {((Number) p.value()).doubleValue()};
-        }
-        return p.probabilities().values().stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    private Map<String, Double> probabilities(double[] ps) {
-        String[] domain = model.getResponseDomainValues();
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (int i = 0; i < ps.length; i++) {
-            out.put(domain[i], ps[i]);
-        }
-        return out;
+        return mojo.score(encodedRow);
     }
 }

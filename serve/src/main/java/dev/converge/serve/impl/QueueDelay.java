@@ -17,13 +17,6 @@ import java.util.concurrent.atomic.LongAdder;
  * the active model's scoring time measured at load, and restarts from it on every swap.
  */
 public final class QueueDelay {
-    /** Thrown (as a failed future) for a scoring refused or dropped for overload. */
-    public static final class Overloaded extends RuntimeException {
-        public Overloaded(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     private static final double ALPHA = 0.05;
     private final int workers;
     private final long targetNanos;

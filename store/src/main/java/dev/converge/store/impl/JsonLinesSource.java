@@ -1,5 +1,6 @@
 package dev.converge.store.impl;
 
+import dev.converge.registry.codec.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.converge.store.SourceRow;
 import java.io.IOException;

@@ -1,5 +1,11 @@
 package dev.converge.store.registry;
 
+import dev.converge.registry.ChampionHistory;
+import dev.converge.registry.ModelEvent;
+import dev.converge.registry.ModelRegistry;
+import dev.converge.registry.ModelVersion;
+import dev.converge.registry.NewModelVersion;
+import dev.converge.registry.ModelReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +31,7 @@ class ModelRegistryTest {
     @BeforeAll
     static void start() {
         t = new TestDatabase();
-        registry = new ModelRegistry(t.db);
+        registry = new ModelRegistry(t.db.dataSource());
     }
 
     @AfterAll

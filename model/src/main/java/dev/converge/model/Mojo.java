@@ -1,0 +1,126 @@
+package dev.converge.model;
+
+import hex.genmodel.MojoModel;
+import hex.genmodel.MojoReaderBackendFactory;
+import hex.genmodel.easy.EasyPredictModelWrapper;
+import hex.genmodel.easy.RowData;
+import hex.genmodel.easy.exception.PredictException;
+import hex.genmodel.easy.prediction.AbstractPrediction;
+import hex.genmodel.easy.prediction.BinomialModelPrediction;
+import hex.genmodel.easy.prediction.MultinomialModelPrediction;
+import hex.genmodel.easy.prediction.RegressionModelPrediction;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A MOJO loaded with h2o-genmodel alone, and the one way converge scores it: the wrapper configured once
+ * (unknown categorical levels scored as missing, as H2O does in-cluster), binomial, multinomial and regression
+ * models, rows given as genmodel row maps (feature name to a Double or a level string). Thread-safe.
+ */
+public final class Mojo {
+    private final EasyPredictModelWrapper wrapper;
+    private final MojoInfo info;
+    private final String[] domain;
+
+    private Mojo(MojoModel model, MojoInfo info) {
+        this.wrapper = new EasyPredictModelWrapper(new EasyPredictModelWrapper.Config().setModel(model)
+                .setConvertUnknownCategoricalLevelsToNa(true));
+        this.info = info;
+        this.domain = wrapper.getModelCategory() == hex.ModelCategory.Regression ? null
+                : wrapper.getResponseDomainValues();
+        switch (wrapper.getModelCategory()) {
+            case Binomial, Multinomial, Regression -> { }
+            default -> throw new IllegalArgumentException("unsupported model category " + wrapper.getModelCategory()
+                    + " (" + info.algorithm() + "); converge scores binomial, multinomial and regression models");
+        }
+    }
+
+    /** Loads a MOJO file (training's own export, before it is registered). */
+    public static Mojo load(Path file) throws IOException {
+        return fromBytes(Files.readAllBytes(file), file.toString());
+    }
+
+    /** Loads a MOJO from bytes already checked against their registration ({@link ArtifactStore#readVerified}). */
+    public static Mojo fromBytes(byte[] bytes, String source) throws IOException {
+        MojoInfo info = MojoInfo.read(bytes, source);
+        MojoModel model = MojoModel.load(MojoReaderBackendFactory.createReaderBackend(new ByteArrayInputStream(bytes),
+                MojoReaderBackendFactory.CachingStrategy.MEMORY));
+        return new Mojo(model, info);
+    }
+
+    public MojoInfo info() {
+        return info;
+    }
+
+    /** Scores one row: the label and class probabilities (in the model's class order), or the value. */
+    public Prediction score(Map<String, Object> row) {
+        AbstractPrediction p = predict(row);
+        if (p instanceof BinomialModelPrediction b) {
+            return new Prediction(b.label, probabilities(b.classProbabilities));
+        }
+        if (p instanceof MultinomialModelPrediction m) {
+            return new Prediction(m.label, probabilities(m.classProbabilities));
+        }
+        return new Prediction(((RegressionModelPrediction) p).value, null);
+    }
+
+    /** The raw outputs of one row, as reference predictions store them: class probabilities, or the value. */
+    public double[] raw(Map<String, Object> row) {
+        return raw(new Row(row));
+    }
+
+    /** A row converted once to genmodel's form, for scoring it many times (benchmarks' lower bound). */
+    public static final class Row {
+        private final RowData data = new RowData();
+
+        private Row(Map<String, Object> values) {
+            data.putAll(values);
+        }
+    }
+
+    public static Row prepare(Map<String, Object> values) {
+        return new Row(values);
+    }
+
+    /** {@link #raw(Map)} of a prepared row. */
+    public double[] raw(Row row) {
+        AbstractPrediction p = predict(row.data);
+        if (p instanceof BinomialModelPrediction b) {
+            return b.classProbabilities;
+        }
+        if (p instanceof MultinomialModelPrediction m) {
+            return m.classProbabilities;
+        }
+        return new double[] {((RegressionModelPrediction) p).value};
+    }
+
+    private AbstractPrediction predict(Map<String, Object> values) {
+        RowData row = new RowData();
+        row.putAll(values);
+        return predict(row);
+    }
+
+    private AbstractPrediction predict(RowData row) {
+        try {
+            return switch (wrapper.getModelCategory()) {
+                case Binomial -> wrapper.predictBinomial(row);
+                case Multinomial -> wrapper.predictMultinomial(row);
+                default -> wrapper.predictRegression(row);
+            };
+        } catch (PredictException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private Map<String, Double> probabilities(double[] ps) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int i = 0; i < ps.length; i++) {
+            out.put(domain[i], ps[i]);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,148 @@
+package dev.converge.registry.codec;
+
+import dev.converge.registry.codec.Json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.converge.contracts.FeatureSchema;
+import dev.converge.contracts.FeatureSpec;
+import dev.converge.contracts.FeatureType;
+import dev.converge.contracts.Temperature;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/** Reads and writes feature schemas as JSON: {@code {"features": [{"name": ..., "type": ..., ...}]}}. */
+public final class SchemaCodec {
+    private static final Set<String> SPEC_FIELDS =
+            Set.of("name", "type", "temperature", "nullable", "min", "max", "levels", "allow_non_finite");
+
+    private SchemaCodec() {}
+
+    public static String toJson(FeatureSchema schema) {
+        return Json.write(toTree(schema));
+    }
+
+    public static String toPrettyJson(FeatureSchema schema) {
+        try {
+            return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(toTree(schema));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static ObjectNode toTree(FeatureSchema schema) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        ArrayNode features = root.putArray("features");
+        for (FeatureSpec s : schema.features()) {
+            ObjectNode f = features.addObject();
+            f.put("name", s.name());
+            f.put("type", s.type().wireName());
+            f.put("temperature", s.temperature().wireName());
+            f.put("nullable", s.nullable());
+            if (s.min() != null) {
+                f.put("min", s.min());
+            }
+            if (s.max() != null) {
+                f.put("max", s.max());
+            }
+            if (!s.levels().isEmpty()) {
+                ArrayNode levels = f.putArray("levels");
+                s.levels().forEach(levels::add);
+            }
+            if (s.allowNonFinite()) {
+                f.put("allow_non_finite", true);
+            }
+        }
+        return root;
+    }
+
+    /** Parses a schema, naming the feature and the field of any error. */
+    public static FeatureSchema fromJson(String json) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("schema is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        JsonNode features = root == null ? null : root.get("features");
+        if (features == null || !features.isArray()) {
+            throw new IllegalArgumentException("schema must be an object with a \"features\" array");
+        }
+        List<FeatureSpec> specs = new ArrayList<>();
+        int i = 0;
+        for (JsonNode f : features) {
+            String where = "features[" + i++ + "]";
+            if (!f.isObject()) {
+                throw new IllegalArgumentException(where + " must be an object");
+            }
+            for (Iterator<String> it = f.fieldNames(); it.hasNext(); ) {
+                String field = it.next();
+                if (!SPEC_FIELDS.contains(field)) {
+                    throw new IllegalArgumentException(where + ": unknown field '" + field + "'; known fields are "
+                            + SPEC_FIELDS);
+                }
+            }
+            String name = text(f, "name", where);
+            where = where + " ('" + name + "')";
+            try {
+                List<String> levels = new ArrayList<>();
+                if (f.has("levels")) {
+                    if (!f.get("levels").isArray()) {
+                        throw new IllegalArgumentException("levels must be an array of strings");
+                    }
+                    for (JsonNode l : f.get("levels")) {
+                        if (!l.isTextual()) {
+                            throw new IllegalArgumentException("levels must be strings, found " + l);
+                        }
+                        levels.add(l.asText());
+                    }
+                }
+                specs.add(new FeatureSpec(name,
+                        FeatureType.fromWireName(text(f, "type", where)),
+                        Temperature.fromWireName(text(f, "temperature", where)),
+                        bool(f, "nullable", where, false),
+                        number(f, "min", where),
+                        number(f, "max", where),
+                        levels,
+                        bool(f, "allow_non_finite", where, false)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            }
+        }
+        return new FeatureSchema(specs);
+    }
+
+    private static String text(JsonNode f, String field, String where) {
+        JsonNode v = f.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new IllegalArgumentException(where + ": \"" + field + "\" must be a string");
+        }
+        return v.asText();
+    }
+
+    private static boolean bool(JsonNode f, String field, String where, boolean dflt) {
+        JsonNode v = f.get(field);
+        if (v == null) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            throw new IllegalArgumentException(where + ": \"" + field + "\" must be true or false, was " + v);
+        }
+        return v.asBoolean();
+    }
+
+    private static Double number(JsonNode f, String field, String where) {
+        JsonNode v = f.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isNumber()) {
+            throw new IllegalArgumentException(where + ": \"" + field + "\" must be a number, was " + v);
+        }
+        return v.asDouble();
+    }
+}

@@ -1,0 +1,23 @@
+package dev.converge.serve;
+
+/**
+ * Whether the server takes traffic: ready with the verified model it serves, or not ready with the reason
+ * ({@code loading} while the first load runs; the refusal otherwise).
+ */
+public record Readiness(boolean ready, String model, Integer version, String scoring, Double p90Micros,
+                        String reason) {
+    /** The reason while the first model is still loading. */
+    public static final String LOADING = "loading the champion";
+
+    public static Readiness ready(String model, int version, boolean inline, double p90Micros) {
+        return new Readiness(true, model, version, inline ? "inline" : "worker", p90Micros, null);
+    }
+
+    public static Readiness notReady(String reason) {
+        return new Readiness(false, null, null, null, null, reason);
+    }
+
+    public boolean loading() {
+        return !ready && LOADING.equals(reason);
+    }
+}

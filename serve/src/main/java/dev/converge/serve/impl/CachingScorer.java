@@ -1,0 +1,63 @@
+package dev.converge.serve.impl;
+
+import dev.converge.serve.predict.Degradation;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.Map;
+
+/**
+ * The look-aside cache in front of a scorer: a Redis lookup (behind its breaker), on a miss the delegate's
+ * scoring and a store, with XFetch early refresh. One flight per key covers lookup, compute and store, so
+ * concurrent identical requests in this replica share one GET, one scoring and one SET. Redis failing never fails
+ * a scoring: it is computed, not cached, and says so.
+ */
+final class CachingScorer implements Scorer {
+    private final Scorer delegate;
+    private final PredictionCache cache;
+    private final SingleFlight<Scored> singleFlight = new SingleFlight<>();
+    private final Counter hits;
+    private final Counter misses;
+
+    CachingScorer(Scorer delegate, PredictionCache cache, MeterRegistry metrics) {
+        this.delegate = delegate;
+        this.cache = cache;
+        this.hits = Counter.builder("converge.cache.requests").tag("result", "hit").register(metrics);
+        this.misses = Counter.builder("converge.cache.requests").tag("result", "miss").register(metrics);
+    }
+
+    @Override
+    public Future<Scored> score(ModelHandle model, Map<String, Object> validated, boolean droppable) {
+        String key = PredictionCache.key(model, validated);
+        return singleFlight.runSettling(key, () -> lookupOrCompute(model, key, validated, droppable));
+    }
+
+    /** The flight: its outcome as soon as it is known, and settled once a computed value is stored (or not). */
+    private SingleFlight.Flight<Scored> lookupOrCompute(ModelHandle model, String key, Map<String, Object> validated,
+                                                        boolean droppable) {
+        Promise<Object> settled = Promise.promise();
+        Future<Scored> value = cache.get(key).transform(ar -> {
+            if (ar.failed()) {
+                settled.tryComplete();
+                Degradation problem = new Degradation(Degradation.Kind.CACHE_UNAVAILABLE, "cache unavailable ("
+                        + Failures.describe(ar.cause()) + "); computed and not cached");
+                return delegate.score(model, validated, droppable)
+                        .map(s -> new Scored(s.prediction(), false, problem));
+            }
+            PredictionCache.Entry e = ar.result();
+            if (e != null && !cache.refreshEarly(e, System.currentTimeMillis())) {
+                hits.increment();
+                settled.tryComplete();
+                return Future.succeededFuture(new Scored(PredictionJson.fromCache(e.prediction()), true, null));
+            }
+            misses.increment();
+            long t0 = System.nanoTime();
+            return delegate.score(model, validated, droppable)
+                    .onSuccess(s -> cache.put(key, PredictionJson.toCache(s.prediction()),
+                            (System.nanoTime() - t0) / 1e6).onComplete(put -> settled.tryComplete()))
+                    .onFailure(x -> settled.tryComplete());
+        });
+        return new SingleFlight.Flight<>(value, settled.future());
+    }
+}

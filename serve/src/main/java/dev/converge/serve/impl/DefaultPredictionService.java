@@ -1,0 +1,155 @@
+package dev.converge.serve.impl;
+
+import dev.converge.contracts.ValidationResult;
+import dev.converge.model.Prediction;
+import dev.converge.serve.predict.BatchOutcome;
+import dev.converge.serve.predict.Degradation;
+import dev.converge.serve.predict.OverloadedException;
+import dev.converge.serve.predict.PredictionOutcome;
+import dev.converge.serve.predict.PredictionRequest;
+import dev.converge.serve.predict.PredictionService;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The prediction path's stages wired in order: decode the request, choose the variant, assemble its features
+ * (online features behind their breaker), validate them with the shared contracts, then score through the scorer
+ * chain (cache and single flight in front of inline or worker scoring). Dependency failures degrade the answer;
+ * they never fail it: without PostgreSQL the request's own features are scored when they suffice, else the
+ * configured default answers; without Redis the row is computed and not cached.
+ */
+public final class DefaultPredictionService implements PredictionService {
+    private final Variants variants;
+    private final OnlineFeatures online;
+    private final Scorer scorer;
+    private final AdmissionControl admission;
+    private final Object fallback;
+    private final int batchMaxRows;
+    private final Counter degraded;
+
+    DefaultPredictionService(Variants variants, OnlineFeatures online, Scorer scorer, AdmissionControl admission,
+                             Object fallback, int batchMaxRows, MeterRegistry metrics) {
+        this.variants = variants;
+        this.online = online;
+        this.scorer = scorer;
+        this.admission = admission;
+        this.fallback = fallback;
+        this.batchMaxRows = batchMaxRows;
+        this.degraded = Counter.builder("converge.degraded").register(metrics);
+    }
+
+    @Override
+    public Admission admission() {
+        return admission;
+    }
+
+    @Override
+    public Future<PredictionOutcome> predict(Object request) {
+        RequestDecoder.Decoded d = RequestDecoder.decode(request, "");
+        if (!d.ok()) {
+            return Future.succeededFuture(new PredictionOutcome.Malformed(d.violations()));
+        }
+        ModelHandle model = variants.choose(d.request());
+        if (model == null) {
+            return Future.succeededFuture(new PredictionOutcome.NotReady(Variants.NOT_READY));
+        }
+        PredictionRequest in = d.request();
+        Future<PredictionOutcome> out = in.entityId() == null ? afterFetch(model, in, Map.of(), false, null, true)
+                : online.one(in.entityId()).transform(ar -> ar.failed()
+                        ? afterFetch(model, in, Map.of(), false, ar.cause(), true)
+                        : afterFetch(model, in, ar.result() == null ? Map.of() : ar.result(), ar.result() != null,
+                                null, true));
+        return out.recover(DefaultPredictionService::shedIfOverloaded);
+    }
+
+    @Override
+    public Future<BatchOutcome> predictBatch(List<?> rows) {
+        if (rows.isEmpty() || rows.size() > batchMaxRows) {
+            return Future.succeededFuture(new BatchOutcome.BadSize(rows.size(), batchMaxRows));
+        }
+        List<RequestDecoder.Decoded> decoded = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            RequestDecoder.Decoded d = RequestDecoder.decode(rows.get(i), "rows[" + i + "].");
+            decoded.add(d);
+            if (d.ok() && d.request().entityId() != null) {
+                ids.add(d.request().entityId());
+            }
+        }
+        // One variant per batch for now: the batch's rows are scored by one model.
+        ModelHandle model = variants.choose(null);
+        if (model == null) {
+            return Future.succeededFuture(new BatchOutcome.Refused(new PredictionOutcome.NotReady(Variants.NOT_READY)));
+        }
+        return online.many(ids).transform(ar -> {
+            Throwable pgFailure = ar.failed() ? ar.cause() : null;
+            Map<String, Map<String, Object>> stored = ar.succeeded() ? ar.result() : Map.of();
+            List<Future<PredictionOutcome>> results = new ArrayList<>();
+            for (RequestDecoder.Decoded d : decoded) {
+                if (!d.ok()) {
+                    results.add(Future.succeededFuture(new PredictionOutcome.Malformed(d.violations())));
+                    continue;
+                }
+                PredictionRequest in = d.request();
+                Map<String, Object> s = in.entityId() == null ? null : stored.get(in.entityId());
+                // A batch's rows queue behind one another by design: none is dropped for waiting.
+                results.add(afterFetch(model, in, s == null ? Map.of() : s, s != null,
+                        in.entityId() == null ? null : pgFailure, false));
+            }
+            return Future.join(results).<BatchOutcome>transform(done -> {
+                if (done.failed()) { // a row dropped for overload refuses the batch with it (503), never a null row
+                    return shedIfOverloaded(done.cause()).map(BatchOutcome.Refused::new);
+                }
+                List<PredictionOutcome> out = new ArrayList<>();
+                for (Future<PredictionOutcome> f : results) {
+                    out.add(f.result());
+                }
+                return Future.succeededFuture(new BatchOutcome.Rows(model.ref(), out));
+            });
+        });
+    }
+
+    private static Future<PredictionOutcome> shedIfOverloaded(Throwable t) {
+        return t instanceof OverloadedException o
+                ? Future.succeededFuture(new PredictionOutcome.Shed(o.bound(), o.getMessage()))
+                : Future.failedFuture(t);
+    }
+
+    /** Feature assembly, validation and scoring of one row whose stored features are known (or unreadable). */
+    private Future<PredictionOutcome> afterFetch(ModelHandle model, PredictionRequest in, Map<String, Object> stored,
+                                                 boolean found, Throwable pgFailure, boolean droppable) {
+        ValidationResult v = model.validator().validate(FeatureAssembly.merge(model.schema(), stored, in.features()));
+        if (!v.valid()) {
+            if (pgFailure == null) {
+                return Future.succeededFuture(new PredictionOutcome.Invalid(model.ref(), v.violations(),
+                        in.entityId(), found));
+            }
+            degraded.increment();
+            return Future.succeededFuture(new PredictionOutcome.Degraded(model.ref(), new Prediction(fallback, null),
+                    false, List.of(new Degradation(Degradation.Kind.DEFAULT_ANSWER, "online features unavailable ("
+                    + Failures.describe(pgFailure) + ") and the request's features are not enough ("
+                    + v.violations().get(0) + "); default answer"))));
+        }
+        Degradation pgProblem = pgFailure == null ? null : new Degradation(
+                Degradation.Kind.ONLINE_FEATURES_UNAVAILABLE, "online features unavailable ("
+                + Failures.describe(pgFailure) + "); scored from the request's features");
+        return scorer.score(model, v.values(), droppable).map(s -> {
+            if (pgProblem == null && s.cacheProblem() == null) {
+                return new PredictionOutcome.Scored(model.ref(), s.prediction(), s.cached());
+            }
+            degraded.increment();
+            List<Degradation> why = new ArrayList<>(2);
+            if (pgProblem != null) {
+                why.add(pgProblem);
+            }
+            if (s.cacheProblem() != null) {
+                why.add(s.cacheProblem());
+            }
+            return new PredictionOutcome.Degraded(model.ref(), s.prediction(), s.cached(), why);
+        });
+    }
+}

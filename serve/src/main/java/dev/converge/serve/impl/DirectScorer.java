@@ -1,0 +1,64 @@
+package dev.converge.serve.impl;
+
+import dev.converge.model.Prediction;
+import dev.converge.serve.predict.OverloadedException;
+import dev.converge.serve.predict.ShedReason;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Scoring itself: on the event loop for models cheap enough to score inline, else on the {@code converge-scoring}
+ * worker pool behind the {@link QueueDelay} accounting (a droppable scoring that waited past the deadline is not
+ * run). Times each scoring by mode.
+ */
+final class DirectScorer implements Scorer {
+    private final WorkerExecutor workers;
+    private final QueueDelay queue;
+    private final Timer inlineTimer;
+    private final Timer workerTimer;
+
+    DirectScorer(WorkerExecutor workers, QueueDelay queue, MeterRegistry metrics) {
+        this.workers = workers;
+        this.queue = queue;
+        this.inlineTimer = Timer.builder("converge.scoring").tag("mode", "inline").publishPercentileHistogram()
+                .register(metrics);
+        this.workerTimer = Timer.builder("converge.scoring").tag("mode", "worker").publishPercentileHistogram()
+                .register(metrics);
+        metrics.gauge("converge.scoring.queue", queue, QueueDelay::queued);
+        metrics.gauge("converge.scoring.expected_wait", queue, q -> q.expectedWaitNanos() / 1e9);
+        FunctionCounter.builder("converge.scoring.expired", queue, QueueDelay::expired)
+                .description("scorings dropped unrun: they waited past serve.queue_deadline_ms").register(metrics);
+    }
+
+    @Override
+    public Future<Scored> score(ModelHandle model, Map<String, Object> validated, boolean droppable) {
+        return compute(model, model.encode(validated), droppable).map(p -> new Scored(p, false, null));
+    }
+
+    private Future<Prediction> compute(ModelHandle model, Map<String, Object> row, boolean droppable) {
+        if (model.inline()) {
+            long t0 = System.nanoTime();
+            Prediction p = model.score(row);
+            inlineTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            return Future.succeededFuture(p);
+        }
+        long enqueued = queue.enqueued();
+        return workers.executeBlocking(() -> {
+            long t0 = System.nanoTime();
+            if (!queue.started(enqueued, t0, droppable)) {
+                throw new OverloadedException(ShedReason.DEADLINE, "the scoring waited " + (t0 - enqueued) / 1_000_000
+                        + " ms for a worker, past the " + queue.deadlineMillis() + " ms deadline");
+            }
+            Prediction p = model.score(row);
+            long took = System.nanoTime() - t0;
+            queue.served(took);
+            workerTimer.record(took, TimeUnit.NANOSECONDS);
+            return p;
+        }, false);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.converge.serve.impl;
+
+import dev.converge.serve.Readiness;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/** Model administration and readiness, implemented by the server. */
+public interface ModelAdmin {
+    Future<JsonObject> activate(int version);
+
+    Future<JsonObject> rollback();
+
+    Readiness readiness();
+}

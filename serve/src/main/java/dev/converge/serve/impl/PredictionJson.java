@@ -1,0 +1,102 @@
+package dev.converge.serve.impl;
+
+import dev.converge.contracts.Violation;
+import dev.converge.model.Prediction;
+import dev.converge.serve.predict.ModelRef;
+import dev.converge.serve.predict.PredictionOutcome;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one JSON codec for predictions: the REST answers (single, batch items), the error bodies
+ * ({@code {"error", "message", "errors": [{field, reason, message}]}}), and the form a prediction is cached in.
+ */
+final class PredictionJson {
+    private PredictionJson() {}
+
+    /** A single request's answer: the prediction, the model, the latency and the cache and degraded flags. */
+    static JsonObject answer(PredictionOutcome o, double latencyMs) {
+        if (o instanceof PredictionOutcome.Scored s) {
+            return body(s.prediction(), s.model(), latencyMs, s.cached(), null);
+        }
+        if (o instanceof PredictionOutcome.Degraded d) {
+            return body(d.prediction(), d.model(), latencyMs, d.cached(), d.reason());
+        }
+        throw new IllegalArgumentException("not an answer: " + o);
+    }
+
+    /** One row of a batch answer, with its index; a row that could not be scored says why, per field. */
+    static JsonObject batchItem(int index, PredictionOutcome o) {
+        JsonObject item = new JsonObject().put("index", index);
+        if (o instanceof PredictionOutcome.Scored s) {
+            return item.put("ok", true).mergeIn(body(s.prediction(), null, 0, s.cached(), null));
+        }
+        if (o instanceof PredictionOutcome.Degraded d) {
+            return item.put("ok", true).mergeIn(body(d.prediction(), null, 0, d.cached(), d.reason()));
+        }
+        if (o instanceof PredictionOutcome.Invalid i) {
+            return item.put("ok", false).put("error", "invalid_features").put("errors", violations(i.violations()));
+        }
+        if (o instanceof PredictionOutcome.Malformed m) {
+            return item.put("ok", false).put("error", "bad_request").put("errors", violations(m.violations()));
+        }
+        throw new IllegalArgumentException("not a batch row: " + o);
+    }
+
+    static JsonObject model(ModelRef m) {
+        return new JsonObject().put("name", m.name()).put("version", m.version());
+    }
+
+    private static JsonObject body(Prediction p, ModelRef model, double latencyMs, boolean cached, String degraded) {
+        JsonObject o = new JsonObject().put("prediction", p.value());
+        if (p.probabilities() != null) {
+            o.put("probabilities", new JsonObject(new LinkedHashMap<>(p.probabilities())));
+        }
+        if (model != null) {
+            o.put("model", model(model)).put("latency_ms", latencyMs);
+        }
+        o.put("cached", cached).put("degraded", degraded != null);
+        if (degraded != null) {
+            o.put("degraded_reason", degraded);
+        }
+        return o;
+    }
+
+    static JsonObject error(String code, String message, List<Violation> violations) {
+        JsonObject o = new JsonObject().put("error", code).put("message", message);
+        if (violations != null && !violations.isEmpty()) {
+            o.put("errors", violations(violations));
+        }
+        return o;
+    }
+
+    static JsonArray violations(List<Violation> violations) {
+        JsonArray a = new JsonArray();
+        for (Violation v : violations) {
+            a.add(new JsonObject().put("field", v.feature()).put("reason", v.reason()).put("message", v.message()));
+        }
+        return a;
+    }
+
+    static JsonObject toCache(Prediction p) {
+        JsonObject o = new JsonObject().put("prediction", p.value());
+        if (p.probabilities() != null) {
+            o.put("probabilities", new JsonObject(new LinkedHashMap<>(p.probabilities())));
+        }
+        return o;
+    }
+
+    static Prediction fromCache(JsonObject o) {
+        Map<String, Double> probs = null;
+        if (o.getJsonObject("probabilities") != null) {
+            probs = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : o.getJsonObject("probabilities")) {
+                probs.put(e.getKey(), ((Number) e.getValue()).doubleValue());
+            }
+        }
+        return new Prediction(o.getValue("prediction"), probs);
+    }
+}

@@ -1,0 +1,85 @@
+package dev.converge.serve.impl;
+
+import dev.converge.serve.Resilience;
+import dev.converge.serve.ServeConfig;
+import dev.converge.serve.predict.PredictionService;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Pool;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the prediction path from the configuration: online features behind the PostgreSQL breaker, the scorer
+ * chain (the Redis cache in front of inline or worker scoring, unless serve.redis_url is {@code none}), admission
+ * on the scoring queue, and the service that runs them in order. A new cache goes into the scorer chain here; a
+ * new transport calls {@link #service()}.
+ */
+public final class PredictionPath {
+    private final PredictionService service;
+    private final QueueDelay queue;
+    private final Redis redis;
+
+    private PredictionPath(PredictionService service, QueueDelay queue, Redis redis) {
+        this.service = service;
+        this.queue = queue;
+        this.redis = redis;
+    }
+
+    public static PredictionPath build(Vertx vertx, ServeConfig config, Pool pg, ModelSlot slot,
+                                       MeterRegistry metrics) {
+        Resilience r = config.resilience();
+        WorkerExecutor scoringPool = vertx.createSharedWorkerExecutor("converge-scoring", config.scoringWorkers());
+        QueueDelay queue = new QueueDelay(config.scoringWorkers(), r.maxQueueMillis(), r.queueDeadlineMillis());
+        OnlineFeatures online = new OnlineFeatures(pg, breaker("postgresql", r, r.pgTimeoutMillis(), metrics), metrics);
+        Scorer scorer = new DirectScorer(scoringPool, queue, metrics);
+        Redis redis = null;
+        if (!r.redisUrl().equals("none")) {
+            redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.redisUrl()).setMaxPoolSize(8)
+                    .setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000));
+            PredictionCache cache = new PredictionCache(redis, breaker("redis", r, r.redisTimeoutMillis(), metrics),
+                    r.cacheTtlSeconds() * 1000L, 1.0, Math::random, metrics);
+            scorer = new CachingScorer(scorer, cache, metrics);
+        }
+        PredictionService service = new DefaultPredictionService(new Variants(slot), online, scorer,
+                new AdmissionControl(r, queue, metrics), r.fallbackPrediction(), config.batchMaxRows(), metrics);
+        return new PredictionPath(service, queue, redis);
+    }
+
+    private static Breaker breaker(String dependency, Resilience r, long timeoutMillis, MeterRegistry metrics) {
+        return new Breaker(dependency, r.breakerFailures(), Duration.ofSeconds(r.breakerOpenSeconds()),
+                r.halfOpenProbes(), timeoutMillis, metrics);
+    }
+
+    public PredictionService service() {
+        return service;
+    }
+
+    /** The queue's service time restarts from the newly active model's measured scoring time. */
+    public void modelChanged(double p90Nanos) {
+        queue.modelChanged(p90Nanos);
+    }
+
+    /**
+     * Opens Redis connections up front, so the first requests do not pay for connecting (a cold connect can exceed
+     * the Redis timeout and count against the breaker).
+     */
+    public Future<Void> warmCache() {
+        if (redis == null) {
+            return Future.succeededFuture();
+        }
+        List<Future<?>> warm = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            warm.add(redis.send(Request.cmd(Command.PING)).timeout(5, TimeUnit.SECONDS));
+        }
+        return Future.join(warm).mapEmpty();
+    }
+}

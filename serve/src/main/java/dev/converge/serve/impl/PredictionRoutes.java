@@ -1,0 +1,121 @@
+package dev.converge.serve.impl;
+
+import dev.converge.serve.predict.BatchOutcome;
+import dev.converge.serve.predict.PredictionOutcome;
+import dev.converge.serve.predict.PredictionService;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Consumer;
+
+/**
+ * The REST prediction routes: HTTP only. Read the body as JSON, hand it to the {@link PredictionService}, and map
+ * its outcome to a status and a body ({@link PredictionJson}).
+ */
+final class PredictionRoutes {
+    private final PredictionService service;
+
+    PredictionRoutes(PredictionService service) {
+        this.service = service;
+    }
+
+    void mount(Router router) {
+        router.post("/v1/predict").handler(this::predict);
+        router.post("/v1/predict/batch").handler(this::batch);
+    }
+
+    private void predict(RoutingContext ctx) {
+        withBody(ctx, body -> answer(ctx, service.predict(body), o -> {
+            if (o instanceof PredictionOutcome.Scored || o instanceof PredictionOutcome.Degraded) {
+                Responses.json(ctx, 200, PredictionJson.answer(o, elapsedMs(ctx)));
+            } else if (o instanceof PredictionOutcome.Invalid i) {
+                Responses.json(ctx, 422, PredictionJson.error("invalid_features", "the features break model '"
+                        + i.model().name() + "' v" + i.model().version() + "'s contract" + (i.entityId() != null
+                        && !i.entityFound() ? " (entity '" + i.entityId() + "' has no stored features)" : ""),
+                        i.violations()));
+            } else if (o instanceof PredictionOutcome.Malformed m) {
+                Responses.json(ctx, 400, PredictionJson.error("bad_request",
+                        "the request does not have the expected shape", m.violations()));
+            } else {
+                refused(ctx, o);
+            }
+        }));
+    }
+
+    private void batch(RoutingContext ctx) {
+        withBody(ctx, body -> {
+            if (!(body instanceof JsonObject o) || !(o.getValue("rows") instanceof JsonArray rows) || o.size() != 1) {
+                Responses.error(ctx, 400, "bad_request", "the body must be an object with one key, \"rows\": an array");
+                return;
+            }
+            answer(ctx, service.predictBatch(rows.getList()), outcome -> {
+                if (outcome instanceof BatchOutcome.Rows r) {
+                    JsonArray results = new JsonArray();
+                    int ok = 0;
+                    for (int i = 0; i < r.rows().size(); i++) {
+                        JsonObject item = PredictionJson.batchItem(i, r.rows().get(i));
+                        ok += item.getBoolean("ok") ? 1 : 0;
+                        results.add(item);
+                    }
+                    Responses.json(ctx, 200, new JsonObject().put("model", PredictionJson.model(r.model()))
+                            .put("rows", r.rows().size()).put("ok", ok).put("failed", r.rows().size() - ok)
+                            .put("results", results).put("latency_ms", elapsedMs(ctx)));
+                } else if (outcome instanceof BatchOutcome.BadSize b) {
+                    Responses.error(ctx, b.size() == 0 ? 400 : 413, "bad_batch_size", "a batch holds 1.." + b.max()
+                            + " rows, this one has " + b.size());
+                } else {
+                    refused(ctx, ((BatchOutcome.Refused) outcome).why());
+                }
+            });
+        });
+    }
+
+    /** 503 for a request refused as a whole: shed for overload, or no model loaded yet. */
+    private static void refused(RoutingContext ctx, PredictionOutcome o) {
+        if (o instanceof PredictionOutcome.Shed s) {
+            Responses.overloaded(ctx, s.detail());
+        } else if (o instanceof PredictionOutcome.NotReady n) {
+            Responses.error(ctx, 503, "not_ready", n.reason());
+        } else {
+            ctx.fail(new IllegalStateException("unexpected outcome " + o));
+        }
+    }
+
+    /** Completes with the outcome, or fails the request (the router's 500) when the service failed. */
+    private static <T> void answer(RoutingContext ctx, Future<T> f, Consumer<T> onOutcome) {
+        f.onComplete(ar -> {
+            if (ar.succeeded()) {
+                onOutcome.accept(ar.result());
+            } else {
+                ctx.fail(ar.cause());
+            }
+        });
+    }
+
+    /** Parses the body as JSON and passes it on; answers 400 when there is none or it is not JSON. */
+    private static void withBody(RoutingContext ctx, Consumer<Object> next) {
+        Buffer buf = ctx.body().buffer();
+        if (buf == null || buf.length() == 0) {
+            Responses.error(ctx, 400, "empty_body", "the request body must be a JSON object");
+            return;
+        }
+        Object body;
+        try {
+            body = Json.decodeValue(buf);
+        } catch (DecodeException e) {
+            Responses.error(ctx, 400, "malformed_json", "the body is not valid JSON: " + e.getMessage());
+            return;
+        }
+        next.accept(body);
+    }
+
+    static double elapsedMs(RoutingContext ctx) {
+        Long t0 = ctx.get("t0");
+        return t0 == null ? 0 : Math.round((System.nanoTime() - t0) / 1e3) / 1e3;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.converge.serve.impl;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Sends JSON responses, each at most once: a response already ended is left alone. */
+final class Responses {
+    private Responses() {}
+
+    static void json(RoutingContext ctx, int status, JsonObject body) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+    }
+
+    /** An error body ({@link PredictionJson#error}) with no per-field violations. */
+    static void error(RoutingContext ctx, int status, String code, String message) {
+        json(ctx, status, PredictionJson.error(code, message, null));
+    }
+
+    /** 503 with Retry-After: the server is at capacity, naming the bound. */
+    static void overloaded(RoutingContext ctx, String why) {
+        ctx.response().putHeader("Retry-After", "1");
+        error(ctx, 503, "overloaded", "the server is at capacity (" + why + "); retry after 1 s");
+    }
+}

@@ -1,0 +1,23 @@
+package dev.converge.serve.impl;
+
+import dev.converge.model.Prediction;
+import dev.converge.serve.predict.Degradation;
+import io.vertx.core.Future;
+import java.util.Map;
+
+/**
+ * Scores a validated row on a model. Implementations: {@link DirectScorer} (inline or on the worker pool) and
+ * {@link CachingScorer}, a decorator in front of it. A future that fails with
+ * {@link dev.converge.serve.predict.OverloadedException} means the scoring was dropped unrun.
+ */
+interface Scorer {
+    /** A prediction, whether it came from the cache, and what went wrong with the cache (null when nothing). */
+    record Scored(Prediction prediction, boolean cached, Degradation cacheProblem) {}
+
+    /**
+     * @param validated the row's values as validation returned them (not yet encoded for genmodel)
+     * @param droppable whether a scoring that waited past the deadline may be dropped (single requests; a batch's
+     *                  rows queue behind one another by design and are never dropped)
+     */
+    Future<Scored> score(ModelHandle model, Map<String, Object> validated, boolean droppable);
+}

@@ -1,0 +1,4 @@
+package dev.converge.serve.predict;
+
+/** Which model version answered. */
+public record ModelRef(String name, int version) {}
