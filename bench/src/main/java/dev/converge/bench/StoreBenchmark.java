@@ -6,6 +6,7 @@ import dev.converge.store.IngestOptions;
 import dev.converge.store.IngestReport;
 import dev.converge.store.IngestSource;
 import dev.converge.store.Ingestor;
+import dev.converge.store.SchemaProposal;
 import dev.converge.store.OnlineStore;
 import java.io.BufferedWriter;
 import java.io.PrintStream;
@@ -72,7 +73,7 @@ public final class StoreBenchmark {
     }
 
     private void ingest(Database db, Path file, String entity, String time) throws Exception {
-        FeatureSchema schema = Ingestor.proposeSchema(file, IngestOptions.of(entity, time), 10_000);
+        FeatureSchema schema = SchemaProposal.propose(file, IngestOptions.of(entity, time), 10_000);
         IngestReport rep;
         try (IngestSource s = IngestSource.open(file)) {
             rep = new Ingestor(db).ingest(s, schema, IngestOptions.of(entity, time), null);

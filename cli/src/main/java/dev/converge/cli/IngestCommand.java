@@ -7,6 +7,7 @@ import dev.converge.store.IngestOptions;
 import dev.converge.store.IngestReport;
 import dev.converge.store.IngestSource;
 import dev.converge.store.Ingestor;
+import dev.converge.store.SchemaProposal;
 import dev.converge.store.SchemaRegistry;
 import dev.converge.registry.codec.SchemaCodec;
 import java.io.PrintStream;
@@ -79,7 +80,7 @@ final class IngestCommand implements Callable<Integer> {
         IngestOptions options = new IngestOptions(entityColumn, timestampColumn, policy, batchSize, entityPrefix);
         FeatureSchema schema = null;
         if (inferSchema) {
-            schema = Ingestor.proposeSchema(file, options, sample);
+            schema = SchemaProposal.propose(file, options, sample);
             System.out.println("Proposed schema (" + schema.features().size() + " features, fingerprint "
                     + schema.fingerprint().substring(0, 12) + "):");
             System.out.println(SchemaCodec.toPrettyJson(schema));

@@ -5,9 +5,10 @@ import dev.converge.store.Database;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.IngestReport;
 import dev.converge.store.Ingestor;
+import dev.converge.store.SchemaProposal;
 import dev.converge.store.OnlineRow;
 import dev.converge.store.OnlineStore;
-import dev.converge.train.PipelineSpec;
+import dev.converge.train.pipeline.PipelineSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,7 +58,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
             System.out.println("\n== 2. Infer a schema from " + file.getFileName());
             IngestOptions options = IngestOptions.of(null, null);
-            FeatureSchema schema = Ingestor.proposeSchema(file, options, 10_000);
+            FeatureSchema schema = SchemaProposal.propose(file, options, 10_000);
             schema.features().forEach(f -> System.out.printf("  %-28s %-12s %-5s%s%n", f.name(), f.type().wireName(),
                     f.temperature().wireName(), f.nullable() ? " nullable" : ""));
             System.out.println("  fingerprint " + schema.fingerprint());

@@ -4,8 +4,10 @@ import dev.converge.contracts.config.Settings;
 import dev.converge.store.Database;
 import dev.converge.train.H2oCloud;
 import dev.converge.train.MemorySplit;
-import dev.converge.train.Pipeline;
-import dev.converge.train.PipelineSpec;
+import dev.converge.train.pipeline.Outcome;
+import dev.converge.train.pipeline.Pipeline;
+import dev.converge.train.pipeline.PipelineSpec;
+import dev.converge.train.pipeline.RunOutcome;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +57,7 @@ final class TrainCommand implements Callable<Integer> {
                     Runtime.getRuntime().maxMemory() >> 20);
             H2oCloud.start(h2o);
             System.out.printf("  H2O cloud of %d node(s) on %s:%d%n", H2oCloud.size(), h2o.bindAddress(), h2o.port());
-            Pipeline.Outcome o = new Pipeline(new Pipeline.Context(d, artifacts != null ? artifacts
+            Outcome o = new Pipeline(new Pipeline.Context(d, artifacts != null ? artifacts
                     : home.resolve("artifacts").toString(), System.getProperty("user.name", "converge"),
                     GitCommit.of(QuickstartCommand.home()), System.out)).run(spec);
             print(o);
@@ -64,22 +66,22 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    static void print(Pipeline.Outcome o) {
+    static void print(Outcome o) {
         System.out.println();
         System.out.println("Leaderboard (sweep " + o.sweepId() + ", by " + o.metric() + "):");
-        List<Pipeline.RunOutcome> ranked = new ArrayList<>(o.runs());
-        boolean higher = o.metric().equals("auc");
+        List<RunOutcome> ranked = new ArrayList<>(o.runs());
+        boolean higher = o.metric().higherIsBetter();
         ranked.sort((a, b) -> {
-            Double x = a.metrics().get(o.metric()) instanceof Number n ? n.doubleValue() : null;
-            Double y = b.metrics().get(o.metric()) instanceof Number n ? n.doubleValue() : null;
+            Double x = a.metrics().get(o.metric().wireName()) instanceof Number n ? n.doubleValue() : null;
+            Double y = b.metrics().get(o.metric().wireName()) instanceof Number n ? n.doubleValue() : null;
             if (x == null || y == null) {
                 return x == null ? (y == null ? 0 : 1) : -1;
             }
             return higher ? Double.compare(y, x) : Double.compare(x, y);
         });
-        for (Pipeline.RunOutcome r : ranked) {
+        for (RunOutcome r : ranked) {
             System.out.printf("  %-4s task %-3d %-58s %-9s %s %6.1fs%n", r == o.champion() ? "*" : "", r.index(),
-                    r.config(), r.status(), r.metrics().get(o.metric()) instanceof Number n
+                    r.config(), r.status(), r.metrics().get(o.metric().wireName()) instanceof Number n
                             ? String.format("%s=%.5f", o.metric(), n.doubleValue()) : "-", r.runtimeMs() / 1000.0);
         }
         if (o.registered() == null) {

@@ -4,6 +4,7 @@ import dev.converge.contracts.FeatureSchema;
 import dev.converge.store.Database;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.Ingestor;
+import dev.converge.store.SchemaProposal;
 import dev.converge.registry.codec.SchemaCodec;
 import dev.converge.model.ArtifactStore;
 import dev.converge.store.impl.CsvSource;
@@ -41,7 +42,7 @@ final class ServeFixture implements AutoCloseable {
         db = Database.connect(url, "postgres", null, schema);
         db.migrate();
         Path data = ROOT.resolve("examples/data/lending_club.csv");
-        FeatureSchema inferred = Ingestor.proposeSchema(data, IngestOptions.of(null, null), 10_000);
+        FeatureSchema inferred = SchemaProposal.propose(data, IngestOptions.of(null, null), 10_000);
         try (CsvSource src = new CsvSource(data)) {
             new Ingestor(db).ingest(src, inferred, IngestOptions.of(null, null), null);
         }

@@ -16,20 +16,6 @@ import java.util.Optional;
  * trip ({@code = ANY(?)}). Reading hot only never touches the cold documents' TOAST.
  */
 public final class OnlineStore {
-    /**
-     * Moves the newest staged row per entity into feature_online. An existing row is replaced only by an event
-     * at the same time or later (a same-time row ingested later is a correction); an older event never wins.
-     */
-    static final String UPSERT_FROM_STAGE = "INSERT INTO feature_online AS o"
-            + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold)"
-            + " SELECT DISTINCT ON (entity_id) entity_id, event_timestamp, now(), ?, hot, cold FROM converge_stage"
-            + " WHERE pg_column_size(hot) <= " + Ingestor.HOT_MAX_BYTES
-            + " ORDER BY entity_id, event_timestamp DESC, line DESC"
-            + " ON CONFLICT (entity_id) DO UPDATE SET event_timestamp = EXCLUDED.event_timestamp,"
-            + " ingested_at = EXCLUDED.ingested_at, feature_version = EXCLUDED.feature_version,"
-            + " hot = EXCLUDED.hot, cold = EXCLUDED.cold"
-            + " WHERE o.event_timestamp <= EXCLUDED.event_timestamp";
-
     private static final String HOT = "SELECT entity_id, event_timestamp, ingested_at, feature_version, hot::text,"
             + " NULL FROM feature_online";
     private static final String ALL = "SELECT entity_id, event_timestamp, ingested_at, feature_version, hot::text,"

@@ -27,10 +27,34 @@ public final class Governor {
         }
     }
 
-    /** Thrown by {@link #plan} when the plan cannot fit. */
-    public static final class PlanRejected extends IllegalStateException {
-        public PlanRejected(String message) {
-            super(message);
+    /** Thrown by {@link #plan} when the plan cannot fit; carries the numbers that decided it. */
+    public static final class PlanRejected extends dev.converge.contracts.ConvergeException {
+        private final long capacityBytes;
+        private final long baselineBytes;
+        private final long largestEstimateBytes;
+
+        public PlanRejected(String message, long capacityBytes, long baselineBytes, long largestEstimateBytes) {
+            super(message, null);
+            this.capacityBytes = capacityBytes;
+            this.baselineBytes = baselineBytes;
+            this.largestEstimateBytes = largestEstimateBytes;
+        }
+
+        @Override
+        public String code() {
+            return "plan_rejected";
+        }
+
+        public long capacityBytes() {
+            return capacityBytes;
+        }
+
+        public long baselineBytes() {
+            return baselineBytes;
+        }
+
+        public long largestEstimateBytes() {
+            return largestEstimateBytes;
         }
     }
 
@@ -60,7 +84,7 @@ public final class Governor {
                             + " (baseline %s + largest task estimate %s) exceeds %.0f%% of capacity %s (%s)."
                             + " Give the training JVM more memory (converge memory-split), or shrink the data or the"
                             + " largest task.", mb(baselineBytes + largest), mb(baselineBytes), mb(largest),
-                    PEAK_FRACTION * 100, mb(capacityBytes), mb(limit)));
+                    PEAK_FRACTION * 100, mb(capacityBytes), mb(limit)), capacityBytes, baselineBytes, largest);
         }
         int slots = (int) Math.min(Integer.MAX_VALUE, usable / largest);
         int concurrency = Math.min(Math.min(slots, requestedParallelism), taskEstimates.size());

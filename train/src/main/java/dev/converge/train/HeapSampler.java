@@ -23,14 +23,14 @@ import javax.management.openmbean.CompositeData;
  * Used heap between collections is mostly garbage (and with -Xms = -Xmx the collector lets it pile up), so only
  * post-GC figures say what a task really holds. Calibrates {@link MemoryModel}.
  */
-final class HeapSampler implements AutoCloseable {
+public final class HeapSampler implements AutoCloseable {
     private final AtomicLong peak = new AtomicLong();
     private final Set<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
             .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
     private final List<NotificationEmitter> emitters = new ArrayList<>();
     private final NotificationListener listener = this::onGc;
 
-    HeapSampler() {
+    public HeapSampler() {
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (gc instanceof NotificationEmitter e) {
                 e.addNotificationListener(listener, null, null);
@@ -54,13 +54,13 @@ final class HeapSampler implements AutoCloseable {
     }
 
     /** Heap in use after a full collection: the baseline before tasks start. */
-    long liveAfterGc() {
+    public long liveAfterGc() {
         System.gc();
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     /** The peak live heap since the last reset (0 if no collection ran). */
-    long peakAndReset() {
+    public long peakAndReset() {
         return peak.getAndSet(0);
     }
 

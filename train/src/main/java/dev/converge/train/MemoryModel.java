@@ -10,14 +10,18 @@ package dev.converge.train;
 public final class MemoryModel {
     private MemoryModel() {}
 
+    /** The estimate for an algorithm named as in a pipeline ("gbm"). */
     public static long estimate(String algorithm, long rows, int columns) {
+        return estimate(Algorithm.fromWireName(algorithm), rows, columns);
+    }
+
+    public static long estimate(Algorithm algorithm, long rows, int columns) {
         double cells = (double) rows * Math.max(1, columns) * 8;
         double[] f = switch (algorithm) {
-            case "gbm", "drf" -> new double[] {2.0, 32};
-            case "xgboost" -> new double[] {1.5, 32};
-            case "glm" -> new double[] {0.5, 16};
-            case "automl" -> new double[] {4.0, 64};
-            default -> throw new IllegalArgumentException("no memory model for algorithm '" + algorithm + "'");
+            case GBM, DRF -> new double[] {2.0, 32};
+            case XGBOOST -> new double[] {1.5, 32};
+            case GLM -> new double[] {0.5, 16};
+            case AUTOML -> new double[] {4.0, 64};
         };
         return (long) (cells * f[0] + f[1] * (1 << 20));
     }

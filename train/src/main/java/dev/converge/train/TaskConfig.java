@@ -3,40 +3,26 @@ package dev.converge.train;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One cell of the config matrix: an algorithm, its hyperparameters and the data segment it trains on. Validates
  * itself: unknown algorithms and parameters are refused, and grids are pruned for deployability (max_depth at most
  * 10, ntrees at most 1000) so that no task can produce a model too slow to serve.
  */
-public record TaskConfig(String algorithm, Map<String, Object> params, String segment) {
+public record TaskConfig(Algorithm algorithm, Map<String, Object> params, String segment) {
     public static final int MAX_DEPTH_CAP = 10;
     public static final int NTREES_CAP = 1000;
     /** AutoML never builds these: DeepLearning MOJOs are slow to score; StackedEnsembles multiply scoring cost. */
     public static final List<String> AUTOML_EXCLUDED_BY_DEFAULT = List.of("DeepLearning", "StackedEnsemble");
 
-    private static final Map<String, Set<String>> KNOWN = Map.of(
-            "gbm", Set.of("ntrees", "max_depth", "learn_rate", "sample_rate", "col_sample_rate", "min_rows", "seed",
-                    "max_runtime_secs", "stopping_rounds"),
-            "drf", Set.of("ntrees", "max_depth", "min_rows", "sample_rate", "seed", "max_runtime_secs"),
-            "xgboost", Set.of("ntrees", "max_depth", "learn_rate", "sample_rate", "col_sample_rate", "min_rows",
-                    "seed", "max_runtime_secs"),
-            "glm", Set.of("alpha", "lambda", "lambda_search", "seed", "max_runtime_secs"),
-            "automl", Set.of("max_runtime_secs", "max_models", "exclude_algos", "stopping_metric",
-                    "stopping_tolerance", "stopping_rounds", "seed", "nfolds"));
-
     public TaskConfig {
-        if (!KNOWN.containsKey(algorithm)) {
-            throw new IllegalArgumentException("unknown algorithm '" + algorithm + "'; expected one of "
-                    + KNOWN.keySet());
-        }
+        java.util.Objects.requireNonNull(algorithm, "algorithm");
         params = params == null ? Map.of() : Map.copyOf(params);
         segment = segment == null ? "all" : segment;
         for (String p : params.keySet()) {
-            if (!KNOWN.get(algorithm).contains(p)) {
+            if (!algorithm.params().contains(p)) {
                 throw new IllegalArgumentException(algorithm + ": unknown parameter '" + p + "'; known are "
-                        + KNOWN.get(algorithm));
+                        + new java.util.TreeSet<>(algorithm.params()));
             }
         }
         if (intParam(params, "max_depth", 0) > MAX_DEPTH_CAP) {
@@ -47,6 +33,11 @@ public record TaskConfig(String algorithm, Map<String, Object> params, String se
             throw new IllegalArgumentException(algorithm + ": ntrees " + params.get("ntrees")
                     + " exceeds the deployability cap of " + NTREES_CAP);
         }
+    }
+
+    /** A task named as in a pipeline file ("gbm"); an unknown name is refused with the known ones. */
+    public TaskConfig(String algorithm, Map<String, Object> params, String segment) {
+        this(Algorithm.fromWireName(algorithm), params, segment);
     }
 
     /** AutoML with the deployability defaults filled in where the config is silent. */
@@ -60,7 +51,7 @@ public record TaskConfig(String algorithm, Map<String, Object> params, String se
         p.put("nfolds", 0);
         p.put("seed", 42);
         p.putAll(given);
-        return new TaskConfig("automl", p, "all");
+        return new TaskConfig(Algorithm.AUTOML, p, "all");
     }
 
     static int intParam(Map<String, Object> p, String name, int dflt) {
@@ -87,6 +78,6 @@ public record TaskConfig(String algorithm, Map<String, Object> params, String se
 
     @Override
     public String toString() {
-        return algorithm + params + (segment.equals("all") ? "" : "@" + segment);
+        return algorithm.wireName() + params + (segment.equals("all") ? "" : "@" + segment);
     }
 }

@@ -31,7 +31,7 @@ public final class Trainer {
 
     public static Trained train(TaskConfig task, Frame train, Frame holdout, String response) {
         Model<?, ?, ?> model = switch (task.algorithm()) {
-            case "gbm" -> {
+            case GBM -> {
                 GBMModel.GBMParameters p = new GBMModel.GBMParameters();
                 common(p, task, train, holdout, response);
                 p._ntrees = TaskConfig.intParam(task.params(), "ntrees", 50);
@@ -43,7 +43,7 @@ public final class Trainer {
                 p._stopping_rounds = TaskConfig.intParam(task.params(), "stopping_rounds", 0);
                 yield new GBM(p).trainModel().get();
             }
-            case "drf" -> {
+            case DRF -> {
                 DRFModel.DRFParameters p = new DRFModel.DRFParameters();
                 common(p, task, train, holdout, response);
                 p._ntrees = TaskConfig.intParam(task.params(), "ntrees", 50);
@@ -51,7 +51,7 @@ public final class Trainer {
                 p._min_rows = TaskConfig.doubleParam(task.params(), "min_rows", 1);
                 yield new DRF(p).trainModel().get();
             }
-            case "xgboost" -> {
+            case XGBOOST -> {
                 XGBoostModel.XGBoostParameters p = new XGBoostModel.XGBoostParameters();
                 common(p, task, train, holdout, response);
                 p._ntrees = TaskConfig.intParam(task.params(), "ntrees", 50);
@@ -63,7 +63,7 @@ public final class Trainer {
                 p._min_rows = TaskConfig.doubleParam(task.params(), "min_rows", 1);
                 yield new XGBoost(p).trainModel().get();
             }
-            case "glm" -> {
+            case GLM -> {
                 GLMModel.GLMParameters p = new GLMModel.GLMParameters();
                 common(p, task, train, holdout, response);
                 p._family = train.vec(response).isCategorical()
@@ -78,11 +78,10 @@ public final class Trainer {
                 p._lambda_search = Boolean.TRUE.equals(task.params().get("lambda_search"));
                 yield new GLM(p).trainModel().get();
             }
-            case "automl" -> automl(task, train, holdout, response);
-            default -> throw new IllegalArgumentException("unknown algorithm " + task.algorithm());
+            case AUTOML -> automl(task, train, holdout, response);
         };
         Map<String, Object> metrics = holdoutMetrics(model, holdout);
-        if (task.algorithm().equals("automl")) {
+        if (task.algorithm() == Algorithm.AUTOML) {
             metrics.put("automl_leaderboard", LAST_LEADERBOARD.get());
         }
         return new Trained(model, metrics);

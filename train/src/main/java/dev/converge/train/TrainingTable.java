@@ -82,7 +82,7 @@ public final class TrainingTable {
     public interface LabelRule {
         Column apply(String storedLabel, List<PitRow> rows);
 
-        static LabelRule notEqual(String negativeValue, String positive, String negative) {
+        public static LabelRule notEqual(String negativeValue, String positive, String negative) {
             return (name, rows) -> {
                 String[] s = new String[rows.size()];
                 for (int i = 0; i < s.length; i++) {

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.converge.store.Database;
 import dev.converge.model.ArtifactStore;
 import dev.converge.model.MojoInfo;
+import dev.converge.train.pipeline.Outcome;
+import dev.converge.train.pipeline.Pipeline;
+import dev.converge.train.pipeline.PipelineSpec;
 import dev.converge.model.Mojo;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.Ingestor;
@@ -76,7 +79,7 @@ class PipelineIT {
                 "it.yaml");
     }
 
-    private static Pipeline.Outcome run(PipelineSpec spec) throws Exception {
+    private static Outcome run(PipelineSpec spec) throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         return new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
                 new PrintStream(log, true, StandardCharsets.UTF_8))).run(spec);
@@ -84,7 +87,7 @@ class PipelineIT {
 
     @Test
     void theRegistryRowTheArtifactAndTheReferencePredictionsAgree() throws Exception {
-        Pipeline.Outcome o = run(spec("it_model", 100_000, List.of(
+        Outcome o = run(spec("it_model", 100_000, List.of(
                 Map.of("algorithm", "glm", "params", Map.of("alpha", 5.0)), // invalid: must fail, not sink the sweep
                 Map.of("algorithm", "gbm", "grid", Map.of("max_depth", List.of(2, 4)), "params", Map.of("ntrees", 20)),
                 Map.of("algorithm", "automl", "params", Map.of("max_runtime_secs", 8, "max_models", 2)))));
@@ -125,7 +128,7 @@ class PipelineIT {
     void aModelOverTheScoringBudgetIsNotRegisteredAndTheRunSaysWhy() throws Exception {
         int before = new ModelRegistry(db.dataSource()).list("too_slow").size();
 
-        Pipeline.Outcome o = run(spec("too_slow", 0.001, List.of(
+        Outcome o = run(spec("too_slow", 0.001, List.of(
                 Map.of("algorithm", "gbm", "params", Map.of("ntrees", 10, "max_depth", 3)))));
 
         assertThat(o.registered()).isNull();
@@ -149,7 +152,7 @@ class PipelineIT {
                 Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
                 "seg.yaml");
 
-        Pipeline.Outcome o = run(spec);
+        Outcome o = run(spec);
 
         List<TrainingRuns.Run> runs = new TrainingRuns(db.dataSource()).sweep(o.sweepId());
         assertThat(runs).extracting(TrainingRuns.Run::segment).containsExactly("all", "grade=A", "grade=B");

@@ -1,0 +1,59 @@
+package dev.converge.store.impl;
+
+import dev.converge.contracts.Violation;
+import dev.converge.store.IngestReport;
+import dev.converge.store.SourceRow;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One batch of an ingestion: the rows that passed validation, encoded as COPY csv text with their source line
+ * numbers, and the rows refused with their reasons. Built by the reader thread, written by {@link StageWriter}.
+ */
+public final class CopyBatch {
+    final StringBuilder copy = new StringBuilder(1 << 20);
+    final Map<Long, String> rawByLine = new HashMap<>();
+    final List<IngestReport.Reject> rejects = new ArrayList<>();
+    Instant minTime;
+    Instant maxTime;
+    int staged;
+    /** Source rows read into this batch, accepted or not. */
+    public long read;
+    /** Bytes of the source read when the batch was closed (for progress). */
+    public long bytesRead;
+
+    public void reject(SourceRow row, List<Violation> why) {
+        rejects.add(new IngestReport.Reject(row.lineNumber(), row.raw(), List.copyOf(why)));
+    }
+
+    void add(SourceRow row, String entity, Instant eventTime, String hot, String cold) {
+        rawByLine.put(row.lineNumber(), row.raw());
+        copy.append(row.lineNumber()).append(',');
+        quote(entity);
+        copy.append(',').append(eventTime).append(',');
+        quote(hot);
+        copy.append(',');
+        if (cold != null) {
+            quote(cold);
+        }
+        copy.append('\n');
+        minTime = minTime == null || eventTime.isBefore(minTime) ? eventTime : minTime;
+        maxTime = maxTime == null || eventTime.isAfter(maxTime) ? eventTime : maxTime;
+        staged++;
+    }
+
+    private void quote(String s) {
+        copy.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch == '"') {
+                copy.append('"');
+            }
+            copy.append(ch);
+        }
+        copy.append('"');
+    }
+}

@@ -1,0 +1,177 @@
+package dev.converge.store.impl;
+
+import dev.converge.contracts.Violation;
+import dev.converge.registry.codec.Json;
+import dev.converge.store.IngestReport;
+import dev.converge.store.StoreLimits;
+import java.io.IOException;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * Writes an ingestion's batches, one transaction each: COPY into the session's staging table, move the rows that fit
+ * into {@code feature_history}, the newest per entity into {@code feature_online}, and every refused row with its
+ * reasons into {@code ingest_rejects}. Keeps the run's counts. Used by one thread.
+ */
+public final class StageWriter {
+    /**
+     * Moves the newest staged row per entity into feature_online. An existing row is replaced only by an event
+     * at the same time or later (a same-time row ingested later is a correction); an older event never wins.
+     */
+    private static final String UPSERT_ONLINE = "INSERT INTO feature_online AS o"
+            + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold)"
+            + " SELECT DISTINCT ON (entity_id) entity_id, event_timestamp, now(), ?, hot, cold FROM converge_stage"
+            + " WHERE pg_column_size(hot) <= " + StoreLimits.HOT_MAX_BYTES
+            + " ORDER BY entity_id, event_timestamp DESC, line DESC"
+            + " ON CONFLICT (entity_id) DO UPDATE SET event_timestamp = EXCLUDED.event_timestamp,"
+            + " ingested_at = EXCLUDED.ingested_at, feature_version = EXCLUDED.feature_version,"
+            + " hot = EXCLUDED.hot, cold = EXCLUDED.cold"
+            + " WHERE o.event_timestamp <= EXCLUDED.event_timestamp";
+    private static final int SAMPLE_REJECTS = 20;
+
+    private final Connection c;
+    private final UUID ingestId;
+    private final String sourceName;
+    private final int schemaVersion;
+    private long read;
+    private long accepted;
+    private long rejected;
+    private final Map<String, Long> reasons = new TreeMap<>();
+    private final List<IngestReport.Reject> samples = new ArrayList<>();
+
+    public StageWriter(Connection c, UUID ingestId, String sourceName, int schemaVersion) {
+        this.c = c;
+        this.ingestId = ingestId;
+        this.sourceName = sourceName;
+        this.schemaVersion = schemaVersion;
+    }
+
+    /** Rows read, accepted and rejected so far; rejects by reason; the first rejects. */
+    public long read() {
+        return read;
+    }
+
+    public long accepted() {
+        return accepted;
+    }
+
+    public long rejected() {
+        return rejected;
+    }
+
+    public Map<String, Long> reasons() {
+        return reasons;
+    }
+
+    public List<IngestReport.Reject> samples() {
+        return samples;
+    }
+
+    public void flush(CopyBatch chunk) throws SQLException, IOException {
+        if (chunk.read == 0) {
+            return;
+        }
+        if (chunk.staged > 0) {
+            try (PreparedStatement p = c.prepareStatement("SELECT converge_ensure_partitions(?, ?)")) {
+                p.setTimestamp(1, Timestamp.from(chunk.minTime));
+                p.setTimestamp(2, Timestamp.from(chunk.maxTime));
+                p.execute();
+            }
+        }
+        List<IngestReport.Reject> rejects = new ArrayList<>(chunk.rejects);
+        long inserted = 0;
+        c.setAutoCommit(false);
+        try {
+            if (chunk.staged > 0) {
+                CopyManager copier = c.unwrap(PGConnection.class).getCopyAPI();
+                copier.copyIn("COPY converge_stage (line, entity_id, event_timestamp, hot, cold) FROM STDIN"
+                        + " (FORMAT csv)", new StringReader(chunk.copy.toString()));
+                rejects.addAll(oversizedHot(chunk));
+                try (PreparedStatement ins = c.prepareStatement("INSERT INTO feature_history"
+                        + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold)"
+                        + " SELECT entity_id, event_timestamp, now(), ?, hot, cold FROM converge_stage"
+                        + " WHERE pg_column_size(hot) <= " + StoreLimits.HOT_MAX_BYTES)) {
+                    ins.setInt(1, schemaVersion);
+                    inserted = ins.executeUpdate();
+                }
+                try (PreparedStatement up = c.prepareStatement(UPSERT_ONLINE)) {
+                    up.setInt(1, schemaVersion);
+                    up.executeUpdate();
+                }
+            }
+            writeRejects(rejects);
+            c.commit();
+        } catch (SQLException | IOException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+        read += chunk.read;
+        accepted += inserted;
+        rejected += rejects.size();
+        for (IngestReport.Reject r : rejects) {
+            for (String code : r.reasons().stream().map(Violation::reason).distinct().toList()) {
+                reasons.merge(code, 1L, Long::sum);
+            }
+            if (samples.size() < SAMPLE_REJECTS) {
+                samples.add(r);
+            }
+        }
+    }
+
+    private List<IngestReport.Reject> oversizedHot(CopyBatch chunk) throws SQLException {
+        List<IngestReport.Reject> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT line, pg_column_size(hot) FROM converge_stage WHERE pg_column_size(hot) > "
+                        + StoreLimits.HOT_MAX_BYTES + " ORDER BY line")) {
+            while (rs.next()) {
+                long line = rs.getLong(1);
+                int size = rs.getInt(2);
+                out.add(new IngestReport.Reject(line, chunk.rawByLine.get(line), List.of(new Violation("(hot)",
+                        null, "hot_too_large", "the hot features of this row take " + size
+                        + " bytes as jsonb; the limit is " + StoreLimits.HOT_MAX_BYTES
+                        + " so that hot documents are never TOASTed. Mark wide features cold."))));
+            }
+        }
+        return out;
+    }
+
+    private void writeRejects(List<IngestReport.Reject> rejects) throws SQLException {
+        if (rejects.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO ingest_rejects"
+                + " (ingest_id, source, line_number, raw, reasons) VALUES (?, ?, ?, ?, ?::jsonb)")) {
+            for (IngestReport.Reject r : rejects) {
+                ins.setObject(1, ingestId);
+                ins.setString(2, sourceName);
+                ins.setLong(3, r.lineNumber());
+                ins.setString(4, r.raw().replace("\0", "\\u0000"));
+                ins.setString(5, Json.write(r.reasons().stream().map(v -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("feature", v.feature());
+                    m.put("value", v.value());
+                    m.put("reason", v.reason());
+                    m.put("message", v.message());
+                    return m;
+                }).toList()).replace("\\u0000", "\\\\u0000"));
+                ins.addBatch();
+            }
+            ins.executeBatch();
+        }
+    }
+}

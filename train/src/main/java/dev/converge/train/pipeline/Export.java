@@ -1,0 +1,140 @@
+package dev.converge.train.pipeline;
+
+import dev.converge.contracts.FeatureSchema;
+import dev.converge.contracts.FeatureSpec;
+import dev.converge.model.ArtifactStore;
+import dev.converge.model.MojoInfo;
+import dev.converge.registry.ModelReference;
+import dev.converge.registry.ModelRegistry;
+import dev.converge.registry.ModelVersion;
+import dev.converge.registry.NewModelVersion;
+import dev.converge.train.Algorithm;
+import dev.converge.train.Baselines;
+import dev.converge.train.DeployabilityGate;
+import dev.converge.train.TrainingTable;
+import hex.Model;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import water.fvec.Frame;
+
+/**
+ * {@code export}: the champion's MOJO to the artifact store (verified), the deployability gate (genmodel latency
+ * within the budget, parity with H2O), registration with reference rows, predictions and baseline histograms, and
+ * the promotion policy when one is configured.
+ */
+public record Export(String artifacts, double scoringBudgetP99Micros, int latencyPasses, int referenceRows,
+                     PromotionPolicy autoPromote) implements Block {
+    static final BlockType TYPE = BlockType.of("export", "1.0", Port.CHAMPION, Port.REGISTERED, o -> {
+        BlockOptions promote = o.nested("auto_promote");
+        PromotionPolicy policy = null;
+        if (promote != null) {
+            policy = new PromotionPolicy(promote.number("margin", 0.0, 0, Double.MAX_VALUE));
+            promote.done();
+        }
+        return new Export(o.has("artifacts") ? o.string("artifacts") : null,
+                o.number("scoring_budget_p99_us", 5000, Double.MIN_VALUE, Double.MAX_VALUE),
+                o.integer("latency_passes", 20, 1), o.integer("reference_rows", 100, 1), policy);
+    });
+
+    @Override
+    public Outcome run(BlockContext ctx, Object input) throws Exception {
+        Values.Champion c = (Values.Champion) input;
+        Model<?, ?, ?> model = c.best().model();
+        Values.Splits s = c.runs().splits();
+        TrainingTable table = s.table().table();
+        int[][] lastFold = s.folds().get(s.folds().size() - 1);
+        ArtifactStore store = new ArtifactStore(artifacts != null ? artifacts : ctx.artifacts());
+        ArtifactStore.Stored stored = store.write(ctx.model() + "/" + ctx.sweepId() + ".zip",
+                out -> model.getMojo().writeTo(out));
+        ArtifactStore.verify(stored.path(), stored.sha256(), stored.size());
+        MojoInfo info = MojoInfo.read(stored.path());
+
+        int refRows = Math.min(referenceRows, lastFold[1].length);
+        int[] refIdx = Arrays.copyOf(lastFold[1], refRows);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        List<double[]> inCluster = inClusterPredictions(ctx, model, table, refIdx, rows);
+        DeployabilityGate.Result gate = new DeployabilityGate(scoringBudgetP99Micros, latencyPasses)
+                .check(stored.path(), rows, inCluster);
+        ctx.log().printf("  deployability gate: %s (genmodel p50 %.1f us, p99 %.1f us per row)%n",
+                gate.passed() ? "passed" : "REFUSED: " + gate.reason(), gate.p50Micros(), gate.p99Micros());
+        if (!gate.passed()) {
+            Files.deleteIfExists(stored.path());
+            model.delete();
+            return new Outcome(ctx.sweepId(), c.runs().runs(), c.best(), c.metric(), gate, null, false,
+                    c.runs().plan());
+        }
+        ModelRegistry registry = new ModelRegistry(ctx.db().dataSource());
+        ModelVersion registered = registry.register(version(ctx, c, stored, info, s),
+                new ModelReference(ctx.sweepId(), rows, gate.reference().storedOutputs(),
+                        Baselines.of(table, lastFold[0]), gate.latency()), ctx.actor());
+        ctx.log().printf("  registered %s v%d: %s (sha256 %s, %,d bytes)%n", registered.name(), registered.version(),
+                registered.artifactUri(), registered.artifactSha256().substring(0, 12), registered.artifactSize());
+        boolean promoted = autoPromote != null
+                && autoPromote.apply(registry, registered, c.metric(), ctx.actor(), ctx.log());
+        model.delete();
+        return new Outcome(ctx.sweepId(), c.runs().runs(), c.best(), c.metric(), gate, registered, promoted,
+                c.runs().plan());
+    }
+
+    /** H2O's own predictions for the reference rows (the parity check's expectation); fills {@code rows}. */
+    private static List<double[]> inClusterPredictions(BlockContext ctx, Model<?, ?, ?> model, TrainingTable table,
+                                                       int[] refIdx, List<Map<String, Object>> rows) {
+        Frame refFrame = table.toFrame(refIdx, "reference_" + ctx.sweepId());
+        List<double[]> inCluster = new ArrayList<>();
+        Frame preds = model.score(refFrame);
+        try {
+            int first = table.classification() ? 1 : 0;
+            for (int i = 0; i < refIdx.length; i++) {
+                rows.add(table.rowData(refIdx[i]));
+                double[] p = new double[(int) preds.numCols() - first];
+                for (int k = 0; k < p.length; k++) {
+                    p[k] = preds.vec(first + k).at(i);
+                }
+                inCluster.add(p);
+            }
+        } finally {
+            preds.delete();
+            refFrame.delete();
+        }
+        return inCluster;
+    }
+
+    private static NewModelVersion version(BlockContext ctx, Values.Champion c, ArtifactStore.Stored stored,
+                                           MojoInfo info, Values.Splits s) {
+        TrainingTable table = s.table().table();
+        int[] lastTrain = s.folds().get(s.folds().size() - 1)[0];
+        Instant start = Arrays.stream(lastTrain).mapToObj(i -> table.times()[i]).min(Instant::compareTo).orElseThrow();
+        Instant end = Arrays.stream(lastTrain).mapToObj(i -> table.times()[i]).max(Instant::compareTo).orElseThrow();
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        c.best().metrics().forEach((k, v) -> {
+            if (!k.equals("folds")) {
+                metrics.put(k, v);
+            }
+        });
+        metrics.put("selection_metric", c.metric().wireName());
+        metrics.put("sweep_id", ctx.sweepId().toString());
+        metrics.put("runs", c.runs().runs().size());
+        metrics.put("split", s.kind());
+        metrics.put("label", table.label().name());
+        metrics.put("classes", table.classification() ? Arrays.asList(table.label().domain()) : List.of());
+        Algorithm algo = c.best().config().algorithm();
+        String algorithm = algo.wireName() + (algo == Algorithm.AUTOML ? ":" + c.best().metrics()
+                .get("model_algorithm") : "");
+        return new NewModelVersion(ctx.model(), algorithm, stored.uri().toString(), stored.sha256(), stored.size(),
+                info.h2oVersion(), info.mojoVersion(), ctx.gitCommit(), inputSchema(s.table()), start, end, metrics);
+    }
+
+    /** The schema of the features the model was trained on, as the store defined them. */
+    private static FeatureSchema inputSchema(Values.Table t) {
+        List<FeatureSpec> used = new ArrayList<>();
+        for (TrainingTable.Column col : t.table().features()) {
+            used.add(t.schema().feature(col.name()).orElseThrow());
+        }
+        return new FeatureSchema(used);
+    }
+}

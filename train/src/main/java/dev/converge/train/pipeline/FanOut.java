@@ -1,0 +1,241 @@
+package dev.converge.train.pipeline;
+
+import dev.converge.registry.TrainingRuns;
+import dev.converge.train.Algorithm;
+import dev.converge.train.Governor;
+import dev.converge.train.HeapSampler;
+import dev.converge.train.MemoryModel;
+import dev.converge.train.TaskConfig;
+import dev.converge.train.Trainer;
+import hex.Model;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import water.fvec.Frame;
+
+/**
+ * {@code fan_out}: the config matrix (algorithm x grid x segments) as tasks, every task checked when the pipeline is
+ * loaded, run as the memory governor allows. Every task, failed or timed out too, is recorded in
+ * {@code training_runs}.
+ */
+public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) implements Block {
+    static final BlockType TYPE = BlockType.of("fan_out", "1.0", Port.SPLITS, Port.RUNS, o -> {
+        List<TaskConfig> tasks;
+        try {
+            tasks = matrix(o.raw("matrix"));
+        } catch (IllegalArgumentException | ClassCastException e) {
+            throw o.error("matrix", "is not valid: " + e.getMessage());
+        }
+        return new FanOut(tasks, o.integer("parallelism", Runtime.getRuntime().availableProcessors(), 1),
+                o.integer("timeout_secs", 600, 1));
+    });
+
+    public FanOut {
+        tasks = List.copyOf(tasks);
+    }
+
+    /** The tasks of a matrix: per entry, params x the grid's combinations x segments. */
+    @SuppressWarnings("unchecked")
+    public static List<TaskConfig> matrix(Object m) {
+        if (!(m instanceof List<?> entries) || entries.isEmpty()) {
+            throw new IllegalArgumentException("fan_out needs a non-empty 'matrix'");
+        }
+        List<TaskConfig> tasks = new ArrayList<>();
+        for (Object e : entries) {
+            if (!(e instanceof Map<?, ?>)) {
+                throw new IllegalArgumentException("each matrix entry must be a mapping, was " + e);
+            }
+            Map<String, Object> entry = (Map<String, Object>) e;
+            for (String k : entry.keySet()) {
+                if (!List.of("algorithm", "params", "grid", "segments").contains(k)) {
+                    throw new IllegalArgumentException("unknown matrix key '" + k + "'; known are algorithm, params,"
+                            + " grid, segments");
+                }
+            }
+            Algorithm algo = Algorithm.fromWireName(String.valueOf(entry.get("algorithm")));
+            Map<String, Object> params = (Map<String, Object>) entry.getOrDefault("params", Map.of());
+            Map<String, Object> grid = (Map<String, Object>) entry.getOrDefault("grid", Map.of());
+            List<Map<String, Object>> combos = new ArrayList<>();
+            combos.add(new LinkedHashMap<>(params));
+            for (Map.Entry<String, Object> g : grid.entrySet()) {
+                if (!(g.getValue() instanceof List<?> values) || values.isEmpty()) {
+                    throw new IllegalArgumentException("grid '" + g.getKey() + "' must be a non-empty list");
+                }
+                List<Map<String, Object>> next = new ArrayList<>();
+                for (Map<String, Object> c : combos) {
+                    for (Object v : values) {
+                        Map<String, Object> copy = new LinkedHashMap<>(c);
+                        copy.put(g.getKey(), v);
+                        next.add(copy);
+                    }
+                }
+                combos = next;
+            }
+            List<String> segments = new ArrayList<>();
+            if (entry.get("segments") instanceof Map<?, ?> seg) {
+                String column = String.valueOf(seg.get("column"));
+                Object levels = seg.get("values");
+                if (levels instanceof List<?> l) {
+                    for (Object level : l) {
+                        segments.add(column + "=" + level);
+                    }
+                }
+                if (segments.isEmpty()) {
+                    throw new IllegalArgumentException("segments of '" + column + "' need a non-empty 'values' list");
+                }
+            } else {
+                segments.add("all");
+            }
+            for (String segment : segments) {
+                for (Map<String, Object> c : combos) {
+                    TaskConfig t = algo == Algorithm.AUTOML ? TaskConfig.automl(c) : new TaskConfig(algo, c, null);
+                    tasks.add(new TaskConfig(t.algorithm(), t.params(), segment));
+                }
+            }
+        }
+        return tasks;
+    }
+
+    @Override
+    public Values.Runs run(BlockContext ctx, Object input) throws Exception {
+        Values.Splits s = (Values.Splits) input;
+        List<Frame[]> frames = new ArrayList<>();
+        for (int f = 0; f < s.folds().size(); f++) {
+            frames.add(new Frame[] {s.table().table().toFrame(s.folds().get(f)[0], "train_" + ctx.sweepId() + "_" + f),
+                    s.table().table().toFrame(s.folds().get(f)[1], "test_" + ctx.sweepId() + "_" + f)});
+        }
+        int[] lastTrain = s.folds().get(s.folds().size() - 1)[0];
+        List<Long> estimates = new ArrayList<>();
+        for (TaskConfig t : tasks) {
+            estimates.add(MemoryModel.estimate(t.algorithm(), lastTrain.length,
+                    s.table().table().features().size() + 1));
+        }
+        try (HeapSampler heap = new HeapSampler()) {
+            long baseline = heap.liveAfterGc();
+            Governor.Plan plan = new Governor(Runtime.getRuntime().maxMemory()).plan(estimates, baseline, parallelism);
+            ctx.log().println("  governor: " + plan.describe());
+            ExecutorService pool = Executors.newFixedThreadPool(plan.concurrency(), r -> {
+                Thread t = new Thread(r, "converge-train-task");
+                t.setDaemon(true);
+                return t;
+            });
+            List<Future<RunOutcome>> futures = new ArrayList<>();
+            try {
+                for (int i = 0; i < tasks.size(); i++) {
+                    int index = i;
+                    futures.add(pool.submit(() -> runTask(ctx, index, tasks.get(index), s, frames, heap, baseline)));
+                }
+                List<RunOutcome> runs = new ArrayList<>();
+                for (int i = 0; i < tasks.size(); i++) {
+                    RunOutcome r;
+                    long t0 = System.nanoTime();
+                    try {
+                        r = futures.get(i).get(timeoutSecs, TimeUnit.SECONDS);
+                    } catch (TimeoutException e) {
+                        futures.get(i).cancel(true);
+                        r = new RunOutcome(i, tasks.get(i), "timed_out", Map.of(), (System.nanoTime() - t0) / 1_000_000,
+                                "no result within " + timeoutSecs + " s", null);
+                    } catch (ExecutionException e) {
+                        r = new RunOutcome(i, tasks.get(i), "failed", Map.of(), 0, String.valueOf(e.getCause()), null);
+                    }
+                    record(ctx, r);
+                    ctx.log().printf("  task %d %-60s %-9s %s%n", i, tasks.get(i), r.status(),
+                            r.error() != null ? r.error() : summary(r.metrics()));
+                    runs.add(r);
+                }
+                return new Values.Runs(s, runs, plan);
+            } finally {
+                pool.shutdownNow();
+                for (Frame[] f : frames) {
+                    f[0].delete();
+                    f[1].delete();
+                }
+            }
+        }
+    }
+
+    private static RunOutcome runTask(BlockContext ctx, int index, TaskConfig task, Values.Splits s,
+                                      List<Frame[]> frames, HeapSampler heap, long baseline) {
+        long t0 = System.nanoTime();
+        String response = s.table().table().label().name();
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        Model<?, ?, ?> last = null;
+        try {
+            List<Map<String, Object>> perFold = new ArrayList<>();
+            for (int f = 0; f < frames.size(); f++) {
+                Frame trainFrame = frames.get(f)[0];
+                Frame testFrame = frames.get(f)[1];
+                boolean segmented = !task.segment().equals("all");
+                if (segmented) { // frames of this segment's rows only, owned by this task
+                    String[] seg = task.segment().split("=", 2);
+                    int[] tr = s.table().table().rowsWhere(s.folds().get(f)[0], seg[0], seg[1]);
+                    int[] te = s.table().table().rowsWhere(s.folds().get(f)[1], seg[0], seg[1]);
+                    if (tr.length == 0 || te.length == 0) {
+                        throw new IllegalArgumentException("segment " + task.segment() + " has " + tr.length
+                                + " training and " + te.length + " test rows in fold " + (f + 1));
+                    }
+                    trainFrame = s.table().table().toFrame(tr, "train_" + ctx.sweepId() + "_" + index + "_" + f);
+                    testFrame = s.table().table().toFrame(te, "test_" + ctx.sweepId() + "_" + index + "_" + f);
+                }
+                Trainer.Trained t;
+                try {
+                    t = Trainer.train(task, trainFrame, testFrame, response);
+                } finally {
+                    if (segmented) {
+                        trainFrame.delete();
+                        testFrame.delete();
+                    }
+                }
+                perFold.add(t.metrics());
+                if (last != null) {
+                    last.delete();
+                }
+                last = t.model();
+            }
+            for (dev.converge.train.Metric k : dev.converge.train.Metric.values()) {
+                if (perFold.get(0).containsKey(k.wireName())) {
+                    metrics.put(k.wireName(), perFold.stream().mapToDouble(m -> ((Number) m.get(k.wireName()))
+                            .doubleValue()).average().orElse(Double.NaN));
+                }
+            }
+            metrics.put("model_algorithm", perFold.get(perFold.size() - 1).get("algorithm"));
+            metrics.put("holdout_rows", perFold.stream().mapToLong(m -> ((Number) m.get("holdout_rows")).longValue())
+                    .sum());
+            if (frames.size() > 1) {
+                metrics.put("folds", perFold);
+            }
+            metrics.put("peak_live_heap_above_baseline_mb", Math.max(0, heap.peakAndReset() - baseline) >> 20);
+            return new RunOutcome(index, task, "succeeded", metrics, (System.nanoTime() - t0) / 1_000_000, null, last);
+        } catch (RuntimeException e) {
+            if (last != null) {
+                last.delete();
+            }
+            return new RunOutcome(index, task, "failed", metrics, (System.nanoTime() - t0) / 1_000_000,
+                    e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+        }
+    }
+
+    private static void record(BlockContext ctx, RunOutcome r) throws Exception {
+        Map<String, Object> config = new LinkedHashMap<>(r.config().params());
+        new TrainingRuns(ctx.db().dataSource()).record(new TrainingRuns.Run(ctx.sweepId(), r.index(),
+                r.config().algorithm().wireName(), r.config().segment(), config, r.status(), r.metrics(),
+                r.runtimeMs(), r.error()));
+    }
+
+    static String summary(Map<String, Object> m) {
+        StringBuilder sb = new StringBuilder();
+        for (dev.converge.train.Metric k : dev.converge.train.Metric.values()) {
+            if (m.get(k.wireName()) instanceof Number n) {
+                sb.append(String.format("%s %.4f  ", k.wireName(), n.doubleValue()));
+            }
+        }
+        return sb.toString().trim();
+    }
+}

@@ -1,0 +1,12 @@
+package dev.converge.train.pipeline;
+
+import dev.converge.registry.ModelVersion;
+import dev.converge.train.DeployabilityGate;
+import dev.converge.train.Governor;
+import dev.converge.train.Metric;
+import java.util.List;
+import java.util.UUID;
+
+/** REGISTERED: what a whole run did. {@code registered} is null when the gate refused the champion. */
+public record Outcome(UUID sweepId, List<RunOutcome> runs, RunOutcome champion, Metric metric,
+                      DeployabilityGate.Result gate, ModelVersion registered, boolean promoted, Governor.Plan plan) {}
