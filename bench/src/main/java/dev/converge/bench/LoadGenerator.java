@@ -139,6 +139,165 @@ public final class LoadGenerator implements AutoCloseable {
                 latency, ok, okFromSend);
     }
 
+    /**
+     * What a closed-loop or burst run measured: answers by status, the 200s per second (goodput), and the latency
+     * of the 200s from when each request was sent (closed loop) or due (bursts), in microseconds.
+     */
+    public record ShapeResult(String name, int concurrency, double seconds, Map<Integer, Long> statuses, long errors,
+                              Histogram ok) {
+        public long count(int status) {
+            return statuses.getOrDefault(status, 0L);
+        }
+
+        public double goodput() {
+            return count(200) / seconds;
+        }
+
+        public double answered() {
+            return statuses.values().stream().mapToLong(Long::longValue).sum() / seconds;
+        }
+
+        public String row(double sustainable) {
+            return String.format("| %s | %d | %.0f | %.0f | %.0f%% | %d | %d | %d | %.2f | %.2f |", name, concurrency,
+                    answered(), goodput(), 100 * goodput() / sustainable, count(200), count(503),
+                    statuses.entrySet().stream().filter(e -> e.getKey() != 200 && e.getKey() != 503)
+                            .mapToLong(Map.Entry::getValue).sum() + errors,
+                    ok.getTotalCount() == 0 ? 0 : ok.getValueAtPercentile(50) / 1000.0,
+                    ok.getTotalCount() == 0 ? 0 : ok.getValueAtPercentile(99) / 1000.0);
+        }
+
+        public static String header() {
+            return "| load shape | clients | answers/s | goodput (200/s) | of sustainable | 200 | 503 | other | p50 ms (200) |"
+                    + " p99 ms (200) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+        }
+    }
+
+    /**
+     * A closed loop, as wrk and most client pools behave: {@code connections} clients each send a request, and the
+     * next one the moment an answer (any answer: a 503 is retried at once) arrives, for {@code seconds}.
+     */
+    public ShapeResult closedLoop(String name, String url, int connections, double seconds, IntFunction<String> body)
+            throws Exception {
+        URI uri = loopback(url);
+        HttpClient pool = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+                .setConnectTimeout(2000).setIdleTimeout(30), new PoolOptions().setHttp1MaxSize(connections));
+        Histogram ok = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        Map<Integer, Long> statuses = new ConcurrentHashMap<>();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong n = new AtomicLong();
+        RequestOptions options = post(uri);
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicLong running = new AtomicLong(connections);
+        long start = System.nanoTime();
+        for (int c = 0; c < connections; c++) {
+            vertx.runOnContext(v -> loop(pool, options, body, n, end, ok, statuses, errors, running, done));
+        }
+        done.get((long) seconds + 60, TimeUnit.SECONDS);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        pool.close();
+        return new ShapeResult(name, connections, elapsed, Map.copyOf(statuses), errors.get(), ok);
+    }
+
+    private void loop(HttpClient pool, RequestOptions options, IntFunction<String> body, AtomicLong n, long end,
+                      Histogram ok, Map<Integer, Long> statuses, AtomicLong errors, AtomicLong running,
+                      CompletableFuture<Void> done) {
+        if (System.nanoTime() >= end) {
+            if (running.decrementAndGet() == 0) {
+                done.complete(null);
+            }
+            return;
+        }
+        Buffer payload = Buffer.buffer(body.apply((int) n.getAndIncrement()));
+        long t0 = System.nanoTime();
+        pool.request(options).compose(req -> req.send(payload)).compose(resp -> resp.body().map(b -> resp.statusCode()))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        statuses.merge(ar.result(), 1L, Long::sum);
+                        if (ar.result() == 200) {
+                            synchronized (ok) {
+                                ok.recordValue(Math.min(Math.max(1, (System.nanoTime() - t0) / 1000),
+                                        ok.getHighestTrackableValue()));
+                            }
+                        }
+                    } else {
+                        errors.incrementAndGet();
+                    }
+                    loop(pool, options, body, n, end, ok, statuses, errors, running, done);
+                });
+    }
+
+    /**
+     * Bursts, as {@code hey -c clients -q rate} sends them: every 1/{@code ratePerClient} s, {@code clients}
+     * requests at once, whatever is still unanswered, for {@code seconds}. Latency of the 200s from when each was due.
+     */
+    public ShapeResult bursts(String name, String url, int clients, double ratePerClient, double seconds,
+                              IntFunction<String> body) throws Exception {
+        URI uri = loopback(url);
+        HttpClient pool = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+                .setConnectTimeout(2000).setIdleTimeout(30), new PoolOptions().setHttp1MaxSize(clients * 4));
+        Histogram ok = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        Map<Integer, Long> statuses = new ConcurrentHashMap<>();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong pending = new AtomicLong();
+        RequestOptions options = post(uri);
+        long periodNanos = (long) (1e9 / ratePerClient);
+        long bursts = (long) (seconds * ratePerClient);
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+        CompletableFuture<Void> sentAll = new CompletableFuture<>();
+        AtomicLong next = new AtomicLong();
+        vertx.runOnContext(v -> vertx.setPeriodic(1, id -> {
+            long now = System.nanoTime();
+            while (next.get() < bursts && start + next.get() * periodNanos <= now) {
+                long due = start + next.getAndIncrement() * periodNanos;
+                for (int c = 0; c < clients; c++) {
+                    pending.incrementAndGet();
+                    Buffer payload = Buffer.buffer(body.apply((int) (next.get() * clients + c)));
+                    pool.request(options).compose(req -> req.send(payload))
+                            .compose(resp -> resp.body().map(b -> resp.statusCode())).onComplete(ar -> {
+                                if (ar.succeeded()) {
+                                    statuses.merge(ar.result(), 1L, Long::sum);
+                                    if (ar.result() == 200) {
+                                        synchronized (ok) {
+                                            ok.recordValue(Math.min(Math.max(1, (System.nanoTime() - due) / 1000),
+                                                    ok.getHighestTrackableValue()));
+                                        }
+                                    }
+                                } else {
+                                    errors.incrementAndGet();
+                                }
+                                pending.decrementAndGet();
+                            });
+                }
+            }
+            if (next.get() >= bursts) {
+                vertx.cancelTimer(id);
+                sentAll.complete(null);
+            }
+        }));
+        sentAll.get((long) seconds * 2 + 30, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pending.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        pool.close();
+        return new ShapeResult(name, clients, elapsed, Map.copyOf(statuses), errors.get(), ok);
+    }
+
+    private static URI loopback(String url) {
+        URI uri = URI.create(url);
+        if (!LOOPBACK.contains(uri.getHost())) {
+            throw new IllegalArgumentException("the load generator targets loopback only, not " + uri.getHost());
+        }
+        return uri;
+    }
+
+    private static RequestOptions post(URI uri) {
+        return new RequestOptions().setMethod(HttpMethod.POST).setHost(uri.getHost()).setPort(uri.getPort())
+                .setURI(uri.getRawPath()).putHeader("content-type", "application/json");
+    }
+
     /** POSTs once and returns the status and body (for admin calls between runs). */
     public String post(String url, String token) throws Exception {
         URI uri = URI.create(url);

@@ -331,6 +331,84 @@ public final class ServeBenchmark {
                 after.latency().getValueAtPercentile(99) / 1000.0);
     }
 
+    /**
+     * Goodput of one model under the load shapes real clients send, against a server with the default bounds and no
+     * cache (every request scored): closed loops (each client sends its next request the moment an answer, 503
+     * included, arrives) of 32, 256 and 1024 clients; bursts of 50 clients at 20 req/s each (1000 req/s in bursts of
+     * 50); bursts sized to 70% of the sustainable rate. Then, when the model's entities are stored, 32 closed-loop
+     * clients by entity id: the PostgreSQL path, whose breaker load alone must not open. The sustainable rate is
+     * raw genmodel's rows/s on one thread: what one core can score. Pin the server to one core ({@link #pin}) to
+     * make that the server's capacity.
+     */
+    public void goodput(String name, double seconds) throws Exception {
+        ModelRegistry registry = new ModelRegistry(db.dataSource());
+        ModelVersion v = registry.champion(name).orElseThrow(() -> new IllegalStateException(
+                "model '" + name + "' has no champion"));
+        List<Map<String, Object>> rows = registry.reference(name, v.version()).orElseThrow().rows();
+        List<String> inline = new ArrayList<>();
+        for (Map<String, Object> row : rows) {
+            inline.add("{\"features\":" + Json.write(row) + "}");
+        }
+        out.println("## Goodput under real load shapes, " + name + " v" + v.version() + " (" + v.algorithm() + ")");
+        out.println();
+        try (var c = db.connection()) {
+            out.println("Machine: " + Machine.describe(c) + "; " + placement());
+        }
+        double sustainable = rawGenmodel(v, rows)[0];
+        out.printf("%nSustainable rate: %.0f rows/s (raw h2o-genmodel, one thread, the %d reference rows in a loop)."
+                + " Server: default bounds, cache off, %d s per shape.%n%n", sustainable, rows.size(), (long) seconds);
+        try (Connection conn = new Connection(); LoadGenerator gen = new LoadGenerator(64)) {
+            int port = freePort();
+            conn.start(List.of("-Xmx256m", "-XX:+UseSerialGC"), serverMain.getName(),
+                    concat(List.of("serve", "--port", Integer.toString(port), "--model", name), dbArgs),
+                    Map.of("CONVERGE_SERVE_REDIS_URL", "none"));
+            waitReady("http://127.0.0.1:" + port + "/health/ready", System.nanoTime());
+            String url = "http://127.0.0.1:" + port + "/v1/predict";
+            String metricsUrl = "http://127.0.0.1:" + port + "/metrics";
+            java.util.function.IntFunction<String> body = i -> inline.get(i % inline.size());
+            gen.closedLoop("warm-up", url, 32, 3, body);
+            String before = get(metricsUrl);
+            List<LoadGenerator.ShapeResult> results = new ArrayList<>();
+            for (int clients : new int[] {32, 256, 1024}) {
+                results.add(gen.closedLoop("closed loop, retry at once", url, clients, seconds, body));
+            }
+            results.add(gen.bursts("bursts: 50 clients x 20 req/s", url, 50, 20, seconds, body));
+            int clients70 = (int) Math.max(1, Math.round(0.7 * sustainable / 20));
+            results.add(gen.bursts(String.format("bursts at 70%% of sustainable: %d clients x 20 req/s", clients70), url,
+                    clients70, 20, seconds, body));
+            String during = get(metricsUrl);
+            out.println(LoadGenerator.ShapeResult.header());
+            for (LoadGenerator.ShapeResult r : results) {
+                out.println(r.row(sustainable));
+            }
+            StringBuilder shedBy = new StringBuilder();
+            for (String reason : List.of("in_flight", "queue_length", "queue_wait", "loop_lag", "pg_pool")) {
+                Map<String, String> l = Map.of("reason", reason);
+                shedBy.append(shedBy.length() == 0 ? "" : ", ").append(reason).append(' ').append(Math.round(
+                        ServerHistogram.sum(during, "converge_shed_total", l) - ServerHistogram.sum(before,
+                                "converge_shed_total", l)));
+            }
+            long expired = Math.round(ServerHistogram.sum(during, "converge_scoring_expired_total", Map.of())
+                    - ServerHistogram.sum(before, "converge_scoring_expired_total", Map.of()));
+            out.printf("%nShed by bound over these runs: %s; dropped past the deadline: %d.%n", shedBy, expired);
+            int entities = countEntities();
+            if (entities > 0) {
+                LoadGenerator.ShapeResult byId = gen.closedLoop("closed loop by entity_id (PostgreSQL fetch)", url,
+                        32, Math.min(seconds, 5), i -> "{\"entity_id\":\"" + (1 + i % entities) + "\"}");
+                String after = get(metricsUrl);
+                out.printf("%nThe PostgreSQL path: %s%n%n%s%n", LoadGenerator.ShapeResult.header(),
+                        byId.row(sustainable));
+                out.printf("%nAfterwards: breaker postgresql %s, degraded answers %d, breaker calls not counted"
+                                + " (our own queue or loop) %d.%n",
+                        ServerHistogram.sum(after, "converge_breaker_state", Map.of("dependency", "postgresql")) == 0
+                                ? "closed" : "NOT closed",
+                        Math.round(ServerHistogram.sum(after, "converge_degraded_total", Map.of())),
+                        Math.round(ServerHistogram.sum(after, "converge_breaker_ignored_total",
+                                Map.of("dependency", "postgresql"))));
+            }
+        }
+    }
+
     private static String get(String url) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                 .build(), HttpResponse.BodyHandlers.ofString()).body();

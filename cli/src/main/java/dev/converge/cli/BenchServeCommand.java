@@ -32,6 +32,11 @@ final class BenchServeCommand implements Callable<Integer> {
             description = "Instead: find MODEL's sustainable rate (steps from START_RATE), then offer 3x that.")
     String overload;
 
+    @Option(names = "--goodput", paramLabel = "MODEL",
+            description = "Instead: goodput of MODEL (cache off) under closed-loop clients (32, 256, 1024) and bursts;"
+                    + " with --pin 1:0 the server has one core.")
+    String goodput;
+
     @Option(names = "--pin", paramLabel = "SERVER_CPUS:CLIENT_CPUS",
             description = "Pin the servers under test and this load generator to separate CPUs with taskset (Linux),"
                     + " e.g. 1:0, so the generator does not take the server's CPU time.")
@@ -65,7 +70,9 @@ final class BenchServeCommand implements Callable<Integer> {
             if (cpus != null) {
                 bench.pin(cpus[0], cpus[1]);
             }
-            if (overload != null) {
+            if (goodput != null) {
+                bench.goodput(goodput, seconds);
+            } else if (overload != null) {
                 bench.overload(overloadModel, overloadRate);
             } else if (crossover == null) {
                 bench.run(seconds);

@@ -62,6 +62,8 @@ public final class PredictionServer {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
         PgConnectOptions pgOptions = pgOptions(db);
         this.pg = PgBuilder.pool().with(new PoolOptions().setMaxSize(config.pgPoolSize()).setMaxWaitQueueSize(1024)
+                .setConnectionTimeout((int) config.resilience().pgPoolWaitMillis())
+                .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                 .setName("converge-features")).connectingTo(pgOptions).using(vertx).build();
         this.subscriber = PgSubscriber.subscriber(vertx, pgOptions).reconnectPolicy(retries -> 1000L);
         this.loader = vertx.createSharedWorkerExecutor("converge-model-loader", 1);
@@ -85,7 +87,7 @@ public final class PredictionServer {
 
     private Future<Void> deploy(Consumer<Router> extraRoutes) {
         path = PredictionPath.build(vertx, config, pg, slot, metrics);
-        shared = new HttpApi.Shared(config, path.service(), metrics, new AdminImpl(), extraRoutes);
+        shared = new HttpApi.Shared(config, path.service(), metrics, new AdminImpl(), path.loopLag(), extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> warmPool())
                 .onSuccess(v -> {
@@ -214,7 +216,7 @@ public final class PredictionServer {
     public java.util.Set<String> routes() {
         java.util.Set<String> out = new java.util.TreeSet<>();
         for (io.vertx.ext.web.Route r : new HttpApi(new HttpApi.Shared(config, shared.service(), metrics,
-                shared.admin(), null)).router(vertx).getRoutes()) {
+                shared.admin(), shared.loopLag(), null)).router(vertx).getRoutes()) {
             if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
                 out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
             }

@@ -20,13 +20,18 @@ import dev.converge.contracts.config.Settings;
  * @param queueDeadlineMillis a single request's scoring that waited longer than this for a worker is not run: 503
  *                          (a batch's rows are never dropped)
  * @param maxLoopLagMillis  event-loop lag beyond which, sustained for 100 ms, new requests are shed
+ * @param pgPoolWaitMillis  longest wait for a connection of the feature store's pool; beyond it the request is shed
+ *                          (our own queue: never counted against the PostgreSQL breaker)
+ * @param shedDelayMillis   how long a refusal for overload is held before it is answered (0: at once), so that
+ *                          clients which retry at once cannot turn refusals into a storm that starves the scoring
+ *                          they protect; at most the Retry-After second
  * @param fallbackPrediction the degraded default answer when neither stored nor request features suffice (null
  *                          answers {"prediction": null})
  */
 public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailures, int breakerOpenSeconds,
                          int halfOpenProbes, long redisTimeoutMillis, long pgTimeoutMillis, int maxInFlight,
                          int maxScoringQueue, long maxQueueMillis, long queueDeadlineMillis, long maxLoopLagMillis,
-                         String fallbackPrediction) {
+                         long pgPoolWaitMillis, long shedDelayMillis, String fallbackPrediction) {
     public Resilience {
         check(redisUrl != null && (redisUrl.equals("none") || redisUrl.startsWith("redis://")),
                 "serve.redis_url must be redis://host:port or none, was '" + redisUrl + "'");
@@ -40,6 +45,9 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
         check(maxScoringQueue >= 1, "serve.max_scoring_queue must be >= 1, was " + maxScoringQueue);
         check(maxQueueMillis >= 1, "serve.max_queue_ms must be >= 1, was " + maxQueueMillis);
         check(maxLoopLagMillis >= 1, "serve.max_loop_lag_ms must be >= 1, was " + maxLoopLagMillis);
+        check(pgPoolWaitMillis >= 1, "serve.pg_pool_wait_ms must be >= 1, was " + pgPoolWaitMillis);
+        check(shedDelayMillis >= 0 && shedDelayMillis <= 1000, "serve.shed_delay_ms must be 0..1000 (the"
+                + " Retry-After second), was " + shedDelayMillis);
         check(queueDeadlineMillis >= maxQueueMillis, "serve.queue_deadline_ms must be >= serve.max_queue_ms ("
                 + maxQueueMillis + "), was " + queueDeadlineMillis);
     }
@@ -60,32 +68,39 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
                 s.integer("serve.breaker_open_secs", 60), s.integer("serve.breaker_half_open_probes", 3),
                 s.integer("serve.redis_timeout_ms", 20), s.integer("serve.pg_timeout_ms", 50),
                 s.integer("serve.max_in_flight", 2048), s.integer("serve.max_scoring_queue", 4096),
-                s.integer("serve.max_queue_ms", 2), s.integer("serve.queue_deadline_ms", 10),
-                s.integer("serve.max_loop_lag_ms", 10),
+                s.integer("serve.max_queue_ms", 50), s.integer("serve.queue_deadline_ms", 200),
+                s.integer("serve.max_loop_lag_ms", 50), s.integer("serve.pg_pool_wait_ms", 250),
+                s.integer("serve.shed_delay_ms", 1000),
                 s.string("serve.fallback_prediction").orElse(null));
     }
 
     public Resilience with(String redis, int openSeconds) {
         return new Resilience(redis, cacheTtlSeconds, breakerFailures, openSeconds, halfOpenProbes, redisTimeoutMillis,
                 pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
-                queueDeadlineMillis, maxLoopLagMillis, fallbackPrediction);
+                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction);
     }
 
     public Resilience withRedisTimeout(long millis) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes, millis,
                 pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
-                queueDeadlineMillis, maxLoopLagMillis, fallbackPrediction);
+                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction);
     }
 
     public Resilience withMaxInFlight(int n) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
                 redisTimeoutMillis, pgTimeoutMillis, n, maxScoringQueue, maxQueueMillis, queueDeadlineMillis,
-                maxLoopLagMillis, fallbackPrediction);
+                maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction);
     }
 
     public Resilience withQueueDelay(long targetMillis, long deadlineMillis) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
                 redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, targetMillis, deadlineMillis,
-                maxLoopLagMillis, fallbackPrediction);
+                maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction);
+    }
+
+    public Resilience withShedDelay(long millis) {
+        return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
+                redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
+                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, millis, fallbackPrediction);
     }
 }

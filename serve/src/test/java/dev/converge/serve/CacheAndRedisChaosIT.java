@@ -196,9 +196,15 @@ class CacheAndRedisChaosIT {
                 assertThat(r.bodyAsJsonObject().getString("message")).contains("past the 2 ms deadline");
             }
             assertThat(server.metrics().get("converge.scoring.expired").functionCounter().count()).isEqualTo(20);
-            assertThat(client.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"1\"}"))
-                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).statusCode())
-                    .as("once the worker is free, requests are scored again").isEqualTo(200);
+            // With a 2 ms deadline, a scheduling hiccup of the shared machine can drop one more scoring: the claim
+            // is that scoring resumes, so the first 200 within five tries is what is asserted.
+            HttpResponse<Buffer> again = null;
+            for (int attempt = 0; attempt < 5 && (again == null || again.statusCode() != 200); attempt++) {
+                again = client.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"1\"}"))
+                        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+            assertThat(again.statusCode()).as("once the worker is free, requests are scored again: %s",
+                    again.bodyAsString()).isEqualTo(200);
             return null;
         });
     }

@@ -25,6 +25,20 @@ class PipelineSpecTest {
     }
 
     @Test
+    void theBenchmarkPipelinesLoadUnderTheStrictOptions() throws Exception {
+        Path root = Path.of(System.getProperty("converge.root", "..")).resolve("bench/training");
+        List<Path> files;
+        try (var s = Files.list(root)) {
+            files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+        }
+
+        assertThat(files).isNotEmpty();
+        for (Path f : files) {
+            assertThat(PipelineSpec.load(f).steps()).as(f.toString()).isNotEmpty();
+        }
+    }
+
+    @Test
     void aMisWiredPipelineFailsAtLoadNamingBothBlocks(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, """

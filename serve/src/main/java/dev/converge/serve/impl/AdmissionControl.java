@@ -11,22 +11,21 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Admission: beyond the bounds, refuse at once rather than let latency grow without limit. Too many requests in
- * progress (this server's, across its event loops), too many scorings queued, a scoring queued now would wait
- * longer than serve.max_queue_ms, or the calling event loop has been late by more than serve.max_loop_lag_ms for
- * 100 ms (its backlog is the queue then, for models scored inline). Counts refusals by bound.
+ * Admission, before a request is read: refuse rather than let latency grow without limit when too many requests
+ * are in progress (this server's, across its event loops), or the calling event loop has been late by more than
+ * serve.max_loop_lag_ms for 100 ms (its backlog is the queue then, for models scored inline). The scoring queue is
+ * not judged here but where a scoring joins it ({@link DirectScorer#refusal}), so that cache hits are never refused
+ * for lack of scoring capacity. Counts refusals by bound, those made later on the path included ({@link #count}).
  */
 final class AdmissionControl implements PredictionService.Admission {
     private final Resilience limits;
-    private final QueueDelay queue;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<ShedReason, Counter> shed = new EnumMap<>(ShedReason.class);
 
-    AdmissionControl(Resilience limits, QueueDelay queue, MeterRegistry metrics) {
+    AdmissionControl(Resilience limits, MeterRegistry metrics) {
         this.limits = limits;
-        this.queue = queue;
         for (ShedReason r : new ShedReason[] {ShedReason.IN_FLIGHT, ShedReason.QUEUE_LENGTH, ShedReason.QUEUE_WAIT,
-                ShedReason.LOOP_LAG}) {
+                ShedReason.LOOP_LAG, ShedReason.PG_POOL}) {
             shed.put(r, Counter.builder("converge.shed").tag("reason", r.tag())
                     .description("requests refused with 503 at admission, by the bound they hit").register(metrics));
         }
@@ -39,13 +38,6 @@ final class AdmissionControl implements PredictionService.Admission {
         if (inFlight.incrementAndGet() > limits.maxInFlight()) {
             reason = ShedReason.IN_FLIGHT;
             why = limits.maxInFlight() + " requests in progress";
-        } else if (queue.queued() > limits.maxScoringQueue()) {
-            reason = ShedReason.QUEUE_LENGTH;
-            why = queue.queued() + " scorings queued";
-        } else if (!queue.admits()) {
-            reason = ShedReason.QUEUE_WAIT;
-            why = "a scoring queued now would wait about " + queue.expectedWaitNanos() / 1_000_000 + " ms, over "
-                    + limits.maxQueueMillis() + " ms";
         } else if (loopLagging) {
             reason = ShedReason.LOOP_LAG;
             why = "the event loop is running late by more than " + limits.maxLoopLagMillis() + " ms";
@@ -56,6 +48,14 @@ final class AdmissionControl implements PredictionService.Admission {
         inFlight.decrementAndGet();
         shed.get(reason).increment();
         return new PredictionOutcome.Shed(reason, why);
+    }
+
+    /** Counts a refusal made later on the path (the scoring queue, the feature pool, a late reply). */
+    void count(ShedReason reason) {
+        Counter c = shed.get(reason);
+        if (c != null) {
+            c.increment();
+        }
     }
 
     @Override

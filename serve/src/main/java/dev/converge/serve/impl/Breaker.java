@@ -1,31 +1,48 @@
 package dev.converge.serve.impl;
 
+import dev.converge.serve.predict.OverloadedException;
+import dev.converge.serve.predict.ShedReason;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A Resilience4j circuit breaker adapted to Vert.x futures, with a per-call timeout. It opens after
- * {@code failureThreshold} consecutive failures, stays open for {@code openDuration}, then lets
- * {@code halfOpenProbes} calls through to decide whether to close. Transitions are logged; the state is exported
- * as {@code converge_breaker_state{dependency}} (0 closed, 1 open, 2 half-open).
+ * {@code failureThreshold} consecutive failures of the dependency, stays open for {@code openDuration}, then lets
+ * {@code halfOpenProbes} calls through to decide whether to close. Only the dependency's own failures count:
+ * time spent waiting for our own pool is not timed (see {@link #callAfter}), and a call that timed out while our
+ * event loops ran late (the reply sat unread) is our overload, answered as {@link OverloadedException} and not
+ * recorded. Transitions are logged; the state is {@code converge_breaker_state{dependency}} (0 closed, 1 open,
+ * 2 half-open); calls not recorded for that reason are {@code converge_breaker_ignored_total{dependency}}.
  */
 public final class Breaker {
     private static final Logger LOG = LoggerFactory.getLogger(Breaker.class);
 
+    private final Vertx vertx;
+    private final String dependency;
     private final CircuitBreaker breaker;
     private final long timeoutMillis;
+    private final LoopLag loopLag;
+    private final Counter ignored;
 
-    public Breaker(String dependency, int failureThreshold, Duration openDuration, int halfOpenProbes,
-                   long timeoutMillis, MeterRegistry metrics) {
+    public Breaker(Vertx vertx, String dependency, int failureThreshold, Duration openDuration, int halfOpenProbes,
+                   long timeoutMillis, LoopLag loopLag, MeterRegistry metrics) {
+        this.vertx = vertx;
+        this.dependency = dependency;
         this.breaker = CircuitBreaker.of(dependency, CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(failureThreshold).minimumNumberOfCalls(failureThreshold)
@@ -33,6 +50,7 @@ public final class Breaker {
                 .permittedNumberOfCallsInHalfOpenState(halfOpenProbes)
                 .automaticTransitionFromOpenToHalfOpenEnabled(true).build());
         this.timeoutMillis = timeoutMillis;
+        this.loopLag = loopLag;
         breaker.getEventPublisher().onStateTransition(e -> LOG.warn("circuit breaker '{}': {}", dependency,
                 e.getStateTransition()));
         Gauge.builder("converge.breaker.state", breaker, b -> switch (b.getState()) {
@@ -41,28 +59,107 @@ public final class Breaker {
             case HALF_OPEN -> 2;
             default -> 3;
         }).tag("dependency", dependency).register(metrics);
+        this.ignored = Counter.builder("converge.breaker.ignored").tag("dependency", dependency)
+                .description("calls that failed on our side (own event loop late, own pool full) and were not"
+                        + " counted against the dependency").register(metrics);
     }
 
-    /** Runs the call unless the breaker is open; a call slower than the timeout counts as a failure. */
+    /** Runs the call unless the breaker is open; the call's own time beyond the timeout counts as a failure. */
     public <T> Future<T> call(Supplier<Future<T>> call) {
+        return callAfter(() -> Future.succeededFuture(null), e -> null, x -> call.get());
+    }
+
+    /**
+     * Runs {@code admit} (waiting for a pooled connection, say) untimed, then the call on what it gave, timed. An
+     * {@code admit} failure that {@code ownQueue} turns into an exception of ours (a wait in our own pool) is not
+     * the dependency's: the call fails with that exception and nothing is recorded; for any other admit failure
+     * (a refused connection) {@code ownQueue} returns null and the failure is recorded.
+     */
+    public <C, T> Future<T> callAfter(Supplier<Future<C>> admit, Function<Throwable, Throwable> ownQueue,
+                                      Function<C, Future<T>> call) {
         if (!breaker.tryAcquirePermission()) {
             return Future.failedFuture(CallNotPermittedException.createCallNotPermittedException(breaker));
         }
-        long t0 = System.nanoTime();
-        Future<T> f;
+        Future<C> admitted;
         try {
-            f = call.get().timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+            admitted = admit.get();
         } catch (RuntimeException e) {
-            f = Future.failedFuture(e);
+            admitted = Future.failedFuture(e);
         }
-        return f.andThen(ar -> {
-            long took = System.nanoTime() - t0;
+        return admitted.transform(ar -> {
+            if (ar.failed()) {
+                Throwable ours = ownQueue.apply(ar.cause());
+                if (ours != null) {
+                    breaker.releasePermission();
+                    ignored.increment();
+                    return Future.failedFuture(ours);
+                }
+                breaker.onError(0, TimeUnit.NANOSECONDS, ar.cause());
+                return Future.failedFuture(ar.cause());
+            }
+            long t0 = System.nanoTime();
+            Future<T> f;
+            try {
+                f = timed(call.apply(ar.result()));
+            } catch (RuntimeException e) {
+                f = Future.failedFuture(e);
+            }
+            return f.transform(done -> {
+                long now = System.nanoTime();
+                if (done.succeeded()) {
+                    breaker.onSuccess(now - t0, TimeUnit.NANOSECONDS);
+                    return Future.succeededFuture(done.result());
+                }
+                long lag = loopLag == null ? 0 : loopLag.recentMaxNanos(now);
+                if (done.cause() instanceof TimeoutException && lag * 2 >= TimeUnit.MILLISECONDS.toNanos(timeoutMillis)) {
+                    breaker.releasePermission();
+                    ignored.increment();
+                    return Future.failedFuture(new OverloadedException(ShedReason.LOOP_LAG, "the reply from "
+                            + dependency + " was not read within " + timeoutMillis + " ms: this server's event loop"
+                            + " ran " + lag / 1_000_000 + " ms late"));
+                }
+                breaker.onError(now - t0, TimeUnit.NANOSECONDS, done.cause());
+                return Future.failedFuture(done.cause());
+            });
+        });
+    }
+
+    /**
+     * The call, failed with a {@link TimeoutException} when it has not completed within the timeout. When the timer
+     * fires while our event loops have been running late by half the timeout or more, the reply may be sitting
+     * unread on our side: the call gets one grace period (the timeout plus that lag) before it is given up.
+     */
+    private <T> Future<T> timed(Future<T> call) {
+        Promise<T> result = Promise.promise();
+        long[] timer = new long[1];
+        Handler<Long> expire = new Handler<>() {
+            private boolean graced;
+
+            @Override
+            public void handle(Long id) {
+                if (result.future().isComplete()) {
+                    return;
+                }
+                long lag = loopLag == null ? 0 : loopLag.recentMaxNanos(System.nanoTime());
+                if (!graced && lag * 2 >= TimeUnit.MILLISECONDS.toNanos(timeoutMillis)) {
+                    graced = true;
+                    timer[0] = vertx.setTimer(timeoutMillis + TimeUnit.NANOSECONDS.toMillis(lag), this);
+                    return;
+                }
+                result.tryFail(new TimeoutException(dependency + " did not answer within " + timeoutMillis + " ms"
+                        + (graced ? " and a grace period for this server's own lag" : "")));
+            }
+        };
+        timer[0] = vertx.setTimer(timeoutMillis, expire);
+        call.onComplete(ar -> {
+            vertx.cancelTimer(timer[0]);
             if (ar.succeeded()) {
-                breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+                result.tryComplete(ar.result());
             } else {
-                breaker.onError(took, TimeUnit.NANOSECONDS, ar.cause());
+                result.tryFail(ar.cause());
             }
         });
+        return result.future();
     }
 
     public CircuitBreaker.State state() {

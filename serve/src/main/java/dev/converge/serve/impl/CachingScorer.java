@@ -1,6 +1,7 @@
 package dev.converge.serve.impl;
 
 import dev.converge.serve.predict.Degradation;
+import dev.converge.serve.predict.OverloadedException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -19,12 +20,14 @@ final class CachingScorer implements Scorer {
     private final SingleFlight<Scored> singleFlight = new SingleFlight<>();
     private final Counter hits;
     private final Counter misses;
+    private final Counter late;
 
     CachingScorer(Scorer delegate, PredictionCache cache, MeterRegistry metrics) {
         this.delegate = delegate;
         this.cache = cache;
         this.hits = Counter.builder("converge.cache.requests").tag("result", "hit").register(metrics);
         this.misses = Counter.builder("converge.cache.requests").tag("result", "miss").register(metrics);
+        this.late = Counter.builder("converge.cache.requests").tag("result", "late").register(metrics);
     }
 
     @Override
@@ -33,11 +36,23 @@ final class CachingScorer implements Scorer {
         return singleFlight.runSettling(key, () -> lookupOrCompute(model, key, validated, droppable));
     }
 
+    @Override
+    public OverloadedException refusal(ModelHandle model, int rows) {
+        return delegate.refusal(model, rows);
+    }
+
     /** The flight: its outcome as soon as it is known, and settled once a computed value is stored (or not). */
     private SingleFlight.Flight<Scored> lookupOrCompute(ModelHandle model, String key, Map<String, Object> validated,
                                                         boolean droppable) {
         Promise<Object> settled = Promise.promise();
         Future<Scored> value = cache.get(key).transform(ar -> {
+            if (ar.failed() && ar.cause() instanceof OverloadedException) {
+                // Redis answered, but our own event loop read the reply late: not Redis failing, so not degraded;
+                // scored without the cache (and not stored: this server is overloaded).
+                late.increment();
+                settled.tryComplete();
+                return delegate.score(model, validated, droppable);
+            }
             if (ar.failed()) {
                 settled.tryComplete();
                 Degradation problem = new Degradation(Degradation.Kind.CACHE_UNAVAILABLE, "cache unavailable ("

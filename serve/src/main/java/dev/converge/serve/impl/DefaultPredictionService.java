@@ -59,11 +59,16 @@ public final class DefaultPredictionService implements PredictionService {
         }
         PredictionRequest in = d.request();
         Future<PredictionOutcome> out = in.entityId() == null ? afterFetch(model, in, Map.of(), false, null, true)
-                : online.one(in.entityId()).transform(ar -> ar.failed()
-                        ? afterFetch(model, in, Map.of(), false, ar.cause(), true)
-                        : afterFetch(model, in, ar.result() == null ? Map.of() : ar.result(), ar.result() != null,
-                                null, true));
-        return out.recover(DefaultPredictionService::shedIfOverloaded);
+                : online.one(in.entityId()).transform(ar -> {
+                    if (ar.failed()) {
+                        // Our own overload (pool wait, a reply read late) is shed; a failed PostgreSQL degrades.
+                        return ar.cause() instanceof OverloadedException ? Future.failedFuture(ar.cause())
+                                : afterFetch(model, in, Map.of(), false, ar.cause(), true);
+                    }
+                    return afterFetch(model, in, ar.result() == null ? Map.of() : ar.result(), ar.result() != null,
+                            null, true);
+                });
+        return out.recover(this::shedIfOverloaded);
     }
 
     @Override
@@ -85,7 +90,15 @@ public final class DefaultPredictionService implements PredictionService {
         if (model == null) {
             return Future.succeededFuture(new BatchOutcome.Refused(new PredictionOutcome.NotReady(Variants.NOT_READY)));
         }
+        OverloadedException refused = scorer.refusal(model, (int) decoded.stream().filter(RequestDecoder.Decoded::ok)
+                .count());
+        if (refused != null) {
+            return shedIfOverloaded(refused).map(BatchOutcome.Refused::new);
+        }
         return online.many(ids).transform(ar -> {
+            if (ar.failed() && ar.cause() instanceof OverloadedException) {
+                return shedIfOverloaded(ar.cause()).<BatchOutcome>map(BatchOutcome.Refused::new);
+            }
             Throwable pgFailure = ar.failed() ? ar.cause() : null;
             Map<String, Map<String, Object>> stored = ar.succeeded() ? ar.result() : Map.of();
             List<Future<PredictionOutcome>> results = new ArrayList<>();
@@ -102,7 +115,7 @@ public final class DefaultPredictionService implements PredictionService {
             }
             return Future.join(results).<BatchOutcome>transform(done -> {
                 if (done.failed()) { // a row dropped for overload refuses the batch with it (503), never a null row
-                    return shedIfOverloaded(done.cause()).map(BatchOutcome.Refused::new);
+                    return shedIfOverloaded(done.cause()).<BatchOutcome>map(BatchOutcome.Refused::new);
                 }
                 List<PredictionOutcome> out = new ArrayList<>();
                 for (Future<PredictionOutcome> f : results) {
@@ -113,10 +126,13 @@ public final class DefaultPredictionService implements PredictionService {
         });
     }
 
-    private static Future<PredictionOutcome> shedIfOverloaded(Throwable t) {
-        return t instanceof OverloadedException o
-                ? Future.succeededFuture(new PredictionOutcome.Shed(o.bound(), o.getMessage()))
-                : Future.failedFuture(t);
+    /** An overload refusal anywhere on the path becomes a counted Shed outcome; anything else stays a failure. */
+    private Future<PredictionOutcome> shedIfOverloaded(Throwable t) {
+        if (t instanceof OverloadedException o) {
+            admission.count(o.bound());
+            return Future.succeededFuture(new PredictionOutcome.Shed(o.bound(), o.getMessage()));
+        }
+        return Future.failedFuture(t);
     }
 
     /** Feature assembly, validation and scoring of one row whose stored features are known (or unreadable). */

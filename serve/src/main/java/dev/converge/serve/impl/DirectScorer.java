@@ -21,10 +21,12 @@ final class DirectScorer implements Scorer {
     private final QueueDelay queue;
     private final Timer inlineTimer;
     private final Timer workerTimer;
+    private final int maxQueued;
 
-    DirectScorer(WorkerExecutor workers, QueueDelay queue, MeterRegistry metrics) {
+    DirectScorer(WorkerExecutor workers, QueueDelay queue, int maxQueued, MeterRegistry metrics) {
         this.workers = workers;
         this.queue = queue;
+        this.maxQueued = maxQueued;
         this.inlineTimer = Timer.builder("converge.scoring").tag("mode", "inline").publishPercentileHistogram()
                 .register(metrics);
         this.workerTimer = Timer.builder("converge.scoring").tag("mode", "worker").publishPercentileHistogram()
@@ -37,7 +39,36 @@ final class DirectScorer implements Scorer {
 
     @Override
     public Future<Scored> score(ModelHandle model, Map<String, Object> validated, boolean droppable) {
+        if (droppable) {
+            OverloadedException refused = refusal(model, 1);
+            if (refused != null) {
+                return Future.failedFuture(refused);
+            }
+        }
         return compute(model, model.encode(validated), droppable).map(p -> new Scored(p, false, null));
+    }
+
+    /**
+     * Inline models are never refused here (their queue is the event loop's, watched by the lag rule). Worker
+     * scorings are refused beyond serve.max_scoring_queue, or when the queue is standing with an expected wait
+     * over serve.max_queue_ms.
+     */
+    @Override
+    public OverloadedException refusal(ModelHandle model, int rows) {
+        if (model.inline()) {
+            return null;
+        }
+        int queued = queue.queued();
+        if (queued + rows > maxQueued) {
+            return new OverloadedException(ShedReason.QUEUE_LENGTH, queued + " scorings queued, and " + rows
+                    + " more would pass serve.max_scoring_queue (" + maxQueued + ")");
+        }
+        if (queue.refuses(System.nanoTime())) {
+            return new OverloadedException(ShedReason.QUEUE_WAIT, "a scoring queued now would wait about "
+                    + queue.expectedWaitNanos() / 1_000_000 + " ms, over " + queue.targetMillis() + " ms, and the"
+                    + " queue has not emptied for 100 ms");
+        }
+        return null;
     }
 
     private Future<Prediction> compute(ModelHandle model, Map<String, Object> row, boolean droppable) {

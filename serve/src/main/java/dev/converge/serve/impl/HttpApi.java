@@ -26,7 +26,7 @@ import java.util.function.Consumer;
 public final class HttpApi extends VerticleBase {
     /** What every instance shares. {@code extraRoutes} (tests only) may add routes; null in production. */
     public record Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
-                         ModelAdmin admin, Consumer<Router> extraRoutes) {}
+                         ModelAdmin admin, LoopLag loopLag, Consumer<Router> extraRoutes) {}
 
     private final Shared shared;
     private HttpServer server;
@@ -42,7 +42,7 @@ public final class HttpApi extends VerticleBase {
         lag = new LagProbe(Timer.builder("converge.eventloop.lag").publishPercentileHistogram()
                 .register(shared.metrics()), Counter.builder("converge.eventloop.blocked")
                 .description("ticks late by more than serve.lag_warn_ms").register(shared.metrics()),
-                shared.config().lagWarnMillis(), shared.config().resilience().maxLoopLagMillis());
+                shared.config().lagWarnMillis(), shared.config().resilience().maxLoopLagMillis(), shared.loopLag());
         lag.start(vertx);
         server = vertx.createHttpServer();
         return server.requestHandler(router).listen(shared.config().port(), shared.config().host());
@@ -54,7 +54,7 @@ public final class HttpApi extends VerticleBase {
         router.route().handler(this::timed);
         router.route("/v1/*").handler(this::admit);
         router.route().handler(BodyHandler.create(false).setBodyLimit(shared.config().bodyLimitBytes()));
-        new PredictionRoutes(shared.service()).mount(router);
+        new PredictionRoutes(shared.service(), shared.config().resilience().shedDelayMillis()).mount(router);
         router.get("/health/live").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "up")));
         router.get("/health/ready").handler(ctx -> {
             Readiness r = shared.admin().readiness();
@@ -95,7 +95,7 @@ public final class HttpApi extends VerticleBase {
         PredictionService.Admission admission = shared.service().admission();
         PredictionOutcome.Shed shed = admission.tryAdmit(lag.lagging());
         if (shed != null) {
-            Responses.overloaded(ctx, shed.detail());
+            Responses.overloaded(ctx, shed.detail(), shared.config().resilience().shedDelayMillis());
             return;
         }
         ctx.addEndHandler(v -> admission.release());

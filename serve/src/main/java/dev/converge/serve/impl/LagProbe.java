@@ -24,6 +24,7 @@ final class LagProbe {
 
     private final Timer lag;
     private final Counter lagging;
+    private final LoopLag shared;
     private final long warnNanos;
     private final long shedNanos;
     private long expected;
@@ -31,7 +32,8 @@ final class LagProbe {
     private boolean late;
     private long lateSince;
 
-    LagProbe(Timer lag, Counter lagging, long warnMillis, long shedMillis) {
+    LagProbe(Timer lag, Counter lagging, long warnMillis, long shedMillis, LoopLag shared) {
+        this.shared = shared;
         this.lag = lag;
         this.lagging = lagging;
         this.warnNanos = TimeUnit.MILLISECONDS.toNanos(warnMillis);
@@ -66,6 +68,9 @@ final class LagProbe {
             expected = now + PERIOD_NANOS; // a timer that skipped its missed ticks: measure from here on
         }
         lag.record(lateBy, TimeUnit.NANOSECONDS);
+        if (shared != null) {
+            shared.report(lateBy, now);
+        }
         if (lateBy <= shedNanos) {
             late = false;
         } else if (!late) {

@@ -11,7 +11,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.function.Function;
+import io.vertx.sqlclient.SqlConnection;
+import dev.converge.serve.predict.OverloadedException;
+import dev.converge.serve.predict.ShedReason;
 
 /**
  * The entities' latest features from {@code feature_online}, hot and cold merged, through the reactive PostgreSQL
@@ -26,18 +29,19 @@ final class OnlineFeatures {
     private final Pool pg;
     private final Breaker breaker;
     private final AtomicInteger queries = new AtomicInteger();
+    private final AtomicInteger held = new AtomicInteger();
 
     OnlineFeatures(Pool pg, Breaker breaker, MeterRegistry metrics) {
         this.pg = pg;
         this.breaker = breaker;
         // Each query holds one connection; beyond the pool's size the rest wait in its bounded queue.
-        metrics.gauge("converge.pg.pool.in_use", queries, q -> Math.min(q.get(), pg.size()));
-        metrics.gauge("converge.pg.pool.waiting", queries, q -> Math.max(0, q.get() - pg.size()));
+        metrics.gauge("converge.pg.pool.in_use", held, AtomicInteger::get);
+        metrics.gauge("converge.pg.pool.waiting", this, f -> Math.max(0, f.queries.get() - f.held.get()));
     }
 
     /** One entity's features, or null when it has none stored. */
     Future<Map<String, Object>> one(String entityId) {
-        return fetch(() -> pg.preparedQuery(FETCH_ONE).execute(Tuple.of(entityId)))
+        return fetch(c -> c.preparedQuery(FETCH_ONE).execute(Tuple.of(entityId)))
                 .map(rows -> rows.size() == 0 ? null : toMap(rows.iterator().next().getJsonObject(0)));
     }
 
@@ -46,7 +50,7 @@ final class OnlineFeatures {
         if (entityIds.isEmpty()) {
             return Future.succeededFuture(Map.of());
         }
-        return fetch(() -> pg.preparedQuery(FETCH_MANY).execute(Tuple.of(entityIds.toArray(String[]::new))))
+        return fetch(c -> c.preparedQuery(FETCH_MANY).execute(Tuple.of(entityIds.toArray(String[]::new))))
                 .map(rows -> {
                     Map<String, Map<String, Object>> m = new HashMap<>();
                     for (Row r : rows) {
@@ -56,10 +60,35 @@ final class OnlineFeatures {
                 });
     }
 
-    /** A query behind the breaker, counted while it holds or waits for a connection. */
-    private Future<RowSet<Row>> fetch(Supplier<Future<RowSet<Row>>> query) {
+    /**
+     * A query behind the breaker, counted while it holds or waits for a connection. The wait for a connection of
+     * our own pool is not the dependency's time: it is bounded by the pool's connection timeout
+     * (serve.pg_pool_wait_ms) and, when that runs out, answered as our overload, never counted against the breaker.
+     * The breaker times the query alone.
+     */
+    private Future<RowSet<Row>> fetch(Function<SqlConnection, Future<RowSet<Row>>> query) {
         queries.incrementAndGet();
-        return breaker.call(query).andThen(ar -> queries.decrementAndGet());
+        long t0 = System.nanoTime();
+        return breaker.<SqlConnection, RowSet<Row>>callAfter(
+                        () -> pg.getConnection().onSuccess(c -> held.incrementAndGet()),
+                        e -> ownQueue(e) ? new OverloadedException(ShedReason.PG_POOL, "waited " + (System.nanoTime()
+                                - t0) / 1_000_000 + " ms for one of the " + pg.size() + " connections to the feature"
+                                + " store (serve.pg_pool_size)") : null,
+                        c -> query.apply(c).eventually(() -> {
+                            held.decrementAndGet();
+                            return c.close();
+                        }))
+                .andThen(ar -> queries.decrementAndGet());
+    }
+
+    /**
+     * Whether a failure to get a connection was our own queue: the pool's "no connection within its connection
+     * timeout" while every connection was held by our queries. The same timeout with connections free means new
+     * connections could not be opened: PostgreSQL's failure, which its breaker must count.
+     */
+    private boolean ownQueue(Throwable e) {
+        return e instanceof io.vertx.core.VertxException && "Timeout waiting for connection".equals(e.getMessage())
+                && held.get() >= pg.size();
     }
 
     private static Map<String, Object> toMap(JsonObject o) {

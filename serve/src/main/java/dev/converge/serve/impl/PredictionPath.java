@@ -27,11 +27,13 @@ public final class PredictionPath {
     private final PredictionService service;
     private final QueueDelay queue;
     private final Redis redis;
+    private final LoopLag loopLag;
 
-    private PredictionPath(PredictionService service, QueueDelay queue, Redis redis) {
+    private PredictionPath(PredictionService service, QueueDelay queue, Redis redis, LoopLag loopLag) {
         this.service = service;
         this.queue = queue;
         this.redis = redis;
+        this.loopLag = loopLag;
     }
 
     public static PredictionPath build(Vertx vertx, ServeConfig config, Pool pg, ModelSlot slot,
@@ -39,24 +41,32 @@ public final class PredictionPath {
         Resilience r = config.resilience();
         WorkerExecutor scoringPool = vertx.createSharedWorkerExecutor("converge-scoring", config.scoringWorkers());
         QueueDelay queue = new QueueDelay(config.scoringWorkers(), r.maxQueueMillis(), r.queueDeadlineMillis());
-        OnlineFeatures online = new OnlineFeatures(pg, breaker("postgresql", r, r.pgTimeoutMillis(), metrics), metrics);
-        Scorer scorer = new DirectScorer(scoringPool, queue, metrics);
+        LoopLag loopLag = new LoopLag();
+        OnlineFeatures online = new OnlineFeatures(pg, breaker(vertx, "postgresql", r, r.pgTimeoutMillis(), loopLag, metrics),
+                metrics);
+        Scorer scorer = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), metrics);
         Redis redis = null;
         if (!r.redisUrl().equals("none")) {
             redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.redisUrl()).setMaxPoolSize(8)
                     .setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000));
-            PredictionCache cache = new PredictionCache(redis, breaker("redis", r, r.redisTimeoutMillis(), metrics),
+            PredictionCache cache = new PredictionCache(redis, breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag, metrics),
                     r.cacheTtlSeconds() * 1000L, 1.0, Math::random, metrics);
             scorer = new CachingScorer(scorer, cache, metrics);
         }
         PredictionService service = new DefaultPredictionService(new Variants(slot), online, scorer,
-                new AdmissionControl(r, queue, metrics), r.fallbackPrediction(), config.batchMaxRows(), metrics);
-        return new PredictionPath(service, queue, redis);
+                new AdmissionControl(r, metrics), r.fallbackPrediction(), config.batchMaxRows(), metrics);
+        return new PredictionPath(service, queue, redis, loopLag);
     }
 
-    private static Breaker breaker(String dependency, Resilience r, long timeoutMillis, MeterRegistry metrics) {
-        return new Breaker(dependency, r.breakerFailures(), Duration.ofSeconds(r.breakerOpenSeconds()),
-                r.halfOpenProbes(), timeoutMillis, metrics);
+    private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
+                                   MeterRegistry metrics) {
+        return new Breaker(vertx, dependency, r.breakerFailures(), Duration.ofSeconds(r.breakerOpenSeconds()),
+                r.halfOpenProbes(), timeoutMillis, loopLag, metrics);
+    }
+
+    /** The event loops' recent lag, which every loop's probe reports to. */
+    public LoopLag loopLag() {
+        return loopLag;
     }
 
     public PredictionService service() {

@@ -19,9 +19,11 @@ import java.util.function.Consumer;
  */
 final class PredictionRoutes {
     private final PredictionService service;
+    private final long shedDelayMillis;
 
-    PredictionRoutes(PredictionService service) {
+    PredictionRoutes(PredictionService service, long shedDelayMillis) {
         this.service = service;
+        this.shedDelayMillis = shedDelayMillis;
     }
 
     void mount(Router router) {
@@ -76,9 +78,9 @@ final class PredictionRoutes {
     }
 
     /** 503 for a request refused as a whole: shed for overload, or no model loaded yet. */
-    private static void refused(RoutingContext ctx, PredictionOutcome o) {
+    private void refused(RoutingContext ctx, PredictionOutcome o) {
         if (o instanceof PredictionOutcome.Shed s) {
-            Responses.overloaded(ctx, s.detail());
+            Responses.overloaded(ctx, s.detail(), shedDelayMillis);
         } else if (o instanceof PredictionOutcome.NotReady n) {
             Responses.error(ctx, 503, "not_ready", n.reason());
         } else {

@@ -6,10 +6,12 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Bounds the time a request waits for a scoring worker, so that accepted requests keep a bounded latency under
- * overload. Two rules:
+ * sustained overload while bursts are queued and answered. Two rules:
  * <ul>
- *   <li>admission (Little's law): a request is refused at once when the wait it should expect - queued scorings x
- *       the measured time one scoring holds a worker / workers - exceeds the target;</li>
+ *   <li>admission: a scoring is refused when the wait it should expect (Little's law: queued scorings x the
+ *       measured time one scoring holds a worker / workers) exceeds the target <em>and</em> the queue is standing,
+ *       that is, it has not once been empty for an interval of 100 ms (CoDel's idea): a burst that the workers
+ *       absorb within the interval is never refused;</li>
  *   <li>deadline: a scoring that has waited longer than the deadline when a worker takes it is not run (its
  *       caller is answered 503), because running it late only makes everything behind it later too.</li>
  * </ul>
@@ -18,10 +20,14 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class QueueDelay {
     private static final double ALPHA = 0.05;
+    /** CoDel's interval (Nichols and Jacobson): a burst drains within it, a standing queue does not. */
+    static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private final int workers;
     private final long targetNanos;
     private final long deadlineNanos;
     private final AtomicInteger queued = new AtomicInteger();
+    /** When the queue was last seen empty: a queue that has not emptied for {@link #INTERVAL_NANOS} is standing. */
+    private volatile long lastEmptyNanos = System.nanoTime();
     private final LongAdder expired = new LongAdder();
     private volatile double serviceNanos;
 
@@ -40,15 +46,34 @@ public final class QueueDelay {
         return (long) (queued.get() * serviceNanos / workers);
     }
 
-    /** Whether a new request should be let in. */
+    /** Whether a scoring queued now would wait no longer than the target. */
     public boolean admits() {
         return expectedWaitNanos() <= targetNanos;
     }
 
+    /**
+     * Whether the queue is standing at {@code now}: it has not been empty for a whole interval. A burst fills the
+     * queue and drains within the interval; only load above capacity keeps it from emptying.
+     */
+    public boolean standing(long now) {
+        return queued.get() > 0 && now - lastEmptyNanos > INTERVAL_NANOS;
+    }
+
+    /**
+     * Whether a new scoring should be refused at {@code now}: its expected wait is over the target and the queue
+     * is standing (sustained overload, not a burst the workers will absorb).
+     */
+    public boolean refuses(long now) {
+        return !admits() && standing(now);
+    }
+
     /** A scoring joins the queue; returns its enqueue time. */
     long enqueued() {
-        queued.incrementAndGet();
-        return System.nanoTime();
+        long now = System.nanoTime();
+        if (queued.getAndIncrement() == 0) {
+            lastEmptyNanos = now;
+        }
+        return now;
     }
 
     /**
@@ -56,7 +81,9 @@ public final class QueueDelay {
      * the deadline.
      */
     boolean started(long enqueuedAt, long now, boolean droppable) {
-        queued.decrementAndGet();
+        if (queued.decrementAndGet() == 0) {
+            lastEmptyNanos = now;
+        }
         if (droppable && now - enqueuedAt > deadlineNanos) {
             expired.increment();
             return false;
@@ -84,6 +111,10 @@ public final class QueueDelay {
 
     public long expired() {
         return expired.sum();
+    }
+
+    long targetMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(targetNanos);
     }
 
     long deadlineMillis() {

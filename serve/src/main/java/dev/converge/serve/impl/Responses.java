@@ -19,8 +19,15 @@ final class Responses {
         json(ctx, status, PredictionJson.error(code, message, null));
     }
 
-    /** 503 with Retry-After: the server is at capacity, naming the bound. */
-    static void overloaded(RoutingContext ctx, String why) {
+    /**
+     * 503 with Retry-After: the server is at capacity, naming the bound. Held for {@code delayMillis} first, so a
+     * client that retries at once is paced by the server instead of flooding it with requests to refuse.
+     */
+    static void overloaded(RoutingContext ctx, String why, long delayMillis) {
+        if (delayMillis > 0) {
+            ctx.vertx().setTimer(delayMillis, id -> overloaded(ctx, why, 0));
+            return;
+        }
         ctx.response().putHeader("Retry-After", "1");
         error(ctx, 503, "overloaded", "the server is at capacity (" + why + "); retry after 1 s");
     }

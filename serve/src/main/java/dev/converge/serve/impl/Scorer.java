@@ -2,6 +2,7 @@ package dev.converge.serve.impl;
 
 import dev.converge.model.Prediction;
 import dev.converge.serve.predict.Degradation;
+import dev.converge.serve.predict.OverloadedException;
 import io.vertx.core.Future;
 import java.util.Map;
 
@@ -20,4 +21,10 @@ interface Scorer {
      *                  rows queue behind one another by design and are never dropped)
      */
     Future<Scored> score(ModelHandle model, Map<String, Object> validated, boolean droppable);
+
+    /**
+     * Why scoring {@code rows} more rows on {@code model} now would be refused for overload, or null when it would
+     * not be (a batch asks once, before its rows are scored; a single request is checked when it is scored).
+     */
+    OverloadedException refusal(ModelHandle model, int rows);
 }

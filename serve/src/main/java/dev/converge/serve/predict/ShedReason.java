@@ -7,7 +7,9 @@ public enum ShedReason {
     QUEUE_WAIT("queue_wait"),
     LOOP_LAG("loop_lag"),
     /** A scoring that waited past serve.queue_deadline_ms for a worker and was not run. */
-    DEADLINE("deadline");
+    DEADLINE("deadline"),
+    /** No connection of the feature store's pool came free within serve.pg_pool_wait_ms. */
+    PG_POOL("pg_pool");
 
     private final String tag;
 

@@ -17,7 +17,7 @@ class LagProbeTest {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try {
             LagProbe probe = new LagProbe(Timer.builder("lag").register(metrics), Counter.builder("blocked")
-                    .register(metrics), 1000, 5);
+                    .register(metrics), 1000, 5, new LoopLag());
             io.vertx.core.Context loop = vertx.getOrCreateContext(); // one event loop for the probe and the stalls
             loop.runOnContext(v -> probe.start(vertx));
             Thread.sleep(3 * LagProbe.PERIOD_MS);

@@ -64,4 +64,24 @@ class QueueDelayTest {
         assertThatThrownBy(() -> new QueueDelay(0, 5, 25)).hasMessageContaining("workers >= 1");
         assertThatThrownBy(() -> new QueueDelay(1, 30, 25)).hasMessageContaining("target <= deadline");
     }
+
+    @Test
+    void aBurstIsQueuedAndOnlyAStandingQueueIsRefused() {
+        QueueDelay q = new QueueDelay(1, 5, 25);
+        q.served(MS);
+        long[] at = new long[20];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = q.enqueued(); // a burst: 20 ms of work, four times the target
+        }
+        long now = at[19];
+
+        assertThat(q.admits()).as("over the target").isFalse();
+        assertThat(q.refuses(now)).as("a burst the worker absorbs within the interval").isFalse();
+        assertThat(q.refuses(now + QueueDelay.INTERVAL_NANOS + MS)).as("still not empty an interval later").isTrue();
+        for (long t : at) {
+            q.started(t, now + 20 * MS, false);
+        }
+        long next = q.enqueued();
+        assertThat(q.refuses(next + QueueDelay.INTERVAL_NANOS / 2)).as("it emptied: a new interval").isFalse();
+    }
 }

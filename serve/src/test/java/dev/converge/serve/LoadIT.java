@@ -1,0 +1,127 @@
+package dev.converge.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Load alone must not look like a failing dependency: requests that queue for our own pool or our own event loop
+ * are admission's business (answered, or shed with 503), never counted against a breaker, never degraded.
+ */
+class LoadIT {
+    @TempDir
+    static Path work;
+    static ServeFixture fixture;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        fixture = new ServeFixture(work);
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        fixture.close();
+    }
+
+    @Test
+    void aQueueForTheFeatureStoresPoolNeverOpensThePostgresBreaker() throws Exception {
+        // One pooled connection, 50 ms per-query timeout: 400 entity requests at once queue for that connection
+        // far longer than 50 ms. The queue is ours, not PostgreSQL's.
+        ServeConfig onePooled = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 2, 2, 50, 100, 64 * 1024, 50, 1,
+                Resilience.defaults().with("none", 60).withShedDelay(0));
+        PredictionServer server = PredictionServer.start(onePooled, fixture.db.endpoint(), null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        Vertx vertx = Vertx.vertx();
+        try {
+            ServeFixture.awaitModel(server);
+            WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+                    .setDefaultPort(server.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(400));
+            Map<String, Integer> seen = new TreeMap<>();
+
+            for (int round = 0; round < 3; round++) {
+                List<CompletableFuture<HttpResponse<Buffer>>> all = new ArrayList<>();
+                for (int i = 0; i < 400; i++) {
+                    all.add(client.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (1 + i)
+                            + "\"}")).toCompletionStage().toCompletableFuture());
+                }
+                for (var f : all) {
+                    HttpResponse<Buffer> r = f.get(60, TimeUnit.SECONDS);
+                    JsonObject body = r.bodyAsJsonObject();
+                    String outcome = r.statusCode() == 200 ? (body.getBoolean("degraded") ? "200 degraded: "
+                            + body.getString("degraded_reason") : "200") : r.statusCode() + " " + body.getString("message");
+                    seen.merge(outcome.startsWith("503") && outcome.contains("connections to the feature store")
+                            ? "503 feature-store pool" : outcome, 1, Integer::sum);
+                }
+            }
+
+            assertThat(server.metrics().get("converge.breaker.state").tag("dependency", "postgresql").gauge().value())
+                    .as("the breaker stayed closed: %s", seen).isZero();
+            assertThat(seen.keySet()).as("every answer a real prediction or a shed for our own pool")
+                    .isSubsetOf("200", "503 feature-store pool");
+            assertThat(seen.get("200")).isPositive();
+            HttpResponse<Buffer> after = client.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"7\"}"))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(after.statusCode()).isEqualTo(200);
+            assertThat(after.bodyAsJsonObject().getBoolean("degraded")).isFalse();
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void refusalsForOverloadArePacedSoClientsThatRetryAtOnceCannotStarveTheServer() throws Exception {
+        ServeConfig oneInFlight = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
+                Resilience.defaults().with("none", 60).withMaxInFlight(1).withShedDelay(300));
+        PredictionServer server = PredictionServer.start(oneInFlight, fixture.db.endpoint(), null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        Vertx vertx = Vertx.vertx();
+        try {
+            ServeFixture.awaitModel(server);
+            WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+                    .setDefaultPort(server.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(50));
+            List<CompletableFuture<HttpResponse<Buffer>>> all = new ArrayList<>();
+            List<Long> sent = new ArrayList<>();
+            List<Long> answered = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                sent.add(System.nanoTime());
+                int k = i;
+                answered.add(0L);
+                all.add(client.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (1 + i) + "\"}"))
+                        .andThen(ar -> answered.set(k, System.nanoTime())).toCompletionStage().toCompletableFuture());
+            }
+            int shed = 0;
+            for (int i = 0; i < all.size(); i++) {
+                HttpResponse<Buffer> r = all.get(i).get(30, TimeUnit.SECONDS);
+                if (r.statusCode() == 503) {
+                    shed++;
+                    assertThat(r.getHeader("Retry-After")).isEqualTo("1");
+                    assertThat((answered.get(i) - sent.get(i)) / 1_000_000).as("held before it is answered")
+                            .isGreaterThanOrEqualTo(290);
+                } else {
+                    assertThat(r.statusCode()).isEqualTo(200);
+                }
+            }
+            assertThat(shed).as("one in flight: most of 50 concurrent requests are refused").isPositive();
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+}
