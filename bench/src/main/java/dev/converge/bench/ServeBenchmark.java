@@ -366,7 +366,7 @@ public final class ServeBenchmark {
             String url = "http://127.0.0.1:" + port + "/v1/predict";
             String metricsUrl = "http://127.0.0.1:" + port + "/metrics";
             java.util.function.IntFunction<String> body = i -> inline.get(i % inline.size());
-            gen.closedLoop("warm-up", url, 32, 3, body);
+            gen.closedLoop("warm-up", url, 32, 20, body); // the JIT settles: a 1000-tree model takes its time
             String before = get(metricsUrl);
             List<LoadGenerator.ShapeResult> results = new ArrayList<>();
             for (int clients : new int[] {32, 256, 1024}) {

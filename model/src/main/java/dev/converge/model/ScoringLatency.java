@@ -9,13 +9,24 @@ import java.util.Map;
  * compile the scoring path (a cold measurement is ten times too high).
  */
 public record ScoringLatency(double p50Micros, double p90Micros, double p99Micros, int samples) {
-    /** How long to warm up and how many rows to time. */
-    public record Plan(int warmupRows, long warmupNanos, int samples) {
+    /**
+     * How long to warm up and how many rows to time: warm up for at least {@code warmupRows} rows and
+     * {@code warmupNanos}, but stop at {@code budgetNanos} of warm-up whatever the count (a 1 ms model would take
+     * 20 s for 20,000 rows, and its JIT is warm long before: every row runs its tree code a thousand times); then
+     * time {@code samples} rows, but stop at {@code budgetNanos} of timing once every row has been timed once.
+     */
+    public record Plan(int warmupRows, long warmupNanos, int samples, long budgetNanos) {
         public Plan {
-            if (warmupRows < 0 || warmupNanos < 0 || samples < 1) {
-                throw new IllegalArgumentException("a latency plan needs warmupRows >= 0, warmupNanos >= 0 and"
-                        + " samples >= 1, was " + warmupRows + ", " + warmupNanos + ", " + samples);
+            if (warmupRows < 0 || warmupNanos < 0 || samples < 1 || budgetNanos < warmupNanos) {
+                throw new IllegalArgumentException("a latency plan needs warmupRows >= 0, warmupNanos >= 0,"
+                        + " samples >= 1 and budgetNanos >= warmupNanos, was " + warmupRows + ", " + warmupNanos
+                        + ", " + samples + ", " + budgetNanos);
             }
+        }
+
+        /** No time budget: exactly the rows asked for. */
+        public Plan(int warmupRows, long warmupNanos, int samples) {
+            this(warmupRows, warmupNanos, samples, Long.MAX_VALUE);
         }
     }
 
@@ -26,16 +37,23 @@ public record ScoringLatency(double p50Micros, double p90Micros, double p99Micro
         if (rows.isEmpty()) {
             throw new IllegalArgumentException("scoring latency needs at least one row");
         }
-        long warmEnd = System.nanoTime() + plan.warmupNanos();
-        for (int n = 0; (n < plan.warmupRows() || System.nanoTime() < warmEnd) && n < WARMUP_CAP; n++) {
+        long start = System.nanoTime();
+        long warmEnd = start + plan.warmupNanos();
+        long warmCap = plan.budgetNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : start + plan.budgetNanos();
+        for (int n = 0; (n < plan.warmupRows() || System.nanoTime() < warmEnd) && n < WARMUP_CAP
+                && System.nanoTime() < warmCap; n++) {
             mojo.raw(rows.get(n % rows.size()));
         }
+        long timeStart = System.nanoTime();
+        long timeCap = plan.budgetNanos() == Long.MAX_VALUE ? Long.MAX_VALUE : timeStart + plan.budgetNanos();
         long[] nanos = new long[plan.samples()];
-        for (int i = 0; i < nanos.length; i++) {
+        int taken = 0;
+        while (taken < nanos.length && (taken < rows.size() || System.nanoTime() < timeCap)) {
             long t0 = System.nanoTime();
-            mojo.raw(rows.get(i % rows.size()));
-            nanos[i] = System.nanoTime() - t0;
+            mojo.raw(rows.get(taken % rows.size()));
+            nanos[taken++] = System.nanoTime() - t0;
         }
+        nanos = Arrays.copyOf(nanos, taken);
         Arrays.sort(nanos);
         return new ScoringLatency(at(nanos, 0.50), at(nanos, 0.90), at(nanos, 0.99), nanos.length);
     }

@@ -105,14 +105,39 @@ public final class PredictionServer {
      * connecting (a cold connect can exceed the 20 ms Redis timeout and count against the breaker).
      */
     private Future<Void> warmPool() {
-        java.util.List<Future<?>> warm = new java.util.ArrayList<>();
-        for (int i = 0; i < config.pgPoolSize(); i++) {
-            warm.add(pg.getConnection().compose(c -> c.query("SELECT 1").execute().eventually(c::close)));
-        }
-        warm.add(path.warmCache());
-        return Future.join(warm).<Void>mapEmpty().recover(e -> {
-            LOG.warn("could not warm the PostgreSQL pool: {}", e.getMessage());
+        return warmPool(3).compose(v -> path.warmCache()).recover(e -> {
+            LOG.warn("could not warm the Redis connections: {}", e.getMessage());
             return Future.succeededFuture();
+        });
+    }
+
+    /**
+     * Opens every connection of the feature store's pool, retrying: at start-up the JIT and the model's verification
+     * compete for the CPU, and a connection that is not opened now is opened by the first requests, under load.
+     */
+    private Future<Void> warmPool(int attempts) {
+        java.util.List<Future<?>> warm = new java.util.ArrayList<>();
+        java.util.List<io.vertx.sqlclient.SqlConnection> held = new java.util.ArrayList<>();
+        for (int i = 0; i < config.pgPoolSize(); i++) {
+            warm.add(pg.getConnection().compose(c -> {
+                synchronized (held) {
+                    held.add(c);
+                }
+                return c.query("SELECT 1").execute();
+            }));
+        }
+        return Future.join(warm).transform(ar -> {
+            synchronized (held) {
+                held.forEach(io.vertx.sqlclient.SqlConnection::close);
+            }
+            if (ar.succeeded() || attempts <= 1) {
+                if (ar.failed()) {
+                    LOG.warn("could not open all {} connections of the feature store's pool: {}", config.pgPoolSize(),
+                            ar.cause().getMessage());
+                }
+                return Future.succeededFuture();
+            }
+            return warmPool(attempts - 1);
         });
     }
 

@@ -69,7 +69,7 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
                 s.integer("serve.redis_timeout_ms", 20), s.integer("serve.pg_timeout_ms", 50),
                 s.integer("serve.max_in_flight", 2048), s.integer("serve.max_scoring_queue", 4096),
                 s.integer("serve.max_queue_ms", 50), s.integer("serve.queue_deadline_ms", 200),
-                s.integer("serve.max_loop_lag_ms", 50), s.integer("serve.pg_pool_wait_ms", 250),
+                s.integer("serve.max_loop_lag_ms", 50), s.integer("serve.pg_pool_wait_ms", 1000),
                 s.integer("serve.shed_delay_ms", 1000),
                 s.string("serve.fallback_prediction").orElse(null));
     }

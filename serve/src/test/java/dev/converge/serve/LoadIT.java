@@ -112,8 +112,9 @@ class LoadIT {
                 if (r.statusCode() == 503) {
                     shed++;
                     assertThat(r.getHeader("Retry-After")).isEqualTo("1");
-                    assertThat((answered.get(i) - sent.get(i)) / 1_000_000).as("held before it is answered")
-                            .isGreaterThanOrEqualTo(290);
+                    assertThat((answered.get(i) - sent.get(i)) / 1_000_000)
+                            .as("held at least half the 300 ms delay (a random share of the rest) before it is answered")
+                            .isGreaterThanOrEqualTo(145);
                 } else {
                     assertThat(r.statusCode()).isEqualTo(200);
                 }

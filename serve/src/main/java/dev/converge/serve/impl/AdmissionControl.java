@@ -13,19 +13,32 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Admission, before a request is read: refuse rather than let latency grow without limit when too many requests
  * are in progress (this server's, across its event loops), or the calling event loop has been late by more than
- * serve.max_loop_lag_ms for 100 ms (its backlog is the queue then, for models scored inline). The scoring queue is
+ * serve.max_loop_lag_ms for 100 ms while the active model scores inline (its backlog is the queue then; a model
+ * scored on workers makes the loop late by taking the CPU, which the scoring queue's bounds judge). The scoring queue is
  * not judged here but where a scoring joins it ({@link DirectScorer#refusal}), so that cache hits are never refused
  * for lack of scoring capacity. Counts refusals by bound, those made later on the path included ({@link #count}).
  */
 final class AdmissionControl implements PredictionService.Admission {
     private final Resilience limits;
+    private final java.util.function.BooleanSupplier scoredInline;
+    private final java.util.function.Supplier<dev.converge.serve.predict.OverloadedException> scoringRefusal;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<ShedReason, Counter> shed = new EnumMap<>(ShedReason.class);
 
-    AdmissionControl(Resilience limits, MeterRegistry metrics) {
+    /**
+     * @param scoredInline   whether the active model scores on the event loop (its backlog is then the queue)
+     * @param scoringRefusal when every request is scored (no cache), the scoring queue's refusal, checked here
+     *                       before the body is read so that a refusal costs next to nothing; null with a cache,
+     *                       whose hits must not be refused for lack of scoring capacity
+     */
+    AdmissionControl(Resilience limits, java.util.function.BooleanSupplier scoredInline,
+                     java.util.function.Supplier<dev.converge.serve.predict.OverloadedException> scoringRefusal,
+                     MeterRegistry metrics) {
         this.limits = limits;
+        this.scoredInline = scoredInline;
+        this.scoringRefusal = scoringRefusal;
         for (ShedReason r : new ShedReason[] {ShedReason.IN_FLIGHT, ShedReason.QUEUE_LENGTH, ShedReason.QUEUE_WAIT,
-                ShedReason.LOOP_LAG, ShedReason.PG_POOL}) {
+                ShedReason.LOOP_LAG, ShedReason.PG_POOL, ShedReason.SATURATED}) {
             shed.put(r, Counter.builder("converge.shed").tag("reason", r.tag())
                     .description("requests refused with 503 at admission, by the bound they hit").register(metrics));
         }
@@ -38,9 +51,18 @@ final class AdmissionControl implements PredictionService.Admission {
         if (inFlight.incrementAndGet() > limits.maxInFlight()) {
             reason = ShedReason.IN_FLIGHT;
             why = limits.maxInFlight() + " requests in progress";
-        } else if (loopLagging) {
+        } else if (loopLagging && scoredInline.getAsBoolean()) {
+            // A model scored on workers: they hold the CPU and the loop runs late for that, which the scoring
+            // queue's own bounds judge. For a model scored inline the loop's backlog is the queue.
             reason = ShedReason.LOOP_LAG;
             why = "the event loop is running late by more than " + limits.maxLoopLagMillis() + " ms";
+        }
+        if (reason == null && scoringRefusal != null) {
+            dev.converge.serve.predict.OverloadedException refused = scoringRefusal.get();
+            if (refused != null) {
+                reason = refused.bound();
+                why = refused.getMessage();
+            }
         }
         if (reason == null) {
             return null;

@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * A Resilience4j circuit breaker adapted to Vert.x futures, with a per-call timeout. It opens after
  * {@code failureThreshold} consecutive failures of the dependency, stays open for {@code openDuration}, then lets
  * {@code halfOpenProbes} calls through to decide whether to close. Only the dependency's own failures count:
- * time spent waiting for our own pool is not timed (see {@link #callAfter}), and a call that timed out while our
- * event loops ran late (the reply sat unread) is our overload, answered as {@link OverloadedException} and not
+ * time spent waiting for our own pool is not timed (see {@link #callAfter}); a call still unanswered at its timeout
+ * while this server is saturated (its event loops late by half the timeout, or scorings queued for the workers) gets
+ * one grace period, and if it then times out it is our overload, answered as {@link OverloadedException} and not
  * recorded. Transitions are logged; the state is {@code converge_breaker_state{dependency}} (0 closed, 1 open,
  * 2 half-open); calls not recorded for that reason are {@code converge_breaker_ignored_total{dependency}}.
  */
@@ -37,11 +38,20 @@ public final class Breaker {
     private final CircuitBreaker breaker;
     private final long timeoutMillis;
     private final LoopLag loopLag;
+    private final java.util.function.BooleanSupplier saturated;
     private final Counter ignored;
+    private volatile Throwable lastError;
 
+    /**
+     * @param loopLag   this server's event loops' recent lag (null: not watched)
+     * @param saturated whether this server's own work holds the CPU now (scorings waiting for a worker): a reply
+     *                  that comes late then may have waited for our CPU, not for the dependency
+     */
     public Breaker(Vertx vertx, String dependency, int failureThreshold, Duration openDuration, int halfOpenProbes,
-                   long timeoutMillis, LoopLag loopLag, MeterRegistry metrics) {
+                   long timeoutMillis, LoopLag loopLag, java.util.function.BooleanSupplier saturated,
+                   MeterRegistry metrics) {
         this.vertx = vertx;
+        this.saturated = saturated;
         this.dependency = dependency;
         this.breaker = CircuitBreaker.of(dependency, CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -51,8 +61,8 @@ public final class Breaker {
                 .automaticTransitionFromOpenToHalfOpenEnabled(true).build());
         this.timeoutMillis = timeoutMillis;
         this.loopLag = loopLag;
-        breaker.getEventPublisher().onStateTransition(e -> LOG.warn("circuit breaker '{}': {}", dependency,
-                e.getStateTransition()));
+        breaker.getEventPublisher().onStateTransition(e -> LOG.warn("circuit breaker '{}': {}{}", dependency,
+                e.getStateTransition(), lastError == null ? "" : "; the last failure: " + Failures.describe(lastError)));
         Gauge.builder("converge.breaker.state", breaker, b -> switch (b.getState()) {
             case CLOSED -> 0;
             case OPEN, FORCED_OPEN -> 1;
@@ -89,11 +99,18 @@ public final class Breaker {
         return admitted.transform(ar -> {
             if (ar.failed()) {
                 Throwable ours = ownQueue.apply(ar.cause());
+                if (ours == null && String.valueOf(ar.cause().getMessage()).startsWith("Timeout")
+                        && ourFault(System.nanoTime())) {
+                    // A connection that could not be opened in time while this server was saturated.
+                    ours = new OverloadedException(ShedReason.SATURATED, "no connection to " + dependency
+                            + " could be opened in time while this server was saturated");
+                }
                 if (ours != null) {
                     breaker.releasePermission();
                     ignored.increment();
                     return Future.failedFuture(ours);
                 }
+                lastError = ar.cause();
                 breaker.onError(0, TimeUnit.NANOSECONDS, ar.cause());
                 return Future.failedFuture(ar.cause());
             }
@@ -110,14 +127,12 @@ public final class Breaker {
                     breaker.onSuccess(now - t0, TimeUnit.NANOSECONDS);
                     return Future.succeededFuture(done.result());
                 }
-                long lag = loopLag == null ? 0 : loopLag.recentMaxNanos(now);
-                if (done.cause() instanceof TimeoutException && lag * 2 >= TimeUnit.MILLISECONDS.toNanos(timeoutMillis)) {
+                if (done.cause() instanceof OverloadedException) { // timed out on our side: see timed()
                     breaker.releasePermission();
                     ignored.increment();
-                    return Future.failedFuture(new OverloadedException(ShedReason.LOOP_LAG, "the reply from "
-                            + dependency + " was not read within " + timeoutMillis + " ms: this server's event loop"
-                            + " ran " + lag / 1_000_000 + " ms late"));
+                    return Future.failedFuture(done.cause());
                 }
+                lastError = done.cause();
                 breaker.onError(now - t0, TimeUnit.NANOSECONDS, done.cause());
                 return Future.failedFuture(done.cause());
             });
@@ -132,7 +147,9 @@ public final class Breaker {
     private <T> Future<T> timed(Future<T> call) {
         Promise<T> result = Promise.promise();
         long[] timer = new long[1];
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         Handler<Long> expire = new Handler<>() {
+            private long due = System.nanoTime() + timeoutNanos;
             private boolean graced;
 
             @Override
@@ -140,14 +157,25 @@ public final class Breaker {
                 if (result.future().isComplete()) {
                     return;
                 }
-                long lag = loopLag == null ? 0 : loopLag.recentMaxNanos(System.nanoTime());
-                if (!graced && lag * 2 >= TimeUnit.MILLISECONDS.toNanos(timeoutMillis)) {
+                long now = System.nanoTime();
+                // The timer itself firing late is the freshest sign of our loop's lag: no probe tick has had the
+                // chance to report a stall that is still going on.
+                boolean ours = (now - due) * 2 >= timeoutNanos || ourFault(now);
+                if (!graced && ours) {
                     graced = true;
-                    timer[0] = vertx.setTimer(timeoutMillis + TimeUnit.NANOSECONDS.toMillis(lag), this);
+                    long grace = Math.max(timeoutNanos, Math.max(now - due, lag(now)));
+                    due = now + grace;
+                    timer[0] = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(grace)), this);
                     return;
                 }
-                result.tryFail(new TimeoutException(dependency + " did not answer within " + timeoutMillis + " ms"
-                        + (graced ? " and a grace period for this server's own lag" : "")));
+                if (ours) {
+                    result.tryFail(new OverloadedException(ShedReason.SATURATED, "the reply from " + dependency
+                            + " did not come within " + timeoutMillis + " ms and a grace period while this server was"
+                            + " saturated (its event loop running late, or scorings queued for the workers)"));
+                } else {
+                    result.tryFail(new TimeoutException(dependency + " did not answer within " + timeoutMillis
+                            + " ms" + (graced ? " and a grace period for this server's own lag" : "")));
+                }
             }
         };
         timer[0] = vertx.setTimer(timeoutMillis, expire);
@@ -160,6 +188,16 @@ public final class Breaker {
             }
         });
         return result.future();
+    }
+
+    private long lag(long now) {
+        return loopLag == null ? 0 : loopLag.recentMaxNanos(now);
+    }
+
+    /** Whether a late reply is better explained by this server than by the dependency. */
+    private boolean ourFault(long now) {
+        return lag(now) * 2 >= TimeUnit.MILLISECONDS.toNanos(timeoutMillis)
+                || saturated != null && saturated.getAsBoolean();
     }
 
     public CircuitBreaker.State state() {

@@ -27,10 +27,12 @@ import javax.sql.DataSource;
  */
 public final class ModelLoader {
     /**
-     * p90 per row after at least 20,000 rows and 300 ms of warm-up, so the JIT has compiled the scoring path. p90,
-     * not p99: on a shared machine the last percent is the scheduler's, not the model's.
+     * p90 per row after at least 20,000 rows and 300 ms of warm-up, so the JIT has compiled the scoring path, but
+     * at most 1 s of warm-up and 1 s of timing for costly models. p90, not p99: on a shared machine the last percent
+     * is the scheduler's, not the model's.
      */
-    private static final ScoringLatency.Plan COST = new ScoringLatency.Plan(20_000, 300_000_000L, 5_000);
+    private static final ScoringLatency.Plan COST = new ScoringLatency.Plan(20_000, 300_000_000L, 5_000,
+            1_000_000_000L);
 
     private final ModelRegistry registry;
     private final double inlineMaxMicros;
@@ -69,7 +71,7 @@ public final class ModelLoader {
         }
         double p90 = ref.isEmpty() ? Double.MAX_VALUE
                 : ScoringLatency.measure(mojo, ref.rows(), new ScoringLatency.Plan(COST.warmupRows(),
-                COST.warmupNanos(), Math.max(COST.samples(), ref.rows().size()))).p90Micros();
+                COST.warmupNanos(), Math.max(COST.samples(), ref.rows().size()), COST.budgetNanos())).p90Micros();
         return new ModelHandle(name, v.version(), v.algorithm(), mojo, schema, p90, p90 <= inlineMaxMicros,
                 v.artifactSha256());
     }

@@ -42,26 +42,28 @@ public final class PredictionPath {
         WorkerExecutor scoringPool = vertx.createSharedWorkerExecutor("converge-scoring", config.scoringWorkers());
         QueueDelay queue = new QueueDelay(config.scoringWorkers(), r.maxQueueMillis(), r.queueDeadlineMillis());
         LoopLag loopLag = new LoopLag();
-        OnlineFeatures online = new OnlineFeatures(pg, breaker(vertx, "postgresql", r, r.pgTimeoutMillis(), loopLag, metrics),
+        OnlineFeatures online = new OnlineFeatures(pg, breaker(vertx, "postgresql", r, r.pgTimeoutMillis(), loopLag, () -> queue.queued() > 0, metrics),
                 metrics);
-        Scorer scorer = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), metrics);
+        DirectScorer direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), metrics);
+        Scorer scorer = direct;
         Redis redis = null;
         if (!r.redisUrl().equals("none")) {
             redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.redisUrl()).setMaxPoolSize(8)
                     .setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000));
-            PredictionCache cache = new PredictionCache(redis, breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag, metrics),
+            PredictionCache cache = new PredictionCache(redis, breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag, () -> queue.queued() > 0, metrics),
                     r.cacheTtlSeconds() * 1000L, 1.0, Math::random, metrics);
             scorer = new CachingScorer(scorer, cache, metrics);
         }
         PredictionService service = new DefaultPredictionService(new Variants(slot), online, scorer,
-                new AdmissionControl(r, metrics), r.fallbackPrediction(), config.batchMaxRows(), metrics);
+                new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), redis != null ? null
+                        : () -> slot.active() == null ? null : direct.refusal(slot.active(), 1), metrics), r.fallbackPrediction(), config.batchMaxRows(), metrics);
         return new PredictionPath(service, queue, redis, loopLag);
     }
 
     private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
-                                   MeterRegistry metrics) {
+                                   java.util.function.BooleanSupplier saturated, MeterRegistry metrics) {
         return new Breaker(vertx, dependency, r.breakerFailures(), Duration.ofSeconds(r.breakerOpenSeconds()),
-                r.halfOpenProbes(), timeoutMillis, loopLag, metrics);
+                r.halfOpenProbes(), timeoutMillis, loopLag, saturated, metrics);
     }
 
     /** The event loops' recent lag, which every loop's probe reports to. */

@@ -61,10 +61,12 @@ public final class QueueDelay {
 
     /**
      * Whether a new scoring should be refused at {@code now}: its expected wait is over the target and the queue
-     * is standing (sustained overload, not a burst the workers will absorb).
+     * is standing (sustained overload, not a burst the workers will absorb), or its expected wait is past the
+     * deadline (it would be dropped unrun when a worker took it: better refused now, before it costs anything).
      */
     public boolean refuses(long now) {
-        return !admits() && standing(now);
+        long expected = expectedWaitNanos();
+        return expected > deadlineNanos || expected > targetNanos && standing(now);
     }
 
     /** A scoring joins the queue; returns its enqueue time. */

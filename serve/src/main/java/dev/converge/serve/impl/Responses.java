@@ -20,12 +20,15 @@ final class Responses {
     }
 
     /**
-     * 503 with Retry-After: the server is at capacity, naming the bound. Held for {@code delayMillis} first, so a
-     * client that retries at once is paced by the server instead of flooding it with requests to refuse.
+     * 503 with Retry-After: the server is at capacity, naming the bound. Held first for a random time between half
+     * of {@code delayMillis} and all of it, so a client that retries at once is paced by the server instead of
+     * flooding it with requests to refuse, and clients refused together do not come back together (a wave that
+     * arrives at once is refused at once, while the queue it could have filled runs dry).
      */
     static void overloaded(RoutingContext ctx, String why, long delayMillis) {
         if (delayMillis > 0) {
-            ctx.vertx().setTimer(delayMillis, id -> overloaded(ctx, why, 0));
+            long held = delayMillis / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(delayMillis / 2 + 1);
+            ctx.vertx().setTimer(Math.max(1, held), id -> overloaded(ctx, why, 0));
             return;
         }
         ctx.response().putHeader("Retry-After", "1");

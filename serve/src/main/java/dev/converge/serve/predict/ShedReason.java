@@ -9,7 +9,9 @@ public enum ShedReason {
     /** A scoring that waited past serve.queue_deadline_ms for a worker and was not run. */
     DEADLINE("deadline"),
     /** No connection of the feature store's pool came free within serve.pg_pool_wait_ms. */
-    PG_POOL("pg_pool");
+    PG_POOL("pg_pool"),
+    /** A dependency's reply came late while this server was saturated: ours to shed, not the dependency's fault. */
+    SATURATED("saturated");
 
     private final String tag;
 
