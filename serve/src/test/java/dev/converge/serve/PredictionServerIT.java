@@ -128,6 +128,21 @@ class PredictionServerIT {
         assertError(post("/v1/nothing", "{}"), 404, "not_found", null);
     }
 
+    @Test
+    void aNulOrALoneSurrogateInAnIdIsTheRequestsErrorAndTheBreakerNeverHearsOfIt() throws Exception {
+        for (int i = 0; i < 8; i++) { // more than serve.breaker_failures
+            assertError(post("/v1/predict", "{\"entity_id\": \"a\\u0000b\"}"), 400, "bad_request", "entity_id");
+            assertError(post("/v1/predict", "{\"entity_id\": \"\\ud800\"}"), 400, "bad_request", "entity_id");
+        }
+        assertError(post("/v1/predict", "null"), 400, "bad_request", "(body)");
+
+        assertThat(server.metrics().get("converge.breaker.state").tag("dependency", "postgresql").gauge().value())
+                .isZero();
+        JsonObject real = post("/v1/predict", "{\"entity_id\": \"5\"}").bodyAsJsonObject();
+        assertThat(real.getBoolean("degraded")).as(real.encode()).isFalse();
+        assertThat(real.getValue("prediction")).isNotNull();
+    }
+
     private static void assertError(HttpResponse<Buffer> r, int status, String code, String field) {
         assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(status);
         JsonObject body = r.bodyAsJsonObject();
