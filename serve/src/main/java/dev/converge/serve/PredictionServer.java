@@ -166,7 +166,9 @@ public final class PredictionServer {
             ModelHandle before = slot.active();
             slot.activate(next);
             path.modelChanged(next.p90Micros() * 1000);
-            notReadyReason.set(null);
+            if (warmedUp) {
+                notReadyReason.set(null);
+            }
             publishModelInfo(next);
             LOG.info("serving {} v{} ({}; p90 {} us per row, scoring {})", next.name(), next.version(),
                     next.algorithm(), next.p90Micros(), next.inline() ? "inline" : "on workers");
@@ -174,7 +176,7 @@ public final class PredictionServer {
                     .put("previous", before == null ? null : before.version())
                     .put("scoring", next.inline() ? "inline" : "worker").put("p90_us", next.p90Micros())
                     .put("swap_ms", (System.nanoTime() - t0) / 1e6);
-        });
+        }).compose(answer -> warmedUp ? Future.succeededFuture(answer) : warmUp().map(answer));
     }
 
     private Gauge modelInfo;
@@ -213,10 +215,28 @@ public final class PredictionServer {
         }
     }
 
+    private volatile boolean warmedUp;
+
+    /**
+     * The first model's warm-up, before the server says it is ready (issue: the first requests to a fresh server
+     * ran into its JIT and stalled). About half a second; what it cost is logged.
+     */
+    private Future<JsonObject> warmUp() {
+        ModelHandle m = slot.active();
+        notReadyReason.set(Readiness.WARMING);
+        long t0 = System.nanoTime();
+        return path.warmUp(m, 500, 20_000).map(v -> {
+            warmedUp = true;
+            notReadyReason.set(null);
+            LOG.info("prediction path warmed up in {} ms", (System.nanoTime() - t0) / 1_000_000);
+            return new JsonObject();
+        });
+    }
+
     /** Whether the server takes traffic, and with which model, or why not. */
     public Readiness readiness() {
         ModelHandle m = slot.active();
-        return m == null ? Readiness.notReady(notReadyReason.get())
+        return m == null || !warmedUp ? Readiness.notReady(notReadyReason.get())
                 : Readiness.ready(m.name(), m.version(), m.inline(), m.p90Micros());
     }
 

@@ -8,6 +8,8 @@ public record Readiness(boolean ready, String model, Integer version, String sco
                         String reason) {
     /** The reason while the first model is still loading. */
     public static final String LOADING = "loading the champion";
+    /** The reason while the verified model warms the prediction path up. */
+    public static final String WARMING = "warming up the prediction path";
 
     public static Readiness ready(String model, int version, boolean inline, double p90Micros) {
         return new Readiness(true, model, version, inline ? "inline" : "worker", p90Micros, null);
@@ -17,7 +19,8 @@ public record Readiness(boolean ready, String model, Integer version, String sco
         return new Readiness(false, null, null, null, null, reason);
     }
 
+    /** Still starting: loading the first model or warming up with it. */
     public boolean loading() {
-        return !ready && LOADING.equals(reason);
+        return !ready && (LOADING.equals(reason) || WARMING.equals(reason));
     }
 }

@@ -181,6 +181,7 @@ class CacheAndRedisChaosIT {
         }), (server, v) -> {
             WebClient client = WebClient.create(v, new WebClientOptions().setDefaultHost("127.0.0.1")
                     .setDefaultPort(server.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(20));
+            double expiredBefore = server.metrics().get("converge.scoring.expired").functionCounter().count();
             assertThat(client.post("/test/hold-the-scoring-worker").send().toCompletionStage().toCompletableFuture()
                     .get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
             List<CompletableFuture<HttpResponse<Buffer>>> all = new ArrayList<>();
@@ -195,7 +196,8 @@ class CacheAndRedisChaosIT {
                 assertThat(r.bodyAsJsonObject().getString("error")).isEqualTo("overloaded");
                 assertThat(r.bodyAsJsonObject().getString("message")).contains("past the 2 ms deadline");
             }
-            assertThat(server.metrics().get("converge.scoring.expired").functionCounter().count()).isEqualTo(20);
+            assertThat(server.metrics().get("converge.scoring.expired").functionCounter().count() - expiredBefore)
+                    .isEqualTo(20);
             // With a 2 ms deadline, a scheduling hiccup of the shared machine can drop one more scoring: the claim
             // is that scoring resumes, so the first 200 within five tries is what is asserted.
             HttpResponse<Buffer> again = null;

@@ -73,10 +73,10 @@ final class ServeFixture implements AutoCloseable {
                 "test");
     }
 
-    /** Waits up to 30 s for the server to have a verified model; returns it (null if none came). */
+    /** Waits up to 30 s for the server to be ready (a verified model, warmed up); returns the model (or null). */
     static dev.converge.serve.impl.ModelHandle awaitModel(PredictionServer server) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
-        while (server.activeModel() == null && System.currentTimeMillis() < deadline) {
+        while (!server.readiness().ready() && System.currentTimeMillis() < deadline) {
             Thread.sleep(50);
         }
         return server.activeModel();

@@ -25,9 +25,11 @@ public final class ModelHandle {
     private final double p90Micros;
     private final boolean inline;
     private final String artifactSha256;
+    private final java.util.List<Map<String, Object>> referenceRows;
 
     ModelHandle(String name, int version, String algorithm, Mojo mojo, FeatureSchema schema, double p90Micros,
-                boolean inline, String artifactSha256) {
+                boolean inline, String artifactSha256, java.util.List<Map<String, Object>> referenceRows) {
+        this.referenceRows = java.util.List.copyOf(referenceRows);
         this.ref = new ModelRef(name, version);
         this.algorithm = algorithm;
         this.mojo = mojo;
@@ -48,6 +50,11 @@ public final class ModelHandle {
 
     public int version() {
         return ref.version();
+    }
+
+    /** The rows the model was verified on (genmodel form), for warming the prediction path up. */
+    public java.util.List<Map<String, Object>> referenceRows() {
+        return referenceRows;
     }
 
     public String artifactSha256() {

@@ -73,6 +73,6 @@ public final class ModelLoader {
                 : ScoringLatency.measure(mojo, ref.rows(), new ScoringLatency.Plan(COST.warmupRows(),
                 COST.warmupNanos(), Math.max(COST.samples(), ref.rows().size()), COST.budgetNanos())).p90Micros();
         return new ModelHandle(name, v.version(), v.algorithm(), mojo, schema, p90, p90 <= inlineMaxMicros,
-                v.artifactSha256());
+                v.artifactSha256(), ref.rows());
     }
 }

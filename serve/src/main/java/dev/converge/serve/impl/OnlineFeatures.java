@@ -45,6 +45,17 @@ final class OnlineFeatures {
                 .map(rows -> rows.size() == 0 ? null : toMap(rows.iterator().next().getJsonObject(0)));
     }
 
+    /** Up to {@code n} stored entity ids (for warming the path up); not behind the breaker, never counted. */
+    Future<List<String>> sampleIds(int n) {
+        return pg.preparedQuery("SELECT entity_id FROM feature_online LIMIT $1").execute(Tuple.of(n)).map(rows -> {
+            List<String> ids = new java.util.ArrayList<>();
+            for (Row r : rows) {
+                ids.add(r.getString(0));
+            }
+            return ids;
+        });
+    }
+
     /** Many entities' features in one {@code = ANY($1)} query; entities with none stored are absent. */
     Future<Map<String, Map<String, Object>>> many(List<String> entityIds) {
         if (entityIds.isEmpty()) {

@@ -5,6 +5,9 @@ import dev.converge.serve.ServeConfig;
 import dev.converge.serve.predict.PredictionService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.redis.client.Command;
@@ -28,8 +31,13 @@ public final class PredictionPath {
     private final QueueDelay queue;
     private final Redis redis;
     private final LoopLag loopLag;
+    private final OnlineFeatures online;
+    private final Vertx vertx;
 
-    private PredictionPath(PredictionService service, QueueDelay queue, Redis redis, LoopLag loopLag) {
+    private PredictionPath(Vertx vertx, PredictionService service, QueueDelay queue, Redis redis, LoopLag loopLag,
+                           OnlineFeatures online) {
+        this.vertx = vertx;
+        this.online = online;
         this.service = service;
         this.queue = queue;
         this.redis = redis;
@@ -57,7 +65,7 @@ public final class PredictionPath {
         PredictionService service = new DefaultPredictionService(new Variants(slot), online, scorer,
                 new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), redis != null ? null
                         : () -> slot.active() == null ? null : direct.refusal(slot.active(), 1), metrics), r.fallbackPrediction(), config.batchMaxRows(), metrics);
-        return new PredictionPath(service, queue, redis, loopLag);
+        return new PredictionPath(vertx, service, queue, redis, loopLag, online);
     }
 
     private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
@@ -73,6 +81,43 @@ public final class PredictionPath {
 
     public PredictionService service() {
         return service;
+    }
+
+    /**
+     * Sends the model's reference rows, and requests for a few stored entities, through the whole prediction path
+     * (decoding, online features, validation, the cache, scoring) for up to {@code budgetMillis} or
+     * {@code maxRequests}, four at a time on an event loop, so that the JIT has compiled it and the connections
+     * are in use before the server says it is ready: a fresh path runs interpreted, and its first seconds under
+     * load stall the loop. Never fails; what the requests return does not matter.
+     */
+    public Future<Void> warmUp(ModelHandle model, long budgetMillis, int maxRequests) {
+        List<Map<String, Object>> rows = model.referenceRows();
+        Promise<Void> done = Promise.promise();
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+        vertx.runOnContext(v -> online.sampleIds(64).recover(e -> Future.succeededFuture(List.of())).onComplete(ids -> {
+            List<String> entities = ids.result();
+            int[] sent = {0};
+            int[] running = {4};
+            Runnable[] next = new Runnable[1];
+            next[0] = () -> {
+                if (sent[0] >= maxRequests || System.nanoTime() >= end || rows.isEmpty() && entities.isEmpty()) {
+                    if (--running[0] == 0) {
+                        done.tryComplete();
+                    }
+                    return;
+                }
+                int i = sent[0]++;
+                Object request = i % 2 == 0 && !rows.isEmpty() || entities.isEmpty()
+                        ? new JsonObject().put("features", new JsonObject(new java.util.LinkedHashMap<>(rows.get(
+                                i % rows.size()))))
+                        : new JsonObject().put("entity_id", entities.get(i % entities.size()));
+                service.predict(request).onComplete(ar -> vertx.runOnContext(x -> next[0].run()));
+            };
+            for (int k = 0; k < 4; k++) {
+                next[0].run();
+            }
+        }));
+        return done.future();
     }
 
     /** The queue's service time restarts from the newly active model's measured scoring time. */
