@@ -182,9 +182,13 @@ public final class FeatureValidator {
         return wrong(spec, raw, "a boolean (true or false)", out);
     }
 
+    /** The timestamps converge accepts: ISO-8601's four-digit years, all representable as epoch milliseconds. */
+    public static final Instant EARLIEST_TIMESTAMP = Instant.parse("0001-01-01T00:00:00Z");
+    public static final Instant LATEST_TIMESTAMP = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
     private static Object timestamp(FeatureSpec spec, Object raw, List<Violation> out) {
         if (raw instanceof Instant i) {
-            return i;
+            return inRange(spec, raw, i, out);
         }
         String s = raw instanceof String str ? str : raw instanceof RawText t ? t.text() : null;
         if (s == null) {
@@ -195,8 +199,19 @@ public final class FeatureValidator {
             out.add(new Violation(spec.name(), render(raw), "bad_timestamp",
                     "feature '" + spec.name() + "' must be an ISO-8601 timestamp with an offset"
                             + " (2024-05-01T10:00:00Z) or a date (2024-05-01), was " + render(raw)));
+            return null;
         }
-        return parsed;
+        return inRange(spec, raw, parsed, out);
+    }
+
+    private static Instant inRange(FeatureSpec spec, Object raw, Instant t, List<Violation> out) {
+        if (t.isBefore(EARLIEST_TIMESTAMP) || t.isAfter(LATEST_TIMESTAMP)) {
+            out.add(new Violation(spec.name(), render(raw), "timestamp_out_of_range", "feature '" + spec.name()
+                    + "' must be a timestamp between " + EARLIEST_TIMESTAMP + " and " + LATEST_TIMESTAMP + ", was "
+                    + render(raw)));
+            return null;
+        }
+        return t;
     }
 
     /** Parses an ISO-8601 instant with an offset, or a date taken as midnight UTC; null when it is neither. */

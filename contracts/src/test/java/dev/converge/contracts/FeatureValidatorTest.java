@@ -20,6 +20,23 @@ class FeatureValidatorTest {
     private final FeatureValidator strict = new FeatureValidator(SCHEMA, UnknownFeaturePolicy.REJECT);
 
     @Test
+    void timestampsOutsideFourDigitYearsAreRefusedNotOverflowedLater() {
+        ValidationResult far = strict.validate(Map.of("amount", 1.0, "grade", "A", "opened",
+                "+300000000-01-01T00:00:00Z"));
+        ValidationResult edge = strict.validate(Map.of("amount", 1.0, "grade", "A", "opened", "9999-12-31T23:59:59Z"));
+
+        assertThat(far.violations()).singleElement().satisfies(v -> {
+            assertThat(v.feature()).isEqualTo("opened");
+            assertThat(v.reason()).isEqualTo("timestamp_out_of_range");
+        });
+        assertThat(edge.valid()).isTrue();
+        assertThat(FeatureEncoding.encode(FeatureType.TIMESTAMP, edge.values().get("opened"))).isInstanceOf(Double.class);
+        assertThat(strict.validate(Map.of("amount", 1.0, "grade", "A", "opened",
+                java.time.Instant.parse("-0001-01-01T00:00:00Z"))).violations()).extracting(Violation::reason)
+                .containsExactly("timestamp_out_of_range");
+    }
+
+    @Test
     void stringTwelveIsNotANumber() {
         ValidationResult r = strict.validate(Map.of("amount", "12", "grade", "A"));
 

@@ -41,8 +41,7 @@ final class OnlineFeatures {
 
     /** One entity's features, or null when it has none stored. */
     Future<Map<String, Object>> one(String entityId) {
-        return fetch(c -> c.preparedQuery(FETCH_ONE).execute(Tuple.of(entityId)),
-                () -> pg.preparedQuery(FETCH_ONE).execute(Tuple.of(entityId)))
+        return fetch(c -> c.preparedQuery(FETCH_ONE).execute(Tuple.of(entityId)))
                 .map(rows -> rows.size() == 0 ? null : toMap(rows.iterator().next().getJsonObject(0)));
     }
 
@@ -62,8 +61,7 @@ final class OnlineFeatures {
         if (entityIds.isEmpty()) {
             return Future.succeededFuture(Map.of());
         }
-        Tuple ids = Tuple.of(entityIds.toArray(String[]::new));
-        return fetch(c -> c.preparedQuery(FETCH_MANY).execute(ids), () -> pg.preparedQuery(FETCH_MANY).execute(ids))
+        return fetch(c -> c.preparedQuery(FETCH_MANY).execute(Tuple.of(entityIds.toArray(String[]::new))))
                 .map(rows -> {
                     Map<String, Map<String, Object>> m = new HashMap<>();
                     for (Row r : rows) {
@@ -74,22 +72,13 @@ final class OnlineFeatures {
     }
 
     /**
-     * A query behind the breaker, counted while it holds or waits for a connection. With a connection free, the
-     * pool's own query runs at once and the breaker times it whole. With all of them busy, the wait for one is not
-     * the dependency's time: the connection is taken first, untimed, bounded by the pool's connection timeout
-     * (serve.pg_pool_wait_ms) and, when that runs out, answered as our overload, never counted against the breaker;
-     * then the breaker times the query alone.
+     * A query behind the breaker, counted while it holds or waits for a connection. The wait for a connection of
+     * our own pool is not the dependency's time: it is bounded by the pool's connection timeout
+     * (serve.pg_pool_wait_ms) and, when that runs out, answered as our overload, never counted against the breaker.
+     * The breaker times the query alone.
      */
-    private Future<RowSet<Row>> fetch(Function<SqlConnection, Future<RowSet<Row>>> query,
-                                      java.util.function.Supplier<Future<RowSet<Row>>> direct) {
-        if (queries.incrementAndGet() <= pg.size()) {
-            // A connection is free: the pool's own query does not wait, so its whole time is PostgreSQL's.
-            held.incrementAndGet();
-            return breaker.call(direct).andThen(ar -> {
-                held.decrementAndGet();
-                queries.decrementAndGet();
-            });
-        }
+    private Future<RowSet<Row>> fetch(Function<SqlConnection, Future<RowSet<Row>>> query) {
+        queries.incrementAndGet();
         long t0 = System.nanoTime();
         return breaker.<SqlConnection, RowSet<Row>>callAfter(
                         () -> pg.getConnection().onSuccess(c -> held.incrementAndGet()),
