@@ -70,10 +70,7 @@ public final class LoadGenerator implements AutoCloseable {
      */
     public Result run(String name, String url, double rate, double seconds, long maxRequests,
                       IntFunction<String> body) throws Exception {
-        URI uri = URI.create(url);
-        if (!LOOPBACK.contains(uri.getHost())) {
-            throw new IllegalArgumentException("the load generator targets loopback only, not " + uri.getHost());
-        }
+        URI uri = loopback(url);
         long total = Math.min(maxRequests, (long) (rate * seconds));
         Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         Histogram ok = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
@@ -172,6 +169,31 @@ public final class LoadGenerator implements AutoCloseable {
         }
     }
 
+    /** What the shaped runs count: answers by status, transport errors, and the latency of the 200s. */
+    private static final class Tally {
+        final Histogram ok = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        final Map<Integer, Long> statuses = new ConcurrentHashMap<>();
+        final AtomicLong errors = new AtomicLong();
+
+        /** One answer (a status) or failure; a 200's latency from {@code since} (nanoTime). */
+        void record(io.vertx.core.AsyncResult<Integer> ar, long since) {
+            if (ar.failed()) {
+                errors.incrementAndGet();
+                return;
+            }
+            statuses.merge(ar.result(), 1L, Long::sum);
+            if (ar.result() == 200) {
+                synchronized (ok) {
+                    ok.recordValue(Math.min(Math.max(1, (System.nanoTime() - since) / 1000), ok.getHighestTrackableValue()));
+                }
+            }
+        }
+
+        ShapeResult result(String name, int concurrency, double seconds) {
+            return new ShapeResult(name, concurrency, seconds, Map.copyOf(statuses), errors.get(), ok);
+        }
+    }
+
     /**
      * A closed loop, as wrk and most client pools behave: {@code connections} clients each send a request, and the
      * next one the moment an answer (any answer: a 503 is retried at once) arrives, for {@code seconds}.
@@ -181,9 +203,7 @@ public final class LoadGenerator implements AutoCloseable {
         URI uri = loopback(url);
         HttpClient pool = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                 .setConnectTimeout(2000).setIdleTimeout(30), new PoolOptions().setHttp1MaxSize(connections));
-        Histogram ok = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-        Map<Integer, Long> statuses = new ConcurrentHashMap<>();
-        AtomicLong errors = new AtomicLong();
+        Tally tally = new Tally();
         AtomicLong n = new AtomicLong();
         RequestOptions options = post(uri);
         long end = System.nanoTime() + (long) (seconds * 1e9);
@@ -191,17 +211,16 @@ public final class LoadGenerator implements AutoCloseable {
         AtomicLong running = new AtomicLong(connections);
         long start = System.nanoTime();
         for (int c = 0; c < connections; c++) {
-            vertx.runOnContext(v -> loop(pool, options, body, n, end, ok, statuses, errors, running, done));
+            vertx.runOnContext(v -> loop(pool, options, body, n, end, tally, running, done));
         }
         done.get((long) seconds + 60, TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - start) / 1e9;
         pool.close();
-        return new ShapeResult(name, connections, elapsed, Map.copyOf(statuses), errors.get(), ok);
+        return tally.result(name, connections, elapsed);
     }
 
     private void loop(HttpClient pool, RequestOptions options, IntFunction<String> body, AtomicLong n, long end,
-                      Histogram ok, Map<Integer, Long> statuses, AtomicLong errors, AtomicLong running,
-                      CompletableFuture<Void> done) {
+                      Tally tally, AtomicLong running, CompletableFuture<Void> done) {
         if (System.nanoTime() >= end) {
             if (running.decrementAndGet() == 0) {
                 done.complete(null);
@@ -212,18 +231,8 @@ public final class LoadGenerator implements AutoCloseable {
         long t0 = System.nanoTime();
         pool.request(options).compose(req -> req.send(payload)).compose(resp -> resp.body().map(b -> resp.statusCode()))
                 .onComplete(ar -> {
-                    if (ar.succeeded()) {
-                        statuses.merge(ar.result(), 1L, Long::sum);
-                        if (ar.result() == 200) {
-                            synchronized (ok) {
-                                ok.recordValue(Math.min(Math.max(1, (System.nanoTime() - t0) / 1000),
-                                        ok.getHighestTrackableValue()));
-                            }
-                        }
-                    } else {
-                        errors.incrementAndGet();
-                    }
-                    loop(pool, options, body, n, end, ok, statuses, errors, running, done);
+                    tally.record(ar, t0);
+                    loop(pool, options, body, n, end, tally, running, done);
                 });
     }
 
@@ -236,9 +245,7 @@ public final class LoadGenerator implements AutoCloseable {
         URI uri = loopback(url);
         HttpClient pool = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                 .setConnectTimeout(2000).setIdleTimeout(30), new PoolOptions().setHttp1MaxSize(clients * 4));
-        Histogram ok = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-        Map<Integer, Long> statuses = new ConcurrentHashMap<>();
-        AtomicLong errors = new AtomicLong();
+        Tally tally = new Tally();
         AtomicLong pending = new AtomicLong();
         RequestOptions options = post(uri);
         long periodNanos = (long) (1e9 / ratePerClient);
@@ -255,17 +262,7 @@ public final class LoadGenerator implements AutoCloseable {
                     Buffer payload = Buffer.buffer(body.apply((int) (next.get() * clients + c)));
                     pool.request(options).compose(req -> req.send(payload))
                             .compose(resp -> resp.body().map(b -> resp.statusCode())).onComplete(ar -> {
-                                if (ar.succeeded()) {
-                                    statuses.merge(ar.result(), 1L, Long::sum);
-                                    if (ar.result() == 200) {
-                                        synchronized (ok) {
-                                            ok.recordValue(Math.min(Math.max(1, (System.nanoTime() - due) / 1000),
-                                                    ok.getHighestTrackableValue()));
-                                        }
-                                    }
-                                } else {
-                                    errors.incrementAndGet();
-                                }
+                                tally.record(ar, due);
                                 pending.decrementAndGet();
                             });
                 }
@@ -282,7 +279,7 @@ public final class LoadGenerator implements AutoCloseable {
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         pool.close();
-        return new ShapeResult(name, clients, elapsed, Map.copyOf(statuses), errors.get(), ok);
+        return tally.result(name, clients, elapsed);
     }
 
     private static URI loopback(String url) {

@@ -305,15 +305,8 @@ public final class ServeBenchmark {
                 "http_server_requests_seconds", Map.of("route", "/v1/predict", "status", "200")));
         ServerHistogram lag = ServerHistogram.parse(during, "converge_eventloop_lag_seconds", Map.of())
                 .minus(ServerHistogram.parse(before, "converge_eventloop_lag_seconds", Map.of()));
-        StringBuilder shedBy = new StringBuilder();
-        for (String reason : List.of("in_flight", "queue_length", "queue_wait", "loop_lag")) {
-            Map<String, String> l = Map.of("reason", reason);
-            shedBy.append(shedBy.length() == 0 ? "" : ", ").append(reason).append(' ').append(Math.round(
-                    ServerHistogram.sum(during, "converge_shed_total", l) - ServerHistogram.sum(before,
-                            "converge_shed_total", l)));
-        }
-        long expired = Math.round(ServerHistogram.sum(during, "converge_scoring_expired_total", Map.of())
-                - ServerHistogram.sum(before, "converge_scoring_expired_total", Map.of()));
+        String shedBy = shedBy(before, during);
+        long expired = delta(before, during, "converge_scoring_expired_total", Map.of());
         out.println();
         out.printf("Overload: %.0f req/s offered for 5 s (3x the sustainable rate; 1024 client connections), %.0f req/s"
                         + " answered (200 or 503): %d answered 200 (p50 %.2f ms, p99 %.2f ms of those from their due"
@@ -381,32 +374,39 @@ public final class ServeBenchmark {
             for (LoadGenerator.ShapeResult r : results) {
                 out.println(r.row(sustainable));
             }
-            StringBuilder shedBy = new StringBuilder();
-            for (String reason : List.of("in_flight", "queue_length", "queue_wait", "loop_lag", "pg_pool")) {
-                Map<String, String> l = Map.of("reason", reason);
-                shedBy.append(shedBy.length() == 0 ? "" : ", ").append(reason).append(' ').append(Math.round(
-                        ServerHistogram.sum(during, "converge_shed_total", l) - ServerHistogram.sum(before,
-                                "converge_shed_total", l)));
-            }
-            long expired = Math.round(ServerHistogram.sum(during, "converge_scoring_expired_total", Map.of())
-                    - ServerHistogram.sum(before, "converge_scoring_expired_total", Map.of()));
-            out.printf("%nShed by bound over these runs: %s; dropped past the deadline: %d.%n", shedBy, expired);
+            out.printf("%nShed by bound over these runs: %s; dropped past the deadline: %d.%n", shedBy(before, during),
+                    delta(before, during, "converge_scoring_expired_total", Map.of()));
             int entities = countEntities();
             if (entities > 0) {
                 LoadGenerator.ShapeResult byId = gen.closedLoop("closed loop by entity_id (PostgreSQL fetch)", url,
                         32, Math.min(seconds, 5), i -> "{\"entity_id\":\"" + (1 + i % entities) + "\"}");
                 String after = get(metricsUrl);
-                out.printf("%nThe PostgreSQL path: %s%n%n%s%n", LoadGenerator.ShapeResult.header(),
+                out.printf("%nThe PostgreSQL path:%n%n%s%n%s%n", LoadGenerator.ShapeResult.header(),
                         byId.row(sustainable));
-                out.printf("%nAfterwards: breaker postgresql %s, degraded answers %d, breaker calls not counted"
-                                + " (our own queue or loop) %d.%n",
+                out.printf("%nAfterwards: breaker postgresql %s; during it: degraded answers %d, breaker calls not"
+                                + " counted (our own queue or loop) %d, shed: %s.%n",
                         ServerHistogram.sum(after, "converge_breaker_state", Map.of("dependency", "postgresql")) == 0
                                 ? "closed" : "NOT closed",
-                        Math.round(ServerHistogram.sum(after, "converge_degraded_total", Map.of())),
-                        Math.round(ServerHistogram.sum(after, "converge_breaker_ignored_total",
-                                Map.of("dependency", "postgresql"))));
+                        delta(during, after, "converge_degraded_total", Map.of()),
+                        delta(during, after, "converge_breaker_ignored_total", Map.of("dependency", "postgresql")),
+                        shedBy(during, after));
             }
         }
+    }
+
+    /** Refusals by bound between two scrapes of /metrics. */
+    private static String shedBy(String before, String after) {
+        StringBuilder out = new StringBuilder();
+        for (String reason : List.of("in_flight", "queue_length", "queue_wait", "loop_lag", "pg_pool", "saturated")) {
+            out.append(out.length() == 0 ? "" : ", ").append(reason).append(' ')
+                    .append(delta(before, after, "converge_shed_total", Map.of("reason", reason)));
+        }
+        return out.toString();
+    }
+
+    /** How much a counter grew between two scrapes of /metrics. */
+    private static long delta(String before, String after, String metric, Map<String, String> labels) {
+        return Math.round(ServerHistogram.sum(after, metric, labels) - ServerHistogram.sum(before, metric, labels));
     }
 
     private static String get(String url) throws Exception {

@@ -45,13 +45,9 @@ class LoadIT {
         // far longer than 50 ms. The queue is ours, not PostgreSQL's.
         ServeConfig onePooled = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 2, 2, 50, 100, 64 * 1024, 50, 1,
                 Resilience.defaults().with("none", 60).withShedDelay(0));
-        PredictionServer server = PredictionServer.start(onePooled, fixture.db.endpoint(), null).toCompletionStage()
-                .toCompletableFuture().get(30, TimeUnit.SECONDS);
-        Vertx vertx = Vertx.vertx();
-        try {
-            ServeFixture.awaitModel(server);
-            WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
-                    .setDefaultPort(server.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(400));
+        try (Running running = Running.start(onePooled, 400)) {
+            PredictionServer server = running.server();
+            WebClient client = running.client();
             Map<String, Integer> seen = new TreeMap<>();
 
             for (int round = 0; round < 3; round++) {
@@ -80,9 +76,6 @@ class LoadIT {
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertThat(after.statusCode()).isEqualTo(200);
             assertThat(after.bodyAsJsonObject().getBoolean("degraded")).isFalse();
-        } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -90,13 +83,9 @@ class LoadIT {
     void refusalsForOverloadArePacedSoClientsThatRetryAtOnceCannotStarveTheServer() throws Exception {
         ServeConfig oneInFlight = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
                 Resilience.defaults().with("none", 60).withMaxInFlight(1).withShedDelay(300));
-        PredictionServer server = PredictionServer.start(oneInFlight, fixture.db.endpoint(), null).toCompletionStage()
-                .toCompletableFuture().get(30, TimeUnit.SECONDS);
-        Vertx vertx = Vertx.vertx();
-        try {
-            ServeFixture.awaitModel(server);
-            WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
-                    .setDefaultPort(server.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(50));
+        try (Running running = Running.start(oneInFlight, 50)) {
+            PredictionServer server = running.server();
+            WebClient client = running.client();
             List<CompletableFuture<HttpResponse<Buffer>>> all = new ArrayList<>();
             List<Long> sent = new ArrayList<>();
             List<Long> answered = new ArrayList<>();
@@ -121,7 +110,23 @@ class LoadIT {
                 }
             }
             assertThat(shed).as("one in flight: most of 50 concurrent requests are refused").isPositive();
-        } finally {
+        }
+    }
+
+    /** A server of a test's own, ready, with a client of {@code connections} connections; closes both. */
+    private record Running(PredictionServer server, Vertx vertx, WebClient client) implements AutoCloseable {
+        static Running start(ServeConfig config, int connections) throws Exception {
+            PredictionServer server = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage()
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            ServeFixture.awaitModel(server);
+            Vertx vertx = Vertx.vertx();
+            return new Running(server, vertx, WebClient.create(vertx, new WebClientOptions()
+                    .setDefaultHost("127.0.0.1").setDefaultPort(server.port()),
+                    new io.vertx.core.http.PoolOptions().setHttp1MaxSize(connections)));
+        }
+
+        @Override
+        public void close() throws Exception {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }

@@ -1,6 +1,7 @@
 package dev.converge.serve.impl;
 
 import dev.converge.serve.Resilience;
+import dev.converge.serve.predict.OverloadedException;
 import dev.converge.serve.predict.PredictionOutcome;
 import dev.converge.serve.predict.PredictionService;
 import dev.converge.serve.predict.ShedReason;
@@ -9,6 +10,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Admission, before a request is read: refuse rather than let latency grow without limit when too many requests
@@ -20,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class AdmissionControl implements PredictionService.Admission {
     private final Resilience limits;
-    private final java.util.function.BooleanSupplier scoredInline;
-    private final java.util.function.Supplier<dev.converge.serve.predict.OverloadedException> scoringRefusal;
+    private final BooleanSupplier scoredInline;
+    private final Supplier<OverloadedException> scoringRefusal;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<ShedReason, Counter> shed = new EnumMap<>(ShedReason.class);
 
@@ -31,8 +34,8 @@ final class AdmissionControl implements PredictionService.Admission {
      *                       before the body is read so that a refusal costs next to nothing; null with a cache,
      *                       whose hits must not be refused for lack of scoring capacity
      */
-    AdmissionControl(Resilience limits, java.util.function.BooleanSupplier scoredInline,
-                     java.util.function.Supplier<dev.converge.serve.predict.OverloadedException> scoringRefusal,
+    AdmissionControl(Resilience limits, BooleanSupplier scoredInline,
+                     Supplier<OverloadedException> scoringRefusal,
                      MeterRegistry metrics) {
         this.limits = limits;
         this.scoredInline = scoredInline;
@@ -58,7 +61,7 @@ final class AdmissionControl implements PredictionService.Admission {
             why = "the event loop is running late by more than " + limits.maxLoopLagMillis() + " ms";
         }
         if (reason == null && scoringRefusal != null) {
-            dev.converge.serve.predict.OverloadedException refused = scoringRefusal.get();
+            OverloadedException refused = scoringRefusal.get();
             if (refused != null) {
                 reason = refused.bound();
                 why = refused.getMessage();

@@ -76,7 +76,10 @@ public final class Breaker {
 
     /** Runs the call unless the breaker is open; the call's own time beyond the timeout counts as a failure. */
     public <T> Future<T> call(Supplier<Future<T>> call) {
-        return callAfter(() -> Future.succeededFuture(null), e -> null, x -> call.get());
+        if (!breaker.tryAcquirePermission()) {
+            return Future.failedFuture(CallNotPermittedException.createCallNotPermittedException(breaker));
+        }
+        return timedAndRecorded(call);
     }
 
     /**
@@ -114,28 +117,33 @@ public final class Breaker {
                 breaker.onError(0, TimeUnit.NANOSECONDS, ar.cause());
                 return Future.failedFuture(ar.cause());
             }
-            long t0 = System.nanoTime();
-            Future<T> f;
-            try {
-                f = timed(call.apply(ar.result()));
-            } catch (RuntimeException e) {
-                f = Future.failedFuture(e);
+            return timedAndRecorded(() -> call.apply(ar.result()));
+        });
+    }
+
+    /** Runs a permitted call under the timeout and records its outcome (ours: released, not recorded). */
+    private <T> Future<T> timedAndRecorded(Supplier<Future<T>> call) {
+        long t0 = System.nanoTime();
+        Future<T> f;
+        try {
+            f = timed(call.get());
+        } catch (RuntimeException e) {
+            f = Future.failedFuture(e);
+        }
+        return f.transform(done -> {
+            long now = System.nanoTime();
+            if (done.succeeded()) {
+                breaker.onSuccess(now - t0, TimeUnit.NANOSECONDS);
+                return Future.succeededFuture(done.result());
             }
-            return f.transform(done -> {
-                long now = System.nanoTime();
-                if (done.succeeded()) {
-                    breaker.onSuccess(now - t0, TimeUnit.NANOSECONDS);
-                    return Future.succeededFuture(done.result());
-                }
-                if (done.cause() instanceof OverloadedException) { // timed out on our side: see timed()
-                    breaker.releasePermission();
-                    ignored.increment();
-                    return Future.failedFuture(done.cause());
-                }
-                lastError = done.cause();
-                breaker.onError(now - t0, TimeUnit.NANOSECONDS, done.cause());
+            if (done.cause() instanceof OverloadedException) { // timed out on our side: see timed()
+                breaker.releasePermission();
+                ignored.increment();
                 return Future.failedFuture(done.cause());
-            });
+            }
+            lastError = done.cause();
+            breaker.onError(now - t0, TimeUnit.NANOSECONDS, done.cause());
+            return Future.failedFuture(done.cause());
         });
     }
 

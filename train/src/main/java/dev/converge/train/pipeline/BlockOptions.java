@@ -73,6 +73,16 @@ public final class BlockOptions {
         return v;
     }
 
+    /** A number above {@code min} (exclusive) and below {@code max} (exclusive; infinite for no upper end). */
+    public double numberBetweenExclusive(String key, double dflt, double min, double max) {
+        double v = number(key, dflt);
+        if (!(v > min && v < max)) {
+            throw error(key, "must be between " + min + " and " + (Double.isInfinite(max) ? "infinity" : max)
+                    + ", both excluded, was " + v);
+        }
+        return v;
+    }
+
     public int integer(String key, int dflt, int min) {
         double v = number(key, dflt);
         if (v != Math.rint(v) || v < min || v > Integer.MAX_VALUE) {

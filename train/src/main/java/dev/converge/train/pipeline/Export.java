@@ -37,7 +37,7 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
             promote.done();
         }
         return new Export(o.has("artifacts") ? o.string("artifacts") : null,
-                o.number("scoring_budget_p99_us", 5000, Double.MIN_VALUE, Double.MAX_VALUE),
+                o.numberBetweenExclusive("scoring_budget_p99_us", 5000, 0, Double.POSITIVE_INFINITY),
                 o.integer("latency_passes", 20, 1), o.integer("reference_rows", 100, 1), policy);
     });
 

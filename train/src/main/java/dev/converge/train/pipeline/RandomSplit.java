@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 /** {@code random_split}: a seeded random train/test split. */
 public record RandomSplit(double ratio, long seed) implements Block {
     static final BlockType TYPE = BlockType.of("random_split", "1.0", Port.TABLE, Port.SPLITS, o ->
-            new RandomSplit(o.number("ratio", 0.8, Double.MIN_VALUE, 1 - Math.ulp(1.0)),
+            new RandomSplit(o.numberBetweenExclusive("ratio", 0.8, 0, 1),
                     (long) o.number("seed", 42)));
 
     @Override
