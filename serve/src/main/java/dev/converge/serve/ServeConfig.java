@@ -18,10 +18,43 @@ import dev.converge.contracts.config.Settings;
  * @param lagWarnMillis          event-loop lag above this, sustained, is logged as a warning
  * @param pgPoolSize             connections of the feature-fetch pool
  * @param resilience             cache, breakers, timeouts and load shedding
+ * @param clients                what a slow or stalled client may hold
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
-                          int pgPoolSize, Resilience resilience) {
+                          int pgPoolSize, Resilience resilience, Clients clients) {
+    /**
+     * Bounds on slow clients.
+     *
+     * @param idleMillis      a connection must send the next request's headers within this of opening or of its
+     *                        previous response, and may not go silent longer than this
+     * @param requestMillis   a request's body must arrive within this of its headers (else 408)
+     * @param bodyBufferBytes bodies being received at once hold at most this many bytes (else 503)
+     */
+    public record Clients(long idleMillis, long requestMillis, long bodyBufferBytes) {
+        public static final Clients DEFAULTS = new Clients(30_000, 10_000, 64L << 20);
+
+        public Clients {
+            require(idleMillis >= 100, "serve.idle_timeout_ms must be >= 100, was " + idleMillis);
+            require(requestMillis >= 100, "serve.request_timeout_ms must be >= 100, was " + requestMillis);
+            require(bodyBufferBytes >= 1024, "serve.body_buffer_bytes must be >= 1024, was " + bodyBufferBytes);
+        }
+
+        static Clients from(Settings s) {
+            return new Clients(s.integer("serve.idle_timeout_ms", (int) DEFAULTS.idleMillis),
+                    s.integer("serve.request_timeout_ms", (int) DEFAULTS.requestMillis),
+                    s.integer("serve.body_buffer_bytes", (int) DEFAULTS.bodyBufferBytes));
+        }
+    }
+
+    /** With the default {@link Clients} bounds. */
+    public ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
+                       double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
+                       int pgPoolSize, Resilience resilience) {
+        this(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros, batchMaxRows,
+                bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS);
+    }
+
     public ServeConfig {
         require(port >= 0 && port <= 65535, "serve.port must be within 0..65535, was " + port);
         require(model != null && !model.isBlank(), "serve.model must be set");
@@ -35,6 +68,9 @@ public record ServeConfig(String host, int port, String model, String adminToken
         require(pgPoolSize >= 1, "serve.pg_pool_size must be >= 1, was " + pgPoolSize);
         require(adminToken == null || adminToken.length() >= 16, "serve.admin_token must be at least 16 characters");
         java.util.Objects.requireNonNull(resilience, "resilience");
+        java.util.Objects.requireNonNull(clients, "clients");
+        require(clients.bodyBufferBytes() >= bodyLimitBytes, "serve.body_buffer_bytes (" + clients.bodyBufferBytes()
+                + ") must hold at least one body of serve.body_limit_bytes (" + bodyLimitBytes + ")");
     }
 
     private static void require(boolean ok, String message) {
@@ -57,17 +93,22 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.integer("serve.body_limit_bytes", 1 << 20),
                 s.integer("serve.lag_warn_ms", 50),
                 s.integer("serve.pg_pool_size", 8),
-                Resilience.from(s));
+                Resilience.from(s), Clients.from(s));
     }
 
     public ServeConfig withPort(int p) {
         return new ServeConfig(host, p, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients);
     }
 
     public ServeConfig withResilience(Resilience r) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients);
+    }
+
+    public ServeConfig withClients(Clients c) {
+        return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c);
     }
 
     @Override

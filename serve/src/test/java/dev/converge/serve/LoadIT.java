@@ -113,6 +113,95 @@ class LoadIT {
         }
     }
 
+    @Test
+    void stalledClientsHoldNoSlotAndAreCutOff() throws Exception {
+        // Two requests in flight at most. 40 clients send their headers and half a body, then stall; one more trickles
+        // its headers a byte at a time. Complete requests must still be answered, and the stalled ones cut off.
+        ServeConfig tight = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
+                Resilience.defaults().with("none", 60).withMaxInFlight(2).withShedDelay(0))
+                .withClients(new ServeConfig.Clients(1_500, 1_000, 1 << 20));
+        try (Running running = Running.start(tight, 4)) {
+            int port = running.server().port();
+            String body = "{\"entity_id\": \"5\"}";
+            List<java.net.Socket> stalled = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+                s.getOutputStream().write(("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length() + "\r\n\r\n" + body.substring(0, 8))
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                s.getOutputStream().flush();
+                stalled.add(s);
+            }
+            java.net.Socket trickle = new java.net.Socket("127.0.0.1", port);
+            long t0 = System.nanoTime();
+
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<Buffer> r = running.client().post("/v1/predict").sendBuffer(Buffer.buffer(body))
+                        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+                if (i < 8) { // a header byte every 150 ms: never idle, never complete
+                    trickle.getOutputStream().write("POST /v1/p".charAt(i));
+                    trickle.getOutputStream().flush();
+                    Thread.sleep(150);
+                }
+            }
+            for (java.net.Socket s : stalled) {
+                s.setSoTimeout(5_000);
+                String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(answer).as("answered 408 and closed").startsWith("HTTP/1.1 408").contains("request_timeout");
+            }
+            trickle.setSoTimeout(5_000);
+            for (int i = 8; i < 40; i++) {
+                try {
+                    trickle.getOutputStream().write('x');
+                    trickle.getOutputStream().flush();
+                    Thread.sleep(150);
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+            }
+            assertThat(trickle.getInputStream().read()).as("the trickling connection was closed").isEqualTo(-1);
+            assertThat((System.nanoTime() - t0) / 1e9).isLessThan(8.0);
+            for (java.net.Socket s : stalled) {
+                s.close();
+            }
+            trickle.close();
+        }
+    }
+
+    @Test
+    void bodiesBeingReceivedHoldABoundedBuffer() throws Exception {
+        // Room for two 64 KiB bodies: a third client declaring a large body is refused before a byte is read,
+        // and once the stalled ones time out, requests are answered again.
+        ServeConfig tight = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
+                Resilience.defaults().with("none", 60).withShedDelay(0))
+                .withClients(new ServeConfig.Clients(30_000, 800, 128 * 1024));
+        try (Running running = Running.start(tight, 4)) {
+            int port = running.server().port();
+            List<java.net.Socket> stalled = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+                s.getOutputStream().write(("POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n{")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                stalled.add(s);
+            }
+            Thread.sleep(100);
+            HttpResponse<Buffer> refused = running.client().post("/v1/predict")
+                    .sendBuffer(Buffer.buffer("{\"entity_id\": \"5\"}")).toCompletionStage().toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.bodyAsJsonObject().getString("message")).contains("request bodies being received");
+            Thread.sleep(1_200);
+            HttpResponse<Buffer> ok = running.client().post("/v1/predict")
+                    .sendBuffer(Buffer.buffer("{\"entity_id\": \"5\"}")).toCompletionStage().toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(ok.statusCode()).as(ok.bodyAsString()).isEqualTo(200);
+            for (java.net.Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
     /** A server of a test's own, ready, with a client of {@code connections} connections; closes both. */
     private record Running(PredictionServer server, Vertx vertx, WebClient client) implements AutoCloseable {
         static Running start(ServeConfig config, int connections) throws Exception {

@@ -10,10 +10,14 @@ import dev.converge.serve.predict.PredictionRequest;
 import dev.converge.serve.predict.PredictionService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The prediction path's stages wired in order: decode the request, choose the variant, assemble its features
@@ -23,6 +27,9 @@ import java.util.Map;
  * configured default answers; without Redis the row is computed and not cached.
  */
 public final class DefaultPredictionService implements PredictionService {
+    /** Inline scoring a batch does in one event-loop turn before it yields, in microseconds of measured p90. */
+    private static final double SLICE_MICROS = 1_000;
+
     private final Variants variants;
     private final OnlineFeatures online;
     private final Scorer scorer;
@@ -90,8 +97,8 @@ public final class DefaultPredictionService implements PredictionService {
         if (model == null) {
             return Future.succeededFuture(new BatchOutcome.Refused(new PredictionOutcome.NotReady(Variants.NOT_READY)));
         }
-        OverloadedException refused = scorer.refusal(model, (int) decoded.stream().filter(RequestDecoder.Decoded::ok)
-                .count());
+        int rowsToScore = (int) decoded.stream().filter(RequestDecoder.Decoded::ok).count();
+        OverloadedException refused = scorer.refusal(model, rowsToScore);
         if (refused != null) {
             return shedIfOverloaded(refused).map(BatchOutcome.Refused::new);
         }
@@ -99,21 +106,29 @@ public final class DefaultPredictionService implements PredictionService {
             if (ar.failed() && ar.cause() instanceof OverloadedException) {
                 return shedIfOverloaded(ar.cause()).<BatchOutcome>map(BatchOutcome.Refused::new);
             }
+            // Checked again now that the fetch is done: batches admitted together must not all pile their rows on
+            // the queue they were each checked against alone.
+            OverloadedException late = scorer.refusal(model, rowsToScore);
+            if (late != null) {
+                return shedIfOverloaded(late).<BatchOutcome>map(BatchOutcome.Refused::new);
+            }
             Throwable pgFailure = ar.failed() ? ar.cause() : null;
             Map<String, Map<String, Object>> stored = ar.succeeded() ? ar.result() : Map.of();
-            List<Future<PredictionOutcome>> results = new ArrayList<>();
-            for (RequestDecoder.Decoded d : decoded) {
+            List<Future<PredictionOutcome>> results = new ArrayList<>(decoded.size());
+            Promise<Void> all = Promise.promise();
+            int slice = model.inline() ? Math.max(1, (int) (SLICE_MICROS / Math.max(1.0, model.p90Micros()))) : 256;
+            sliced(decoded, 0, slice, d -> {
                 if (!d.ok()) {
                     results.add(Future.succeededFuture(new PredictionOutcome.Malformed(d.violations())));
-                    continue;
+                    return;
                 }
                 PredictionRequest in = d.request();
                 Map<String, Object> s = in.entityId() == null ? null : stored.get(in.entityId());
                 // A batch's rows queue behind one another by design: none is dropped for waiting.
                 results.add(afterFetch(model, in, s == null ? Map.of() : s, s != null,
                         in.entityId() == null ? null : pgFailure, false));
-            }
-            return Future.join(results).<BatchOutcome>transform(done -> {
+            }, all);
+            return all.future().compose(v -> Future.join(results)).<BatchOutcome>transform(done -> {
                 if (done.failed()) { // a row dropped for overload refuses the batch with it (503), never a null row
                     return shedIfOverloaded(done.cause()).<BatchOutcome>map(BatchOutcome.Refused::new);
                 }
@@ -124,6 +139,33 @@ public final class DefaultPredictionService implements PredictionService {
                 return Future.succeededFuture(new BatchOutcome.Rows(model.ref(), out));
             });
         });
+    }
+
+    /**
+     * Runs {@code step} over {@code items} from {@code from}, {@code slice} at a time, handing the event loop back
+     * between slices so that other requests' I/O and scoring interleave with a long batch's (an inline model's
+     * rows are scored in the step itself). Completes {@code done} after the last.
+     */
+    static <T> void sliced(List<T> items, int from, int slice, Consumer<T> step, Promise<Void> done) {
+        int to = Math.min(items.size(), from + slice);
+        try {
+            for (int i = from; i < to; i++) {
+                step.accept(items.get(i));
+            }
+        } catch (RuntimeException e) {
+            done.fail(e);
+            return;
+        }
+        if (to == items.size()) {
+            done.complete();
+            return;
+        }
+        Context ctx = Vertx.currentContext();
+        if (ctx == null) { // not on an event loop: nothing to hand back
+            sliced(items, to, items.size(), step, done);
+        } else {
+            ctx.runOnContext(v -> sliced(items, to, slice, step, done));
+        }
     }
 
     /** An overload refusal anywhere on the path becomes a counted Shed outcome; anything else stays a failure. */

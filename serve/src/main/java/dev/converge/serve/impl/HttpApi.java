@@ -11,11 +11,13 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -26,11 +28,18 @@ import java.util.function.Consumer;
 public final class HttpApi extends VerticleBase {
     /** What every instance shares. {@code extraRoutes} (tests only) may add routes; null in production. */
     public record Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
-                         ModelAdmin admin, LoopLag loopLag, Consumer<Router> extraRoutes) {}
+                         ModelAdmin admin, LoopLag loopLag, Consumer<Router> extraRoutes, AtomicLong bodyBudget) {
+        public Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
+                      ModelAdmin admin, LoopLag loopLag, Consumer<Router> extraRoutes) {
+            this(config, service, metrics, admin, loopLag, extraRoutes,
+                    new AtomicLong(config.clients().bodyBufferBytes()));
+        }
+    }
 
     private final Shared shared;
     private HttpServer server;
     private LagProbe lag;
+    private ClientGuard guard;
 
     public HttpApi(Shared shared) {
         this.shared = shared;
@@ -44,16 +53,26 @@ public final class HttpApi extends VerticleBase {
                 .description("ticks late by more than serve.lag_warn_ms").register(shared.metrics()),
                 shared.config().lagWarnMillis(), shared.config().resilience().maxLoopLagMillis(), shared.loopLag());
         lag.start(vertx);
-        server = vertx.createHttpServer();
+        ServeConfig.Clients clients = shared.config().clients();
+        server = vertx.createHttpServer(new HttpServerOptions().setIdleTimeout((int) clients.idleMillis())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+        server.connectionHandler(guard::connected);
         return server.requestHandler(router).listen(shared.config().port(), shared.config().host());
     }
 
     /** The routes. */
     public Router router(Vertx vertx) {
+        ServeConfig.Clients clients = shared.config().clients();
+        guard = new ClientGuard(vertx, clients.idleMillis(), clients.requestMillis(),
+                shared.config().bodyLimitBytes(), clients.bodyBufferBytes(), shared.bodyBudget(), shared.metrics());
         Router router = Router.router(vertx);
         router.route().handler(this::timed);
-        router.route("/v1/*").handler(this::admit);
         router.route().handler(BodyHandler.create(false).setBodyLimit(shared.config().bodyLimitBytes()));
+        router.route().handler(ctx -> {
+            guard.bodyArrived(ctx);
+            ctx.next();
+        });
+        router.route("/v1/*").handler(this::admit);
         new PredictionRoutes(shared.service(), shared.config().resilience().shedDelayMillis()).mount(router);
         router.get("/health/live").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "up")));
         router.get("/health/ready").handler(ctx -> {
@@ -73,11 +92,14 @@ public final class HttpApi extends VerticleBase {
                 + ctx.request().method() + " " + ctx.request().path()));
         router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method_not_allowed", ctx.request().method()
                 + " is not allowed on " + ctx.request().path()));
-        router.errorHandler(500, ctx -> Responses.error(ctx, 500, "internal", String.valueOf(ctx.failure())));
+        router.errorHandler(500, Responses::internal);
         return router;
     }
 
-    /** Records http.server.requests by route and status when the response has been written. */
+    /**
+     * Records http.server.requests by route and status when the response has been written, and starts the
+     * {@link ClientGuard}'s clock for the body.
+     */
     private void timed(RoutingContext ctx) {
         long t0 = System.nanoTime();
         ctx.put("t0", t0);
@@ -87,10 +109,15 @@ public final class HttpApi extends VerticleBase {
                 .tag("status", Integer.toString(ctx.response().getStatusCode()))
                 .publishPercentileHistogram().register(shared.metrics())
                 .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
-        ctx.next();
+        if (guard.headersArrived(ctx)) {
+            ctx.next();
+        }
     }
 
-    /** Admission: 503 with Retry-After at once beyond the bounds; an admitted request is released when it ends. */
+    /**
+     * Admission, once the body has arrived (a client still sending holds no slot): 503 with Retry-After beyond the
+     * bounds; an admitted request is released when it ends.
+     */
     private void admit(RoutingContext ctx) {
         PredictionService.Admission admission = shared.service().admission();
         PredictionOutcome.Shed shed = admission.tryAdmit(lag.lagging());

@@ -5,6 +5,7 @@ import io.vertx.ext.web.RoutingContext;
 
 /** Sends JSON responses, each at most once: a response already ended is left alone. */
 final class Responses {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Responses.class);
     private Responses() {}
 
     static void json(RoutingContext ctx, int status, JsonObject body) {
@@ -12,6 +13,16 @@ final class Responses {
             return;
         }
         ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+    }
+
+    /**
+     * 500 for a failure of ours: the body says so with a reference; the exception, which may carry internals (SQL,
+     * class names, paths), goes to the log under that reference only.
+     */
+    static void internal(RoutingContext ctx) {
+        String ref = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffffffffL);
+        LOG.error("internal error {} on {} {}", ref, ctx.request().method(), ctx.request().path(), ctx.failure());
+        error(ctx, 500, "internal", "an internal error occurred; the server's log has it under reference " + ref);
     }
 
     /** An error body ({@link PredictionJson#error}) with no per-field violations. */
