@@ -18,6 +18,17 @@ public record PgEndpoint(String url, String user, String password, String schema
         }
     }
 
+    /**
+     * A data source whose reads fail after {@code socketTimeoutSeconds} without a byte from the server: for
+     * clients whose statements are short (the prediction server's registry reads), so one hung read cannot hold
+     * the thread that every later read waits behind.
+     */
+    public DataSource dataSource(int socketTimeoutSeconds) {
+        PGSimpleDataSource ds = (PGSimpleDataSource) dataSource();
+        ds.setSocketTimeout(socketTimeoutSeconds);
+        return ds;
+    }
+
     /** A plain (unpooled) JDBC data source for this endpoint. */
     public DataSource dataSource() {
         PGSimpleDataSource ds = new PGSimpleDataSource();

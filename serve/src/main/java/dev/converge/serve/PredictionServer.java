@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
 public final class PredictionServer {
     private static final Logger LOG = LoggerFactory.getLogger(PredictionServer.class);
 
+    /** A registry read that hangs longer than this fails, so one hung read cannot stall every later swap. */
+    static final int REGISTRY_SOCKET_TIMEOUT_SECONDS = 30;
+
     private final ServeConfig config;
     private final Vertx vertx;
     private final Pool pg;
@@ -67,7 +70,8 @@ public final class PredictionServer {
                 .setName("converge-features")).connectingTo(pgOptions).using(vertx).build();
         this.subscriber = PgSubscriber.subscriber(vertx, pgOptions).reconnectPolicy(retries -> 1000L);
         this.loader = vertx.createSharedWorkerExecutor("converge-model-loader", 1);
-        this.modelLoader = new ModelLoader(db.dataSource(), config.inlineScoringMaxMicros());
+        this.modelLoader = new ModelLoader(db.dataSource(REGISTRY_SOCKET_TIMEOUT_SECONDS),
+                config.inlineScoringMaxMicros());
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
@@ -92,7 +96,7 @@ public final class PredictionServer {
                 .compose(id -> warmPool())
                 .onSuccess(v -> {
                     LOG.info("converge serving on {}:{} ({} event loops)", config.host(), port, config.eventLoops());
-                    activate(null).onFailure(e -> {
+                    activate(null).onSuccess(a -> followed = a.getInteger("active")).onFailure(e -> {
                         notReadyReason.set(e.getMessage());
                         LOG.error("no model loaded: {}", e.getMessage());
                     });
@@ -141,22 +145,71 @@ public final class PredictionServer {
         });
     }
 
+    /**
+     * Follows the registry: on every notice on the channel, on every (re)subscription (notices sent while the
+     * subscriber was reconnecting are lost) and every {@link #CHAMPION_POLL_MILLIS} as a backstop, re-read the
+     * champion and converge to it. A notice is only a hint: its version is never trusted over the registry's (a
+     * rollback sent while the promoted version was still loading would otherwise be dropped), and the channel being
+     * database-wide, a notice from another schema's registry costs one re-read and changes nothing.
+     */
     private void listenForChampions() {
-        subscriber.channel(ModelRegistry.CHANNEL).handler(payload -> {
+        subscriber.channel(ModelRegistry.CHANNEL).subscribeHandler(v -> followChampion("subscribed to "
+                + ModelRegistry.CHANNEL)).handler(payload -> {
             ChampionNotice notice = ChampionNotice.decode(payload).orElse(null);
-            if (notice == null || !notice.model().equals(config.model()) || notice.version().isEmpty()) {
-                return;
+            if (notice == null || notice.model().equals(config.model())) {
+                followChampion("notice '" + payload + "'");
             }
-            int v = notice.version().getAsInt();
-            ModelHandle active = slot.active();
-            if (active != null && active.version() == v) {
-                return;
-            }
-            LOG.info("registry says the champion of {} is now v{}; swapping", config.model(), v);
-            activate(v).onFailure(e -> LOG.error("champion v{} refused: {}", v, e.getMessage()));
         });
-        subscriber.connect().onFailure(e -> LOG.warn("LISTEN {} failed: {}; retrying", ModelRegistry.CHANNEL,
-                e.getMessage()));
+        subscriber.connect().onFailure(e -> LOG.warn("LISTEN {} failed: {}; the champion is re-read every {} s until"
+                + " it connects", ModelRegistry.CHANNEL, e.getMessage(), CHAMPION_POLL_MILLIS / 1000));
+        vertx.setPeriodic(CHAMPION_POLL_MILLIS, CHAMPION_POLL_MILLIS, id -> followChampion("periodic check"));
+    }
+
+    /** How often the champion is re-read even when no notice came. */
+    static final long CHAMPION_POLL_MILLIS = 30_000;
+    private final java.util.concurrent.atomic.AtomicBoolean following = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean followAgain;
+    /** The registry's champion as last followed (null before the first load). */
+    private volatile Integer followed;
+
+    /**
+     * Converges the active model on the registry's champion, one pass at a time: a request that comes while a pass
+     * (and the load it started) runs makes one more pass run after it, so the last word always wins.
+     */
+    void followChampion(String why) {
+        followAgain = true;
+        if (following.compareAndSet(false, true)) {
+            followPass(why);
+        }
+    }
+
+    private void followPass(String why) {
+        followAgain = false;
+        loader.executeBlocking(() -> modelLoader.championVersion(config.model()), true).compose(champion -> {
+            ModelHandle active = slot.active();
+            if (champion.isEmpty() || active != null && (champion.get().equals(followed)
+                    || active.version() == champion.get())) {
+                // Unchanged since we last followed it (an operator's /admin activation stands until the registry
+                // moves), or already served. With nothing served (the first load found no champion, or it was
+                // refused), a champion is loaded.
+                champion.ifPresent(v -> followed = v);
+                return Future.succeededFuture();
+            }
+            int v = champion.get();
+            followed = v;
+            LOG.info("registry's champion of {} is v{} ({}), serving {}; swapping", config.model(), v, why,
+                    active == null ? "nothing" : "v" + active.version());
+            return activate(v).<Void>mapEmpty().onFailure(e -> LOG.error("champion v{} refused: {}", v,
+                    e.getMessage()));
+        }).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warn("could not re-read the champion of {} ({}): {}", config.model(), why, ar.cause().getMessage());
+            }
+            following.set(false);
+            if (followAgain && following.compareAndSet(false, true)) {
+                followPass("a notice during the last pass");
+            }
+        });
     }
 
     /** Loads, verifies and warms a version (the champion when null) beside the active one, then swaps. */
@@ -305,6 +358,8 @@ public final class PredictionServer {
                     o.setPassword(p[1]);
                 } else if (p.length == 2 && p[0].equals("currentSchema")) {
                     o.addProperty("search_path", p[1]);
+                } else if (p.length == 2 && p[0].equals("sslmode")) {
+                    ssl(o, p[1], query(uri, "sslrootcert"));
                 }
             }
         }
@@ -312,6 +367,45 @@ public final class PredictionServer {
             o.addProperty("search_path", db.schema());
         }
         return o;
+    }
+
+    /**
+     * The JDBC URL's sslmode, with libpq's meaning, for the reactive client too (it was dropped: the registry read
+     * over TLS while features went in plain text). require encrypts without verifying; verify-ca and verify-full
+     * verify against sslrootcert (PEM), or the JDK's trusted roots when none is given; verify-full checks the host.
+     */
+    static void ssl(PgConnectOptions o, String mode, String rootCert) {
+        io.vertx.pgclient.SslMode m = switch (mode) {
+            case "disable" -> io.vertx.pgclient.SslMode.DISABLE;
+            case "allow" -> io.vertx.pgclient.SslMode.ALLOW;
+            case "prefer" -> io.vertx.pgclient.SslMode.PREFER;
+            case "require" -> io.vertx.pgclient.SslMode.REQUIRE;
+            case "verify-ca" -> io.vertx.pgclient.SslMode.VERIFY_CA;
+            case "verify-full" -> io.vertx.pgclient.SslMode.VERIFY_FULL;
+            default -> throw new IllegalArgumentException("sslmode in the database URL must be one of disable, allow,"
+                    + " prefer, require, verify-ca, verify-full; was '" + mode + "'");
+        };
+        o.setSslMode(m);
+        io.vertx.core.net.ClientSSLOptions tls = new io.vertx.core.net.ClientSSLOptions();
+        if (m == io.vertx.pgclient.SslMode.VERIFY_CA || m == io.vertx.pgclient.SslMode.VERIFY_FULL) {
+            if (rootCert != null) {
+                tls.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(rootCert));
+            }
+            tls.setHostnameVerificationAlgorithm(m == io.vertx.pgclient.SslMode.VERIFY_FULL ? "HTTPS" : "");
+        } else if (m != io.vertx.pgclient.SslMode.DISABLE) {
+            tls.setTrustAll(true).setHostnameVerificationAlgorithm(""); // libpq: encrypted, not verified
+        }
+        o.setSslOptions(tls);
+    }
+
+    private static String query(URI uri, String key) {
+        for (String kv : uri.getQuery().split("&")) {
+            String[] p = kv.split("=", 2);
+            if (p.length == 2 && p[0].equals(key)) {
+                return java.net.URLDecoder.decode(p[1], java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     private static int freePort() {

@@ -203,16 +203,18 @@ class PredictionServerIT {
                 v1.algorithm(), copy.toUri().toString(), v1.artifactSha256(), v1.artifactSize(), v1.h2oVersion(),
                 v1.mojoVersion(), "test", dev.converge.registry.codec.SchemaCodec.fromJson(v1.featureSchemaJson()), null, null,
                 v1.metrics()), fixture.registry.reference("credit_risk", 1).orElseThrow(), "test").version();
-        try (var ch = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.truncate(1000);
-        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(copy);
+        bytes[bytes.length / 2] ^= 0x01; // one bit, same size: only the hash can tell
+        java.nio.file.Files.write(copy, bytes);
+        String tamperedSha = dev.converge.model.ArtifactStore.sha256(copy);
         int active = server.activeModel().version();
 
         HttpResponse<Buffer> r = admin("/admin/models/" + v3 + "/activate", TOKEN);
 
         assertThat(r.statusCode()).isEqualTo(409);
         assertThat(r.bodyAsJsonObject().getString("message")).contains("does not match its registration")
-                .contains("sha256");
+                .contains("size " + bytes.length + " (registered " + bytes.length + ")")
+                .contains("sha256 " + tamperedSha + " (registered " + v1.artifactSha256() + ")");
         assertThat(server.activeModel().version()).isEqualTo(active);
         assertThat(post("/v1/predict", "{\"entity_id\": \"1\"}").statusCode()).isEqualTo(200);
     }
@@ -232,6 +234,70 @@ class PredictionServerIT {
             Thread.sleep(50);
         }
         assertThat(server.activeModel().version()).isEqualTo(1);
+    }
+
+    @Test
+    void aVersionWithNoReferenceRowsIsRefusedNotPassed() throws Exception {
+        dev.converge.registry.ModelVersion v1 = fixture.registry.show("credit_risk", 1).orElseThrow();
+        dev.converge.registry.ModelReference ref = fixture.registry.reference("credit_risk", 1).orElseThrow();
+        int bare = fixture.registry.register(new dev.converge.registry.NewModelVersion("credit_risk",
+                v1.algorithm(), v1.artifactUri(), v1.artifactSha256(), v1.artifactSize(), v1.h2oVersion(),
+                v1.mojoVersion(), "test", dev.converge.registry.codec.SchemaCodec.fromJson(v1.featureSchemaJson()),
+                null, null, v1.metrics()), new dev.converge.registry.ModelReference(ref.sweepId(),
+                java.util.List.of(), java.util.List.of(), ref.baselines(), ref.scoringLatency()), "test").version();
+        int active = server.activeModel().version();
+
+        HttpResponse<Buffer> r = admin("/admin/models/" + bare + "/activate", TOKEN);
+
+        assertThat(r.statusCode()).isEqualTo(409);
+        assertThat(r.bodyAsJsonObject().getString("message")).contains("no reference rows");
+        assertThat(server.activeModel().version()).isEqualTo(active);
+    }
+
+    @Test
+    void aRollbackSentWhileThePromotedVersionLoadsStillWins() throws Exception {
+        int champion = fixture.registry.champion("credit_risk").orElseThrow().version();
+        int other = champion == 1 ? 2 : 1;
+        fixture.registry.promote("credit_risk", other, "test", "promote");
+        fixture.registry.rollback("credit_risk", "test", "changed our mind at once"); // while 'other' loads
+        int start = fixture.registry.champion("credit_risk").orElseThrow().version();
+        assertThat(start).isEqualTo(champion);
+
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+            if (server.activeModel().version() == start
+                    && fixture.registry.champion("credit_risk").orElseThrow().version() == start) {
+                Thread.sleep(1_500); // and it stays there: no late swap to the version rolled back
+                break;
+            }
+        }
+        assertThat(fixture.registry.champion("credit_risk").orElseThrow().version()).isEqualTo(start);
+        assertThat(server.activeModel().version()).isEqualTo(start);
+    }
+
+    @Test
+    void aChampionChangedWhileTheSubscriptionWasDownIsPickedUpOnReconnect() throws Exception {
+        int start = fixture.registry.champion("credit_risk").orElseThrow().version();
+        int other = start == 1 ? 2 : 1;
+        try (java.sql.Connection c = fixture.db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+            // Cut the LISTEN connection, and change the champion before the subscriber reconnects (1 s): that
+            // notice goes to no one.
+            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%'"
+                    + " AND pid <> pg_backend_pid()");
+        }
+        fixture.registry.promote("credit_risk", other, "test", "while the subscriber is away");
+
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (server.activeModel().version() != other && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(server.activeModel().version()).isEqualTo(other);
+        fixture.registry.promote("credit_risk", start, "test", "restore");
+        deadline = System.currentTimeMillis() + 15_000;
+        while (server.activeModel().version() != start && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
     }
 
     @Test

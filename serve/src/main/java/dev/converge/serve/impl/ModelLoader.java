@@ -42,6 +42,11 @@ public final class ModelLoader {
         this.inlineMaxMicros = inlineMaxMicros;
     }
 
+    /** The champion's version of {@code name}, if it has one: a cheap read to decide whether to load. */
+    public Optional<Integer> championVersion(String name) throws Exception {
+        return registry.champion(name).map(ModelVersion::version);
+    }
+
     /** The champion of {@code name}, or the given version. */
     public ModelHandle load(String name, Integer version) throws Exception {
         ModelVersion v = (version == null ? registry.champion(name) : registry.show(name, version))
@@ -64,13 +69,17 @@ public final class ModelLoader {
                 name, v.version(), ModelRefusedException.Reason.NO_REFERENCE, "model '" + name + "' v" + v.version()
                 + " has no reference predictions to verify against"));
         ReferencePredictions ref = ReferencePredictions.fromStored(stored.rows(), stored.predictions());
+        if (ref.isEmpty()) { // nothing to reproduce proves nothing: refused, not passed
+            throw new ModelRefusedException(name, v.version(), ModelRefusedException.Reason.NO_REFERENCE, "model '"
+                    + name + "' v" + v.version() + " was registered with no reference rows, so it cannot be verified"
+                    + " (re-export it with reference predictions)");
+        }
         Optional<String> mismatch = Parity.check(mojo, ref);
         if (mismatch.isPresent()) {
             throw new ModelRefusedException(name, v.version(), ModelRefusedException.Reason.PARITY, "model '" + name
                     + "' v" + v.version() + " does not reproduce " + mismatch.get());
         }
-        double p90 = ref.isEmpty() ? Double.MAX_VALUE
-                : ScoringLatency.measure(mojo, ref.rows(), new ScoringLatency.Plan(COST.warmupRows(),
+        double p90 = ScoringLatency.measure(mojo, ref.rows(), new ScoringLatency.Plan(COST.warmupRows(),
                 COST.warmupNanos(), Math.max(COST.samples(), ref.rows().size()), COST.budgetNanos())).p90Micros();
         return new ModelHandle(name, v.version(), v.algorithm(), mojo, schema, p90, p90 <= inlineMaxMicros,
                 v.artifactSha256(), ref.rows());
