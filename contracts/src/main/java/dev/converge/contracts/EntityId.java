@@ -25,17 +25,32 @@ public final class EntityId {
             if (c == '\0') {
                 return Optional.of("it contains NUL at index " + i);
             }
-            if (Character.isHighSurrogate(c) && i + 1 < id.length() && Character.isLowSurrogate(id.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return Optional.of("it contains an unpaired surrogate at index " + i);
-            }
+        }
+        int lone = unpairedSurrogate(id);
+        if (lone >= 0) {
+            return Optional.of("it contains an unpaired surrogate at index " + lone);
         }
         int bytes = id.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_BYTES) {
             return Optional.of("it is " + bytes + " bytes");
         }
         return Optional.empty();
+    }
+
+    /**
+     * The index of the first unpaired surrogate in {@code s}, or -1. Such a string has no UTF-8 encoding: written,
+     * it would become "?" without a word, so every text the store or the server takes is checked for one.
+     */
+    public static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public static boolean isValid(String id) {

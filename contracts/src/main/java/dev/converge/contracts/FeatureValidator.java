@@ -164,6 +164,13 @@ public final class FeatureValidator {
                     "feature '" + spec.name() + "' must not contain the NUL character (U+0000)"));
             return null;
         }
+        int lone = EntityId.unpairedSurrogate(s);
+        if (lone >= 0) {
+            out.add(new Violation(spec.name(), render(raw), "invalid_unicode", "feature '" + spec.name()
+                    + "' contains an unpaired surrogate (U+" + Integer.toHexString(s.charAt(lone)).toUpperCase(
+                    java.util.Locale.ROOT) + ") at index " + lone + ": it is not valid Unicode text"));
+            return null;
+        }
         return s;
     }
 

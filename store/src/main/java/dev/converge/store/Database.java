@@ -64,6 +64,12 @@ public final class Database implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     .setPort(config.embeddedPort())
                     .setServerConfig("listen_addresses", "127.0.0.1")
+                    // The library starts PostgreSQL with -F (fsync off) and synchronous_commit off, which suits
+                    // throw-away test databases; this one keeps the user's feature store and registry across runs,
+                    // so a crash or power loss must not corrupt it. (-c options come after -F and win.)
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .start();
             PGSimpleDataSource ds = dataSource(url, "postgres", null, null);

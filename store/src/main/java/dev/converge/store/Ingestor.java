@@ -9,7 +9,6 @@ import dev.converge.contracts.ValidationResult;
 import dev.converge.contracts.Violation;
 import dev.converge.registry.codec.Json;
 import java.io.IOException;
-import java.io.StringReader;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -71,11 +70,14 @@ public final class Ingestor {
         FeatureValidator validator = new FeatureValidator(schema, options.unknownPolicy());
         UUID ingestId = UUID.randomUUID();
         try (Connection c = db.connection()) {
-            int schemaVersion = SchemaRegistry.register(c, schema).version();
+            int schemaVersion = SchemaRegistry.registerAtomically(c, schema).version();
             c.setAutoCommit(true);
             try (Statement st = c.createStatement()) {
+                // seq: the row's place in the ingestion order, numbered as COPY reads the rows (in source order);
+                // online and point-in-time both break ties of event time with it.
                 st.execute("CREATE TEMP TABLE IF NOT EXISTS converge_stage (line bigint NOT NULL, entity_id text NOT NULL,"
-                        + " event_timestamp timestamptz NOT NULL, hot jsonb NOT NULL, cold jsonb) ON COMMIT DELETE ROWS");
+                        + " event_timestamp timestamptz NOT NULL, hot jsonb NOT NULL, cold jsonb,"
+                        + " seq bigint NOT NULL DEFAULT nextval('feature_ingest_seq')) ON COMMIT DELETE ROWS");
                 // EXTERNAL: never compressed, so pg_column_size(hot) is the size feature_history's CHECK will see.
                 st.execute("ALTER TABLE converge_stage ALTER COLUMN hot SET STORAGE EXTERNAL");
             }
@@ -88,38 +90,15 @@ public final class Ingestor {
             }
             StageWriter writer = new StageWriter(c, ingestId, source.name(), schemaVersion);
             Set<String> unknown = java.util.concurrent.ConcurrentHashMap.newKeySet();
-            BlockingQueue<Object> queue = new ArrayBlockingQueue<>(2);
-            RowStager stager = new RowStager(validator, options, ingestTime, clock, unknown);
-            Thread reader = new Thread(() -> read(source, stager, options, queue), "converge-ingest-reader");
-            reader.setDaemon(true);
-            reader.start();
             try {
-                while (true) {
-                    Object next = queue.take();
-                    if (next == END) {
-                        break;
-                    }
-                    if (next instanceof Throwable t) {
-                        throwAs(t);
-                    }
-                    CopyBatch chunk = (CopyBatch) next;
-                    writer.flush(chunk);
-                    if (progress != null) {
-                        progress.accept(chunk.bytesRead);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("ingestion of " + source.name() + " was interrupted", e);
-            } finally {
-                reader.interrupt();
+                writeAll(source, options, new RowStager(validator, options, ingestTime, clock, unknown), writer,
+                        progress);
+            } catch (IOException | SQLException | RuntimeException | Error e) {
+                recordFailure(ingestId, writer, e);
+                throw e;
             }
-            try (PreparedStatement done = c.prepareStatement("UPDATE ingest_runs SET finished_at = now(),"
-                    + " rows_read = ?, rows_accepted = ?, rows_rejected = ? WHERE id = ?")) {
-                done.setLong(1, writer.read());
-                done.setLong(2, writer.accepted());
-                done.setLong(3, writer.rejected());
-                done.setObject(4, ingestId);
+            try (PreparedStatement done = c.prepareStatement("UPDATE ingest_runs SET finished_at = now() WHERE id = ?")) {
+                done.setObject(1, ingestId);
                 done.executeUpdate();
             }
             return new IngestReport(ingestId, source.name(), schemaVersion, writer.read(), writer.accepted(),
@@ -129,6 +108,52 @@ public final class Ingestor {
     }
 
     private static final Object END = new Object();
+
+    /** Reads on a second thread and writes here, batch by batch; each batch commits with its run counts. */
+    private static void writeAll(IngestSource source, IngestOptions options, RowStager stager, StageWriter writer,
+                                 LongConsumer progress) throws IOException, SQLException {
+        BlockingQueue<Object> queue = new ArrayBlockingQueue<>(2);
+        Thread reader = new Thread(() -> read(source, stager, options, queue), "converge-ingest-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            while (true) {
+                Object next = queue.take();
+                if (next == END) {
+                    break;
+                }
+                if (next instanceof Throwable t) {
+                    throwAs(t);
+                }
+                CopyBatch chunk = (CopyBatch) next;
+                writer.flush(chunk);
+                if (progress != null) {
+                    progress.accept(chunk.bytesRead);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("ingestion of " + source.name() + " was interrupted", e);
+        } finally {
+            reader.interrupt();
+        }
+    }
+
+    /**
+     * A run that fails says so and how far it got: its committed batches' counts are already in the row; this adds
+     * when and why it stopped. On a connection of its own, since the run's may be what failed.
+     */
+    private void recordFailure(UUID ingestId, StageWriter writer, Throwable e) {
+        try (Connection c = db.connection(); PreparedStatement failed = c.prepareStatement("UPDATE ingest_runs"
+                + " SET failed_at = now(), failure = ? WHERE id = ?")) {
+            failed.setString(1, StageWriter.visibleNul(String.valueOf(e.getMessage())) + " (after " + writer.read()
+                    + " rows committed: " + writer.accepted() + " accepted, " + writer.rejected() + " rejected)");
+            failed.setObject(2, ingestId);
+            failed.executeUpdate();
+        } catch (SQLException | RuntimeException again) {
+            e.addSuppressed(again);
+        }
+    }
 
     /**
      * Fails fast, before any row is read, on a layout that would reject every row: an identity column that is

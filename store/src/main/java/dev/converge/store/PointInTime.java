@@ -89,7 +89,7 @@ public final class PointInTime {
                         + "   FROM feature_history h"
                         + "   WHERE h.entity_id = l.entity_id AND h.event_timestamp <= l.ts"
                         + "     AND (?::timestamptz IS NULL OR h.ingested_at <= ?::timestamptz)"
-                        + "   ORDER BY h.event_timestamp DESC, h.ingested_at DESC LIMIT 1) f ON true"
+                        + "   ORDER BY h.event_timestamp DESC, h.ingest_seq DESC NULLS LAST LIMIT 1) f ON true"
                         + " ORDER BY l.idx")) {
                     Timestamp asOfTs = asOf == null ? null : Timestamp.from(asOf);
                     q.setTimestamp(1, asOfTs);

@@ -38,6 +38,26 @@ public final class SchemaRegistry {
         }
     }
 
+    /**
+     * Registers on {@code c} in a transaction of its own (the schema and its feature definitions commit together
+     * or not at all, under the registration lock), then restores the connection's auto-commit mode.
+     */
+    static Versioned registerAtomically(Connection c, FeatureSchema schema) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            Versioned v = register(c, schema);
+            c.commit();
+            return v;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** Registers within the caller's transaction (the advisory lock is the transaction's). */
     static Versioned register(Connection c, FeatureSchema schema) throws SQLException {
         try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext('converge.schemas'))")) {
             lock.execute();

@@ -41,7 +41,7 @@ class CsvSourceTest {
         assertThat(rows.get(0).parseError()).contains("3 fields, the header has 2");
         assertThat(rows.get(1).cells()).containsEntry("a", new RawText("4"));
         assertThat(rows.get(2).parseError()).contains("never closed");
-        assertThat(rows.get(2).raw()).isEqualTo("\"open,6\n");
+        assertThat(rows.get(2).raw()).isEqualTo("\"open,6");
     }
 
     @Test
@@ -61,5 +61,35 @@ class CsvSourceTest {
 
         assertThat(rows).hasSize(2);
         assertThat(rows.get(1).parseError()).contains("UTF-8");
+    }
+
+    @Test
+    void aStrayQuoteCostsItsOwnRowNotTheRestOfTheFile() throws Exception {
+        StringBuilder csv = new StringBuilder("id,amount,note\n");
+        for (int i = 0; i < 3000; i++) {
+            csv.append(i).append(',').append(i).append(',').append(i == 10 ? "\"stray" : "plain").append('\n');
+        }
+
+        List<SourceRow> rows = read(csv.toString());
+
+        assertThat(rows).hasSize(3000);
+        assertThat(rows.get(10).parseError()).contains("quoted field opened on line 12").contains("stray quote");
+        assertThat(rows.get(10).raw()).isEqualTo("10,10,\"stray");
+        assertThat(rows.stream().filter(r -> r.parseError() != null)).hasSize(1);
+        assertThat(rows.get(11).lineNumber()).isEqualTo(13);
+        assertThat(rows.get(2999).cells()).containsEntry("id", new RawText("2999"));
+    }
+
+    @Test
+    void aRecordSpanningLinesWithTheWrongFieldCountIsCutAtItsFirstLine() throws Exception {
+        List<SourceRow> rows = read("a,b\n1,\"x\n2,y\n3,\"z\"\n4,w\n");
+
+        // The quote opened on line 2 closes on line 4: one record of 3 lines and 3 fields. Only line 2 is broken.
+        assertThat(rows.get(0).parseError()).as(rows.toString()).isNotNull();
+        assertThat(rows.get(2).parseError()).as(rows.toString()).isNull();
+        assertThat(rows.get(0).raw()).isEqualTo("1,\"x");
+        assertThat(rows.get(1).cells()).containsEntry("a", new RawText("2")).containsEntry("b", new RawText("y"));
+        assertThat(rows.get(2).cells()).containsEntry("b", new RawText("z"));
+        assertThat(rows.get(3).cells()).containsEntry("a", new RawText("4"));
     }
 }

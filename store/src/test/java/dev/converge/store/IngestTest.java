@@ -221,4 +221,122 @@ class IngestTest {
         assertThat(r.rejectReasons().get("parse_error")).isEqualTo(2);
         assertThat(t.count("SELECT count(*) FROM ingest_rejects WHERE ingest_id = '" + r.ingestId() + "'")).isEqualTo(4);
     }
+
+    @Test
+    void textOutsideTheBasicPlaneSurvivesEveryCopySliceAndLoneSurrogatesAreRefused() throws Exception {
+        // ~40 characters per row and 3,000 rows: the COPY text is far past pgjdbc's 65,536-character slices, and
+        // with emoji at every offset some surrogate pair straddles a slice boundary.
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            lines.add("{\"id\":\"bmp-" + i + "-\ud83d\ude00\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":1,"
+                    + "\"grade\":\"\ud842\udfb7\",\"memo\":\"" + "\ud83c\udf4e".repeat(i % 7 + 1) + "\"}");
+        }
+        lines.add("{\"id\":\"lone-1\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":1,\"grade\":\"A\",\"memo\":\"x\\ud800y\"}");
+
+        IngestReport r = new Ingestor(t.db).ingest(jsonl("emoji.jsonl", lines), SCHEMA,
+                IngestOptions.of("id", "ts").withBatchSize(5000), null);
+
+        assertThat(r.rowsAccepted()).isEqualTo(3000);
+        assertThat(r.rejectReasons()).containsOnlyKeys("invalid_unicode");
+        for (int i = 0; i < 3000; i++) {
+            OnlineRow row = new OnlineStore(t.db).read("bmp-" + i + "-\ud83d\ude00", false).orElseThrow();
+            assertThat(row.hot()).containsEntry("grade", "\ud842\udfb7")
+                    .containsEntry("memo", "\ud83c\udf4e".repeat(i % 7 + 1));
+        }
+        assertThat(t.count("SELECT count(*) FROM feature_history WHERE entity_id LIKE 'bmp-%' AND hot->>'memo' LIKE '%?%'"))
+                .isZero();
+    }
+
+    @Test
+    void aRejectedCellHoldingTheTextOfAnEscapedNulDoesNotAbortTheIngestion() throws Exception {
+        // The cell holds the six characters \u0000 (not a NUL) in a row rejected for another reason; then a real NUL.
+        IngestReport r = new Ingestor(t.db).ingest(jsonl("nul-text.jsonl", List.of(
+                "{\"id\":\"nt-1\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":\"\\\\u0000\",\"grade\":\"A\"}",
+                "{\"id\":\"nt-2\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":1,\"grade\":\"A\\u0000\"}",
+                "{\"id\":\"nt-3\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":1,\"grade\":\"A\"}")),
+                SCHEMA, IngestOptions.of("id", "ts"), null);
+
+        assertThat(r.rowsRead()).isEqualTo(3);
+        assertThat(r.rowsAccepted()).isEqualTo(1);
+        assertThat(r.rowsRejected()).isEqualTo(2);
+        assertThat(t.count("SELECT count(*) FROM ingest_runs WHERE id = '" + r.ingestId() + "' AND finished_at IS NOT NULL"
+                + " AND rows_read = 3 AND rows_accepted = 1 AND rows_rejected = 2")).isEqualTo(1);
+        assertThat(t.count("SELECT count(*) FROM ingest_rejects WHERE ingest_id = '" + r.ingestId() + "'")).isEqualTo(2);
+    }
+
+    @Test
+    void aFailedRunSaysSoAndHowFarItGot() throws Exception {
+        t.execute("CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " IF NEW.entity_id = 'poison' THEN RAISE EXCEPTION 'poisoned row'; END IF; RETURN NEW; END $$");
+        t.execute("CREATE TRIGGER refuse_poison BEFORE INSERT ON feature_online FOR EACH ROW EXECUTE FUNCTION refuse_poison()");
+        try {
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 25; i++) {
+                lines.add("{\"id\":\"" + (i == 22 ? "poison" : "fr-" + i) + "\",\"ts\":\"2024-01-01T00:00:00Z\","
+                        + "\"amount\":1,\"grade\":\"A\"}");
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Ingestor(t.db).ingest(jsonl("fails.jsonl",
+                    lines), SCHEMA, IngestOptions.of("id", "ts").withBatchSize(10), null)).hasMessageContaining("poisoned");
+
+            try (Connection c = t.db.connection(); ResultSet rs = c.createStatement().executeQuery("SELECT rows_read,"
+                    + " rows_accepted, finished_at, failed_at, failure FROM ingest_runs WHERE source = 'fails.jsonl'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).as("two batches of 10 committed before the third failed").isEqualTo(20);
+                assertThat(rs.getLong(2)).isEqualTo(20);
+                assertThat(rs.getTimestamp(3)).isNull();
+                assertThat(rs.getTimestamp(4)).isNotNull();
+                assertThat(rs.getString(5)).contains("poisoned row").contains("after 20 rows committed");
+            }
+            assertThat(t.count("SELECT count(*) FROM feature_history WHERE entity_id LIKE 'fr-%'")).isEqualTo(20);
+        } finally {
+            t.execute("DROP TRIGGER refuse_poison ON feature_online");
+            t.execute("DROP FUNCTION refuse_poison()");
+        }
+    }
+
+    @Test
+    void aSchemaIsRegisteredWithItsDefinitionsOrNotAtAll() throws Exception {
+        t.execute("CREATE FUNCTION refuse_definition() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " IF NEW.name = 'doomed_feature' THEN RAISE EXCEPTION 'definition refused'; END IF; RETURN NEW; END $$");
+        t.execute("CREATE TRIGGER refuse_definition BEFORE INSERT ON feature_definitions FOR EACH ROW"
+                + " EXECUTE FUNCTION refuse_definition()");
+        FeatureSchema doomed = SCHEMA.with(FeatureSpec.of("doomed_feature", FeatureType.NUMERIC, Temperature.HOT, true));
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Ingestor(t.db).ingest(jsonl("doomed.jsonl",
+                    List.of("{\"id\":\"d-1\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":1,\"grade\":\"A\"}")),
+                    doomed, IngestOptions.of("id", "ts"), null)).hasMessageContaining("definition refused");
+            assertThat(t.count("SELECT count(*) FROM feature_schemas WHERE fingerprint = '" + doomed.fingerprint() + "'"))
+                    .as("no schema left without its feature definitions").isZero();
+        } finally {
+            t.execute("DROP TRIGGER refuse_definition ON feature_definitions");
+            t.execute("DROP FUNCTION refuse_definition()");
+        }
+    }
+
+    @Test
+    void onlineAndPointInTimePickTheSameRowOfATie() throws Exception {
+        Ingestor ingestor = new Ingestor(t.db);
+        // A tie inside one file (the later line wins), then a tie across two ingestions (the later one wins).
+        ingestor.ingest(jsonl("tie-1.jsonl", List.of(
+                "{\"id\":\"tie\",\"ts\":\"2024-06-01T00:00:00Z\",\"amount\":1,\"grade\":\"first\"}",
+                "{\"id\":\"tie\",\"ts\":\"2024-06-01T00:00:00Z\",\"amount\":2,\"grade\":\"second\"}",
+                "{\"id\":\"tie2\",\"ts\":\"2024-06-01T00:00:00Z\",\"amount\":1,\"grade\":\"early\"}")),
+                SCHEMA, IngestOptions.of("id", "ts"), null);
+        assertThat(new OnlineStore(t.db).read("tie", false).orElseThrow().hot()).containsEntry("grade", "second");
+        assertThat(pit("tie")).isEqualTo("second");
+
+        ingestor.ingest(jsonl("tie-2.jsonl", List.of(
+                "{\"id\":\"tie2\",\"ts\":\"2024-06-01T00:00:00Z\",\"amount\":9,\"grade\":\"late\"}")),
+                SCHEMA, IngestOptions.of("id", "ts"), null);
+        assertThat(new OnlineStore(t.db).read("tie2", false).orElseThrow().hot()).containsEntry("grade", "late");
+        assertThat(pit("tie2")).isEqualTo("late");
+    }
+
+    private static String pit(String entity) throws Exception {
+        List<String> grades = new ArrayList<>();
+        new PointInTime(t.db).extract(List.of(new LabelEvent(entity, java.time.Instant.parse("2024-07-01T00:00:00Z")))
+                .iterator(), null, false, row -> grades.add(String.valueOf(row.hot().get("grade"))));
+        assertThat(grades).hasSize(1);
+        return grades.get(0);
+    }
 }

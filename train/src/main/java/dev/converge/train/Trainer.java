@@ -29,11 +29,62 @@ public final class Trainer {
     /** A trained model and its holdout metrics. For AutoML, the best deployable model of its leaderboard. */
     public record Trained(Model<?, ?, ?> model, Map<String, Object> metrics) {}
 
+    /**
+     * A training's handle for whoever waits on it: the H2O job it runs, so that a timeout stops the job through H2O
+     * (interrupting the waiting thread does not: the job would keep its threads, heap and CPU while its frames
+     * are deleted under it), and the runtime cap every model gets unless its task sets one.
+     */
+    public static final class Watch {
+        private final double defaultMaxRuntimeSecs;
+        private volatile water.Job<?> job;
+        private volatile boolean stopped;
+        private volatile long startedNanos;
+
+        public Watch(double defaultMaxRuntimeSecs) {
+            this.defaultMaxRuntimeSecs = defaultMaxRuntimeSecs;
+        }
+
+        /** Marks the task as running (its clock starts now, not when it was queued). */
+        public void begin() {
+            startedNanos = System.nanoTime();
+        }
+
+        /** When the task started running, or 0 while it waits in the queue. */
+        public long startedNanos() {
+            return startedNanos;
+        }
+
+        <J extends water.Job<?>> J running(J j) {
+            job = j;
+            if (stopped) {
+                j.stop();
+            }
+            return j;
+        }
+
+        /** Asks H2O to stop the running job (and any job the task would start after this). */
+        public void stop() {
+            stopped = true;
+            water.Job<?> j = job;
+            if (j != null && j.isRunning()) {
+                j.stop();
+            }
+        }
+
+        public boolean stopped() {
+            return stopped;
+        }
+    }
+
     public static Trained train(TaskConfig task, Frame train, Frame holdout, String response) {
+        return train(task, train, holdout, response, new Watch(0));
+    }
+
+    public static Trained train(TaskConfig task, Frame train, Frame holdout, String response, Watch watch) {
         Model<?, ?, ?> model = switch (task.algorithm()) {
             case GBM -> {
                 GBMModel.GBMParameters p = new GBMModel.GBMParameters();
-                common(p, task, train, holdout, response);
+                common(p, task, train, holdout, response, watch);
                 p._ntrees = TaskConfig.intParam(task.params(), "ntrees", 50);
                 p._max_depth = TaskConfig.intParam(task.params(), "max_depth", 5);
                 p._learn_rate = TaskConfig.doubleParam(task.params(), "learn_rate", 0.1);
@@ -41,19 +92,19 @@ public final class Trainer {
                 p._col_sample_rate = TaskConfig.doubleParam(task.params(), "col_sample_rate", 1.0);
                 p._min_rows = TaskConfig.doubleParam(task.params(), "min_rows", 10);
                 p._stopping_rounds = TaskConfig.intParam(task.params(), "stopping_rounds", 0);
-                yield new GBM(p).trainModel().get();
+                yield watch.running(new GBM(p).trainModel()).get();
             }
             case DRF -> {
                 DRFModel.DRFParameters p = new DRFModel.DRFParameters();
-                common(p, task, train, holdout, response);
+                common(p, task, train, holdout, response, watch);
                 p._ntrees = TaskConfig.intParam(task.params(), "ntrees", 50);
                 p._max_depth = TaskConfig.intParam(task.params(), "max_depth", 10);
                 p._min_rows = TaskConfig.doubleParam(task.params(), "min_rows", 1);
-                yield new DRF(p).trainModel().get();
+                yield watch.running(new DRF(p).trainModel()).get();
             }
             case XGBOOST -> {
                 XGBoostModel.XGBoostParameters p = new XGBoostModel.XGBoostParameters();
-                common(p, task, train, holdout, response);
+                common(p, task, train, holdout, response, watch);
                 p._ntrees = TaskConfig.intParam(task.params(), "ntrees", 50);
                 p._max_depth = TaskConfig.intParam(task.params(), "max_depth", 6);
                 p._learn_rate = TaskConfig.doubleParam(task.params(), "learn_rate", 0.3);
@@ -61,11 +112,11 @@ public final class Trainer {
                 p._sample_rate = TaskConfig.doubleParam(task.params(), "sample_rate", 1.0);
                 p._col_sample_rate = TaskConfig.doubleParam(task.params(), "col_sample_rate", 1.0);
                 p._min_rows = TaskConfig.doubleParam(task.params(), "min_rows", 1);
-                yield new XGBoost(p).trainModel().get();
+                yield watch.running(new XGBoost(p).trainModel()).get();
             }
             case GLM -> {
                 GLMModel.GLMParameters p = new GLMModel.GLMParameters();
-                common(p, task, train, holdout, response);
+                common(p, task, train, holdout, response, watch);
                 p._family = train.vec(response).isCategorical()
                         ? (train.vec(response).cardinality() == 2 ? GLMModel.GLMParameters.Family.binomial
                         : GLMModel.GLMParameters.Family.multinomial) : GLMModel.GLMParameters.Family.gaussian;
@@ -76,9 +127,9 @@ public final class Trainer {
                     p._lambda = new double[] {TaskConfig.doubleParam(task.params(), "lambda", 0)};
                 }
                 p._lambda_search = Boolean.TRUE.equals(task.params().get("lambda_search"));
-                yield new GLM(p).trainModel().get();
+                yield watch.running(new GLM(p).trainModel()).get();
             }
-            case AUTOML -> automl(task, train, holdout, response);
+            case AUTOML -> automl(task, train, holdout, response, watch);
         };
         Map<String, Object> metrics = holdoutMetrics(model, holdout);
         if (task.algorithm() == Algorithm.AUTOML) {
@@ -90,16 +141,17 @@ public final class Trainer {
     /** The last AutoML leaderboard built on this thread: model ids in rank order, for the run's record. */
     private static final ThreadLocal<List<String>> LAST_LEADERBOARD = ThreadLocal.withInitial(List::of);
 
-    private static void common(Model.Parameters p, TaskConfig task, Frame train, Frame holdout, String response) {
+    private static void common(Model.Parameters p, TaskConfig task, Frame train, Frame holdout, String response,
+                               Watch watch) {
         p._train = train._key;
         p._valid = holdout._key;
         p._response_column = response;
         p._seed = TaskConfig.intParam(task.params(), "seed", 42);
-        p._max_runtime_secs = TaskConfig.doubleParam(task.params(), "max_runtime_secs", 0);
+        p._max_runtime_secs = TaskConfig.doubleParam(task.params(), "max_runtime_secs", watch.defaultMaxRuntimeSecs);
     }
 
     @SuppressWarnings("unchecked")
-    private static Model<?, ?, ?> automl(TaskConfig task, Frame train, Frame holdout, String response) {
+    private static Model<?, ?, ?> automl(TaskConfig task, Frame train, Frame holdout, String response, Watch watch) {
         AutoMLBuildSpec spec = new AutoMLBuildSpec();
         spec.input_spec.training_frame = train._key;
         spec.input_spec.leaderboard_frame = holdout._key;
@@ -126,6 +178,7 @@ public final class Trainer {
         }
         spec.build_models.exclude_algos = excluded.isEmpty() ? null : excluded.toArray(Algo[]::new);
         AutoML aml = AutoML.startAutoML(spec);
+        watch.running(aml.job());
         aml.get();
         Model<?, ?, ?>[] ranked = aml.leaderboard().getModels();
         List<String> ids = new ArrayList<>();

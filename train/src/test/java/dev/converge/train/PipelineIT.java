@@ -166,4 +166,33 @@ class PipelineIT {
         assertThat(o.champion().config().segment()).isEqualTo("all");
         assertThat(o.registered().featureSchemaJson()).contains("\"x1\"").doesNotContain("\"x2\"");
     }
+
+    @Test
+    void aTimedOutTaskStopsItsH2oJobAndTheTaskQueuedBehindItStillRuns() throws Exception {
+        PipelineSpec spec = PipelineSpec.fromMap(Map.of("name", "slow", "model", "slow_model", "blocks", List.of(
+                Map.of("id", "load", "type", "pit_loader", "label", "label"),
+                Map.of("id", "table", "type", "to_table"),
+                Map.of("id", "split", "type", "random_split", "ratio", 0.8),
+                // One at a time: the quick GBM waits in the queue behind the endless one for its whole timeout.
+                Map.of("id", "sweep", "type", "fan_out", "parallelism", 1, "timeout_secs", 3, "matrix", List.of(
+                        Map.of("algorithm", "gbm", "params", Map.of("ntrees", 1_000_000, "max_depth", 8,
+                                "min_rows", 1, "max_runtime_secs", 0)),
+                        Map.of("algorithm", "gbm", "params", Map.of("ntrees", 10, "max_depth", 3)))),
+                Map.of("id", "best", "type", "best_run"),
+                Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
+                "slow.yaml");
+        long t0 = System.nanoTime();
+
+        Outcome o = run(spec);
+
+        double took = (System.nanoTime() - t0) / 1e9;
+        List<TrainingRuns.Run> runs = new TrainingRuns(db.dataSource()).sweep(o.sweepId());
+        assertThat(runs.get(0).status()).isEqualTo("timed_out");
+        assertThat(runs.get(0).error()).contains("its H2O job was stopped").doesNotContain("had not ended");
+        assertThat(runs.get(1).status()).as("queued behind the slow task, not timed out for it").isEqualTo("succeeded");
+        assertThat(took).as("the endless job was stopped, not waited out").isLessThan(40);
+        for (water.Job<?> j : water.Job.jobs()) {
+            assertThat(j.isRunning()).as("H2O job %s still running", j._description).isFalse();
+        }
+    }
 }

@@ -86,18 +86,59 @@ public final class CsvSource extends TextSource {
         }
     }
 
+    /**
+     * A quoted field may span lines, but no record may exceed these: a stray quote would otherwise swallow the rest
+     * of the file into one record held in memory. A record over either bound, one whose quote never closes, and
+     * one that spans lines yet has the wrong number of fields are each cut at their first line's end: that line is
+     * the broken row, and the text after it is read again as rows of its own.
+     */
+    static final int MAX_RECORD_CHARS = 1 << 20;
+    static final int MAX_RECORD_LINES = 1_000;
+
     private static final class Record {
         final List<String> fields = new ArrayList<>();
         String raw;
         String error;
         boolean quoted;
+        long lines;
+        /** Read up to and including a line break that is not in {@link #raw}. */
+        boolean endedAtLineBreak;
+    }
+
+    /** Text given back to be read again (the rest of a record cut at its first line), read before {@link #in}. */
+    private final StringBuilder again = new StringBuilder();
+    private int againPos;
+
+    private int read() throws IOException {
+        if (againPos < again.length()) {
+            char c = again.charAt(againPos++);
+            if (againPos == again.length()) {
+                again.setLength(0);
+                againPos = 0;
+            }
+            return c;
+        }
+        return in.read();
+    }
+
+    private int peek() throws IOException {
+        if (againPos < again.length()) {
+            return again.charAt(againPos);
+        }
+        in.mark(1);
+        int n = in.read();
+        if (n >= 0) {
+            in.reset();
+        }
+        return n;
     }
 
     private Record readRecord() throws IOException {
-        int c = in.read();
+        int c = read();
         if (c < 0) {
             return null;
         }
+        long startLine = line;
         Record rec = new Record();
         StringBuilder raw = new StringBuilder(256);
         StringBuilder field = new StringBuilder(32);
@@ -106,7 +147,8 @@ public final class CsvSource extends TextSource {
         while (true) {
             if (c < 0) {
                 if (inQuotes) {
-                    rec.error = "a quoted field opened on line " + line + " is never closed";
+                    rec.error = "a quoted field opened on line " + startLine + " is never closed";
+                    return cut(rec, raw, startLine);
                 }
                 break;
             }
@@ -114,16 +156,12 @@ public final class CsvSource extends TextSource {
             if (inQuotes) {
                 raw.append(ch);
                 if (ch == '"') {
-                    in.mark(1);
-                    int n = in.read();
-                    if (n == '"') {
+                    if (peek() == '"') {
+                        read();
                         raw.append('"');
                         field.append('"');
                     } else {
                         inQuotes = false;
-                        if (n >= 0) {
-                            in.reset();
-                        }
                     }
                 } else {
                     if (ch == '\n') {
@@ -131,19 +169,23 @@ public final class CsvSource extends TextSource {
                     }
                     field.append(ch);
                 }
+                if (raw.length() > MAX_RECORD_CHARS || line - startLine >= MAX_RECORD_LINES) {
+                    rec.error = "a quoted field opened on line " + startLine + " runs past " + (raw.length()
+                            > MAX_RECORD_CHARS ? MAX_RECORD_CHARS + " characters" : MAX_RECORD_LINES + " lines")
+                            + " (a stray quote?)";
+                    return cut(rec, raw, startLine);
+                }
             } else if (ch == ',') {
                 raw.append(ch);
                 rec.fields.add(field.toString());
                 field.setLength(0);
                 fieldWasQuoted = false;
             } else if (ch == '\n' || ch == '\r') {
-                if (ch == '\r') {
-                    in.mark(1);
-                    if (in.read() != '\n') {
-                        in.reset();
-                    }
+                if (ch == '\r' && peek() == '\n') {
+                    read();
                 }
                 line++;
+                rec.endedAtLineBreak = true;
                 break;
             } else if (ch == '"' && field.length() == 0 && !fieldWasQuoted) {
                 raw.append(ch);
@@ -152,18 +194,60 @@ public final class CsvSource extends TextSource {
                 rec.quoted = true;
             } else {
                 raw.append(ch);
+                if (raw.length() > MAX_RECORD_CHARS) {
+                    rec.error = "the record on line " + startLine + " is longer than " + MAX_RECORD_CHARS
+                            + " characters";
+                    skipLine(raw);
+                    break;
+                }
                 if (fieldWasQuoted && rec.error == null) {
                     rec.error = "text after a closing quote in field " + (rec.fields.size() + 1);
                 }
                 field.append(ch);
             }
-            c = in.read();
+            c = read();
         }
         rec.fields.add(field.toString());
         rec.raw = raw.toString();
+        rec.lines = line - startLine;
         if (rec.error == null && hasMalformedUtf8(rec.raw)) {
             rec.error = "the record is not valid UTF-8";
         }
+        if (rec.lines > 1 && header != null && (rec.error != null || rec.fields.size() != header.size())) {
+            if (rec.error == null) {
+                rec.error = "the record starting on line " + startLine + " spans " + rec.lines + " lines and has "
+                        + rec.fields.size() + " fields, the header has " + header.size() + " (a stray quote?)";
+            }
+            return cut(rec, raw, startLine);
+        }
         return rec;
+    }
+
+    /** Reads and drops the rest of an over-long line (it is the broken row), keeping a bounded prefix of it. */
+    private void skipLine(StringBuilder raw) throws IOException {
+        int c;
+        while ((c = read()) >= 0 && c != '\n') {
+            // dropped: the row is reported broken with its first MAX_RECORD_CHARS characters
+        }
+        line++;
+    }
+
+    /**
+     * The broken record is its first line only; what followed that line is given back to be read as rows again
+     * (and the line count with it).
+     */
+    private Record cut(Record rec, StringBuilder raw, long startLine) {
+        int nl = raw.indexOf("\n");
+        Record broken = new Record();
+        broken.error = rec.error;
+        if (nl < 0) {
+            broken.raw = raw.toString();
+            return broken;
+        }
+        broken.raw = raw.substring(0, nl > 0 && raw.charAt(nl - 1) == '\r' ? nl - 1 : nl);
+        String rest = raw.substring(nl + 1) + (rec.endedAtLineBreak ? "\n" : "");
+        again.insert(againPos, rest);
+        line = startLine + 1;
+        return broken;
     }
 }

@@ -5,7 +5,6 @@ import dev.converge.registry.codec.Json;
 import dev.converge.store.IngestReport;
 import dev.converge.store.StoreLimits;
 import java.io.IOException;
-import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,14 +31,15 @@ public final class StageWriter {
      * at the same time or later (a same-time row ingested later is a correction); an older event never wins.
      */
     private static final String UPSERT_ONLINE = "INSERT INTO feature_online AS o"
-            + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold)"
-            + " SELECT DISTINCT ON (entity_id) entity_id, event_timestamp, now(), ?, hot, cold FROM converge_stage"
+            + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold, ingest_seq)"
+            + " SELECT DISTINCT ON (entity_id) entity_id, event_timestamp, now(), ?, hot, cold, seq FROM converge_stage"
             + " WHERE pg_column_size(hot) <= " + StoreLimits.HOT_MAX_BYTES
-            + " ORDER BY entity_id, event_timestamp DESC, line DESC"
+            + " ORDER BY entity_id, event_timestamp DESC, seq DESC"
             + " ON CONFLICT (entity_id) DO UPDATE SET event_timestamp = EXCLUDED.event_timestamp,"
             + " ingested_at = EXCLUDED.ingested_at, feature_version = EXCLUDED.feature_version,"
-            + " hot = EXCLUDED.hot, cold = EXCLUDED.cold"
-            + " WHERE o.event_timestamp <= EXCLUDED.event_timestamp";
+            + " hot = EXCLUDED.hot, cold = EXCLUDED.cold, ingest_seq = EXCLUDED.ingest_seq"
+            // The same tie-break as point-in-time extraction: the later event, then the later ingested row.
+            + " WHERE (o.event_timestamp, coalesce(o.ingest_seq, 0)) <= (EXCLUDED.event_timestamp, EXCLUDED.ingest_seq)";
     private static final int SAMPLE_REJECTS = 20;
 
     private final Connection c;
@@ -97,12 +97,15 @@ public final class StageWriter {
         try {
             if (chunk.staged > 0) {
                 CopyManager copier = c.unwrap(PGConnection.class).getCopyAPI();
+                // Encoded here, whole: pgjdbc encodes a Reader in slices, and a surrogate pair split across two
+                // slices became "??" (characters outside the BMP, emoji, rare CJK).
                 copier.copyIn("COPY converge_stage (line, entity_id, event_timestamp, hot, cold) FROM STDIN"
-                        + " (FORMAT csv)", new StringReader(chunk.copy.toString()));
+                        + " (FORMAT csv, ENCODING 'UTF8')", new java.io.ByteArrayInputStream(
+                        chunk.copy.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 rejects.addAll(oversizedHot(chunk));
                 try (PreparedStatement ins = c.prepareStatement("INSERT INTO feature_history"
-                        + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold)"
-                        + " SELECT entity_id, event_timestamp, now(), ?, hot, cold FROM converge_stage"
+                        + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold, ingest_seq)"
+                        + " SELECT entity_id, event_timestamp, now(), ?, hot, cold, seq FROM converge_stage"
                         + " WHERE pg_column_size(hot) <= " + StoreLimits.HOT_MAX_BYTES)) {
                     ins.setInt(1, schemaVersion);
                     inserted = ins.executeUpdate();
@@ -113,6 +116,14 @@ public final class StageWriter {
                 }
             }
             writeRejects(rejects);
+            try (PreparedStatement counts = c.prepareStatement("UPDATE ingest_runs SET rows_read = rows_read + ?,"
+                    + " rows_accepted = rows_accepted + ?, rows_rejected = rows_rejected + ? WHERE id = ?")) {
+                counts.setLong(1, chunk.read);
+                counts.setLong(2, inserted);
+                counts.setLong(3, rejects.size());
+                counts.setObject(4, ingestId);
+                counts.executeUpdate();
+            }
             c.commit();
         } catch (SQLException | IOException | RuntimeException e) {
             c.rollback();
@@ -150,6 +161,15 @@ public final class StageWriter {
         return out;
     }
 
+    /**
+     * PostgreSQL's text and jsonb cannot hold U+0000: a quarantined row shows it as the six characters {@code \u0000}.
+     * Done on the text, before it is serialised (rewriting the serialised JSON turned a cell that held those six
+     * characters into a real NUL, which jsonb refused, and the whole ingestion failed).
+     */
+    public static String visibleNul(String s) {
+        return s == null || s.indexOf('\0') < 0 ? s : s.replace("\0", "\\u0000");
+    }
+
     private void writeRejects(List<IngestReport.Reject> rejects) throws SQLException {
         if (rejects.isEmpty()) {
             return;
@@ -160,15 +180,15 @@ public final class StageWriter {
                 ins.setObject(1, ingestId);
                 ins.setString(2, sourceName);
                 ins.setLong(3, r.lineNumber());
-                ins.setString(4, r.raw().replace("\0", "\\u0000"));
+                ins.setString(4, visibleNul(r.raw()));
                 ins.setString(5, Json.write(r.reasons().stream().map(v -> {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("feature", v.feature());
-                    m.put("value", v.value());
+                    m.put("value", visibleNul(v.value()));
                     m.put("reason", v.reason());
-                    m.put("message", v.message());
+                    m.put("message", visibleNul(v.message()));
                     return m;
-                }).toList()).replace("\\u0000", "\\\\u0000"));
+                }).toList()));
                 ins.addBatch();
             }
             ins.executeBatch();

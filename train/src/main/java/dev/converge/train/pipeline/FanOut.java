@@ -127,21 +127,30 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
                 return t;
             });
             List<Future<RunOutcome>> futures = new ArrayList<>();
+            List<Trainer.Watch> watches = new ArrayList<>();
             try {
                 for (int i = 0; i < tasks.size(); i++) {
                     int index = i;
-                    futures.add(pool.submit(() -> runTask(ctx, index, tasks.get(index), s, frames, heap, baseline)));
+                    // Each model is capped by H2O itself at the task's timeout unless the task sets its own cap.
+                    Trainer.Watch watch = new Trainer.Watch(timeoutSecs);
+                    watches.add(watch);
+                    futures.add(pool.submit(() -> {
+                        watch.begin();
+                        return runTask(ctx, index, tasks.get(index), s, frames, heap, baseline, watch);
+                    }));
                 }
                 List<RunOutcome> runs = new ArrayList<>();
                 for (int i = 0; i < tasks.size(); i++) {
                     RunOutcome r;
-                    long t0 = System.nanoTime();
                     try {
-                        r = futures.get(i).get(timeoutSecs, TimeUnit.SECONDS);
-                    } catch (TimeoutException e) {
-                        futures.get(i).cancel(true);
-                        r = new RunOutcome(i, tasks.get(i), "timed_out", Map.of(), (System.nanoTime() - t0) / 1_000_000,
-                                "no result within " + timeoutSecs + " s", null);
+                        r = awaitTask(futures.get(i), watches.get(i));
+                        if (r == null) {
+                            long ran = (System.nanoTime() - watches.get(i).startedNanos()) / 1_000_000;
+                            boolean ended = stopAndAwait(futures.get(i), watches.get(i));
+                            r = new RunOutcome(i, tasks.get(i), "timed_out", Map.of(), ran, "no result within "
+                                    + timeoutSecs + " s of starting; its H2O job was stopped" + (ended ? ""
+                                    : " but had not ended " + STOP_GRACE_SECS + " s later"), null);
+                        }
                     } catch (ExecutionException e) {
                         r = new RunOutcome(i, tasks.get(i), "failed", Map.of(), 0, String.valueOf(e.getCause()), null);
                     }
@@ -161,8 +170,46 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
         }
     }
 
+    /** How long a stopped H2O job may take to end before its frames are deleted anyway. */
+    static final long STOP_GRACE_SECS = 30;
+
+    /**
+     * The task's outcome, or null when it ran longer than the timeout. The clock starts when the task starts
+     * running, not when it was queued: tasks waiting behind a slow one do not time out for its sake.
+     */
+    private RunOutcome awaitTask(Future<RunOutcome> f, Trainer.Watch watch) throws ExecutionException,
+            InterruptedException {
+        while (true) {
+            try {
+                return f.get(200, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                long started = watch.startedNanos();
+                if (started != 0 && System.nanoTime() - started > TimeUnit.SECONDS.toNanos(timeoutSecs)) {
+                    return null;
+                }
+            }
+        }
+    }
+
+    /** Stops the task's H2O job and waits for its thread to let go of the frames; whether it ended in time. */
+    private static boolean stopAndAwait(Future<RunOutcome> f, Trainer.Watch watch) throws InterruptedException {
+        watch.stop();
+        try {
+            RunOutcome late = f.get(STOP_GRACE_SECS, TimeUnit.SECONDS);
+            if (late.model() != null) {
+                late.model().delete(); // a result past its time is not used
+            }
+            return true;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            return false;
+        }
+    }
+
     private static RunOutcome runTask(BlockContext ctx, int index, TaskConfig task, Values.Splits s,
-                                      List<Frame[]> frames, HeapSampler heap, long baseline) {
+                                      List<Frame[]> frames, HeapSampler heap, long baseline, Trainer.Watch watch) {
         long t0 = System.nanoTime();
         String response = s.table().table().label().name();
         Map<String, Object> metrics = new LinkedHashMap<>();
@@ -186,7 +233,7 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
                 }
                 Trainer.Trained t;
                 try {
-                    t = Trainer.train(task, trainFrame, testFrame, response);
+                    t = Trainer.train(task, trainFrame, testFrame, response, watch);
                 } finally {
                     if (segmented) {
                         trainFrame.delete();
