@@ -127,7 +127,9 @@ final class TrainCommand implements Callable<Integer> {
         return new H2oCloud.Config(s.string("h2o.name").orElse(size > 1 ? "converge" : "converge-"
                 + ProcessHandle.current().pid()), bind, port, flatfile, size,
                 s.string("h2o.work_dir").map(Path::of).orElse(defaultWorkDir), s.integer("h2o.nthreads", -1),
-                java.time.Duration.ofSeconds(s.integer("h2o.form_timeout_secs", 120)));
+                java.time.Duration.ofSeconds(s.integer("h2o.form_timeout_secs", 120)),
+                s.string("h2o.internal_security_conf").map(Path::of).orElse(null),
+                Boolean.parseBoolean(s.string("h2o.allow_insecure").orElse("false")));
     }
 
     /** Starts this command again in a JVM with the memory split and H2O's flags, and waits for it. */

@@ -17,8 +17,11 @@ import water.H2OStarter;
  * The embedded H2O node of this JVM, alone or as a member of a multi-node cloud formed over a flatfile. H2O can
  * start once per JVM; later calls with the same settings return the running node.
  *
- * <p>Both the RPC and the REST port bind to {@code bindAddress} (loopback by default: the bundled Jetty dates
- * from 2018). Logs and spill files go under {@code workDir}. Start-up runs under a watchdog: a node that fails to
+ * <p>The RPC port binds to {@code bindAddress} (loopback by default). H2O's REST API and Flow are not started
+ * ({@code -disable_web}): converge drives H2O in-process, and the bundled Jetty dates from 2018. A node bound to
+ * an address other hosts can reach runs H2O's internode TLS ({@code -internal_security_conf}: every member
+ * authenticates with the cloud's certificate, and traffic is encrypted) or is refused, unless the operator accepts
+ * an open cloud with {@code h2o.allow_insecure}. Logs and spill files go under {@code workDir}. Start-up runs under a watchdog: a node that fails to
  * form its cloud in time can leave non-daemon threads behind, so the watchdog ends the process rather than let it
  * hang.
  */
@@ -35,9 +38,18 @@ public final class H2oCloud {
      * @param workDir      logs and ice root
      * @param nthreads     H2O's worker threads per node, or -1 for all cores
      * @param formTimeout  how long to wait for the cloud to form
+     * @param securityConf H2O's internal security properties file (keystore, truststore and their passwords for
+     *                     internode TLS), or null
+     * @param allowInsecure accept a node reachable from other hosts without internode TLS
      */
     public record Config(String name, String bindAddress, int port, Path flatfile, int expectedSize, Path workDir,
-                         int nthreads, Duration formTimeout) {
+                         int nthreads, Duration formTimeout, Path securityConf, boolean allowInsecure) {
+        /** A node without internode TLS: on loopback only, unless {@code allowInsecure} is later set. */
+        public Config(String name, String bindAddress, int port, Path flatfile, int expectedSize, Path workDir,
+                      int nthreads, Duration formTimeout) {
+            this(name, bindAddress, port, flatfile, expectedSize, workDir, nthreads, formTimeout, null, false);
+        }
+
         public Config {
             Objects.requireNonNull(name, "h2o.name");
             Objects.requireNonNull(bindAddress, "h2o.bind");
@@ -47,6 +59,15 @@ public final class H2oCloud {
             }
             if (expectedSize < 1) {
                 throw new IllegalArgumentException("h2o.cloud_size must be >= 1, was " + expectedSize);
+            }
+            if (securityConf == null && !allowInsecure && !loopback(bindAddress)) {
+                throw new IllegalArgumentException("h2o.bind is " + bindAddress + ", which other hosts can reach, and"
+                        + " H2O's internode traffic is neither authenticated nor encrypted without TLS: set"
+                        + " h2o.internal_security_conf to H2O's security properties (docs/operations.md), or"
+                        + " h2o.allow_insecure=true on a network only the cloud's members can reach");
+            }
+            if (securityConf != null && !java.nio.file.Files.isReadable(securityConf)) {
+                throw new IllegalArgumentException("h2o.internal_security_conf " + securityConf + " cannot be read");
             }
             if (expectedSize > 1 && flatfile == null) {
                 throw new IllegalArgumentException("h2o.cloud_size is " + expectedSize + " but no h2o.flatfile names"
@@ -61,9 +82,13 @@ public final class H2oCloud {
 
         /** The arguments {@code water.H2OStarter} takes for this config. */
         public List<String> args() {
-            List<String> a = new ArrayList<>(List.of("-name", name, "-ip", bindAddress, "-web_ip", bindAddress,
+            List<String> a = new ArrayList<>(List.of("-name", name, "-ip", bindAddress, "-web_ip", "127.0.0.1",
                     "-port", Integer.toString(port), "-log_dir", workDir.resolve("logs").toString(),
-                    "-ice_root", workDir.resolve("ice").toString(), "-disable_flow", "-log_level", "WARN"));
+                    "-ice_root", workDir.resolve("ice").toString(), "-disable_web", "-disable_flow",
+                    "-log_level", "WARN"));
+            if (securityConf != null) {
+                a.addAll(List.of("-internal_security_conf", securityConf.toString()));
+            }
             if (flatfile != null) {
                 a.addAll(List.of("-flatfile", flatfile.toString()));
             }
@@ -75,6 +100,14 @@ public final class H2oCloud {
     }
 
     private H2oCloud() {}
+
+    static boolean loopback(String address) {
+        try {
+            return java.net.InetAddress.getByName(address).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
 
     /**
      * The first port from {@code from} such that it and the next one (H2O's REST and RPC ports) are both free on
