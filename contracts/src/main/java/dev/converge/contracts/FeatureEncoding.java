@@ -30,6 +30,19 @@ public final class FeatureEncoding {
         };
     }
 
+    /**
+     * The one spelling of non-finite numbers everywhere: stored (JSON has no NaN, so the store keeps them as these
+     * strings), sent to the server, and read from CSV for a feature that allows them. Null for any other text.
+     */
+    public static Double nonFiniteOrNull(String s) {
+        return switch (s) {
+            case "NaN" -> Double.NaN;
+            case "Infinity" -> Double.POSITIVE_INFINITY;
+            case "-Infinity" -> Double.NEGATIVE_INFINITY;
+            default -> null;
+        };
+    }
+
     private static double nonFinite(String s) {
         return switch (s) {
             case "NaN" -> Double.NaN;

@@ -112,7 +112,13 @@ public final class FeatureValidator {
 
     private static Object numeric(FeatureSpec spec, Object raw, List<Violation> out) {
         double v;
-        if (raw instanceof RawText text) {
+        Double nonFinite = !spec.allowNonFinite() ? null : raw instanceof RawText t ? FeatureEncoding.nonFiniteOrNull(
+                t.text()) : raw instanceof String str ? FeatureEncoding.nonFiniteOrNull(str) : null;
+        if (nonFinite != null) {
+            // A feature that allows them: "NaN", "Infinity", "-Infinity" as text, the way the store keeps them
+            // (JSON has no such numbers), so what was stored is served and what is served can be stored.
+            v = nonFinite;
+        } else if (raw instanceof RawText text) {
             if (!JSON_NUMBER.matcher(text.text()).matches()) {
                 return wrong(spec, raw, "a number", out);
             }

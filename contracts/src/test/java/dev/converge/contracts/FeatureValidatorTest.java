@@ -37,6 +37,24 @@ class FeatureValidatorTest {
     }
 
     @Test
+    void nonFiniteNumbersHaveOneSpellingFromCsvToStoreToServing() {
+        FeatureSchema lenient = new FeatureSchema(List.of(new FeatureSpec("ratio", FeatureType.NUMERIC,
+                Temperature.HOT, true, null, null, List.of(), true)));
+        FeatureValidator v = new FeatureValidator(lenient, UnknownFeaturePolicy.REJECT);
+
+        // As the store keeps them (strings, since JSON has none), as CSV spells them, as a Java double.
+        assertThat(v.validate(Map.of("ratio", "NaN")).values().get("ratio")).isEqualTo(Double.NaN);
+        assertThat(v.validate(Map.of("ratio", new RawText("-Infinity"))).values().get("ratio"))
+                .isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(v.validate(Map.of("ratio", Double.POSITIVE_INFINITY)).valid()).isTrue();
+        assertThat(v.validate(Map.of("ratio", "nan")).violations()).extracting(Violation::reason)
+                .containsExactly("wrong_type");
+        // Where the spec does not allow them, the text is refused as before.
+        assertThat(strict.validate(Map.of("amount", "NaN", "grade", "A")).violations()).extracting(Violation::reason)
+                .containsExactly("wrong_type");
+    }
+
+    @Test
     void stringTwelveIsNotANumber() {
         ValidationResult r = strict.validate(Map.of("amount", "12", "grade", "A"));
 

@@ -11,6 +11,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -234,6 +235,48 @@ class PredictionServerIT {
             Thread.sleep(50);
         }
         assertThat(server.activeModel().version()).isEqualTo(1);
+    }
+
+    @Test
+    void servingScoresAStoredRowExactlyAsTrainingEncodesIt() throws Exception {
+        // Training reads stored rows with JDBC and Jackson and encodes each value with FeatureEncoding (as
+        // TrainingTable's columns do); serving reads them with the reactive client and Vert.x's JSON, validates and
+        // encodes. For the same stored row, the model must see the same values: the same probabilities, exactly.
+        dev.converge.serve.impl.ModelHandle model = server.activeModel();
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 1; i <= 60; i++) {
+            ids.add(Integer.toString(i));
+        }
+        List<dev.converge.store.PitRow> stored = new java.util.ArrayList<>();
+        new dev.converge.store.PointInTime(fixture.db).extract(ids.stream().map(id -> new dev.converge.store.LabelEvent(
+                id, java.time.Instant.parse("2100-01-01T00:00:00Z"))).iterator(), null, true, stored::add);
+        int compared = 0;
+        for (dev.converge.store.PitRow r : stored) {
+            if (r.hot() == null) {
+                continue;
+            }
+            java.util.Map<String, Object> trainingRow = new java.util.LinkedHashMap<>();
+            for (dev.converge.contracts.FeatureSpec spec : model.schema().features()) {
+                if (spec.type() == dev.converge.contracts.FeatureType.TEXT) {
+                    continue;
+                }
+                Object raw = r.hot().containsKey(spec.name()) ? r.hot().get(spec.name())
+                        : r.cold() == null ? null : r.cold().get(spec.name());
+                Object v = dev.converge.contracts.FeatureEncoding.encode(spec.type(), raw);
+                if (v != null && !(v instanceof Double d && d.isNaN())) { // missing: NaN in a frame, absent in a row
+                    trainingRow.put(spec.name(), v);
+                }
+            }
+            JsonObject served = post("/v1/predict", "{\"entity_id\": \"" + r.entityId() + "\"}").bodyAsJsonObject();
+            java.util.Map<String, Double> expected = model.score(trainingRow).probabilities();
+            assertThat(served.getBoolean("degraded")).isFalse();
+            for (java.util.Map.Entry<String, Double> e : expected.entrySet()) {
+                assertThat(served.getJsonObject("probabilities").getDouble(e.getKey()))
+                        .as("entity %s, class %s", r.entityId(), e.getKey()).isEqualTo(e.getValue());
+            }
+            compared++;
+        }
+        assertThat(compared).isGreaterThan(40);
     }
 
     @Test

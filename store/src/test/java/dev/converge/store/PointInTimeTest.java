@@ -91,7 +91,6 @@ class PointInTimeTest {
 
     @Test
     void extractionStreamsLargeLabelSetsInInputOrder() throws Exception {
-        StringBuilder unused = new StringBuilder();
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 3000; i++) {
             lines.add("{\"id\":\"s-" + i + "\",\"ts\":\"2024-06-01T00:00:00Z\",\"balance\":" + i + "}");
@@ -109,6 +108,10 @@ class PointInTimeTest {
         assertThat(out.get(0).entityId()).isEqualTo("s-2999");
         assertThat(out.get(0).hot()).containsEntry("balance", 2999);
         assertThat(out.get(2999).hot()).containsEntry("balance", 0);
-        assertThat(unused).isEmpty();
+        for (int i = 0; i < out.size(); i++) { // every row, in the labels' order, with its own features
+            assertThat(out.get(i).index()).isEqualTo(i);
+            assertThat(out.get(i).entityId()).isEqualTo("s-" + (2999 - i));
+            assertThat(out.get(i).hot()).containsEntry("balance", 2999 - i);
+        }
     }
 }

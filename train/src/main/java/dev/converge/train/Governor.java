@@ -20,7 +20,7 @@ public final class Governor {
     public record Plan(long capacityBytes, long baselineBytes, long usableBytes, long largestEstimateBytes,
                        int concurrency, int tasks, long projectedPeakBytes) {
         public String describe() {
-            return String.format("%d task(s), %d at once: projected peak %s (baseline %s + %d x up to %s)"
+            return String.format(java.util.Locale.ROOT, "%d task(s), %d at once: projected peak %s (baseline %s + %d x up to %s)"
                             + " of capacity %s (limit %.0f%% = %s)", tasks, concurrency, mb(projectedPeakBytes),
                     mb(baselineBytes), concurrency, mb(largestEstimateBytes), mb(capacityBytes),
                     PEAK_FRACTION * 100, mb((long) (capacityBytes * PEAK_FRACTION)));
@@ -80,7 +80,7 @@ public final class Governor {
         long limit = (long) (capacityBytes * PEAK_FRACTION);
         long usable = limit - baselineBytes;
         if (baselineBytes + largest > limit) {
-            throw new PlanRejected(String.format("training plan rejected before any work started: projected peak %s"
+            throw new PlanRejected(String.format(java.util.Locale.ROOT, "training plan rejected before any work started: projected peak %s"
                             + " (baseline %s + largest task estimate %s) exceeds %.0f%% of capacity %s (%s)."
                             + " Give the training JVM more memory (converge memory-split), or shrink the data or the"
                             + " largest task.", mb(baselineBytes + largest), mb(baselineBytes), mb(largest),
@@ -96,6 +96,6 @@ public final class Governor {
     }
 
     static String mb(long bytes) {
-        return String.format("%,d MB", bytes >> 20);
+        return String.format(java.util.Locale.ROOT, "%,d MB", bytes >> 20);
     }
 }

@@ -41,6 +41,18 @@ class GovernorTest {
     }
 
     @Test
+    void theMessageIsTheSameInEveryLocale() {
+        java.util.Locale before = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.GERMANY); // groups thousands with '.'
+            assertThatThrownBy(() -> new Governor(1000 * MB).plan(List.of(700 * MB), 200 * MB, 1))
+                    .hasMessageContaining("capacity 1,000 MB");
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+    }
+
+    @Test
     void memoryModelGrowsWithTheDataAndTheAlgorithm() {
         assertThat(MemoryModel.estimate("gbm", 1_000_000, 20)).isGreaterThan(MemoryModel.estimate("gbm", 10_000, 20));
         assertThat(MemoryModel.estimate("automl", 10_000, 20)).isGreaterThan(MemoryModel.estimate("glm", 10_000, 20));
