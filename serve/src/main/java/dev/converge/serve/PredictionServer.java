@@ -223,11 +223,13 @@ public final class PredictionServer {
                 notReadyReason.set(null);
             }
             publishModelInfo(next);
-            LOG.info("serving {} v{} ({}; p90 {} us per row, scoring {})", next.name(), next.version(),
-                    next.algorithm(), next.p90Micros(), next.inline() ? "inline" : "on workers");
+            LOG.info("serving {} v{} ({}; p90 {} us per row, scoring {}; cache {})", next.name(), next.version(),
+                    next.algorithm(), next.p90Micros(), next.inline() ? "inline" : "on workers",
+                    path.cacheDecision(next));
             return new JsonObject().put("active", next.version())
                     .put("previous", before == null ? null : before.version())
                     .put("scoring", next.inline() ? "inline" : "worker").put("p90_us", next.p90Micros())
+                    .put("cache", path.cacheDecision(next))
                     .put("swap_ms", (System.nanoTime() - t0) / 1e6);
         }).compose(answer -> warmedUp ? Future.succeededFuture(answer) : warmUp().map(answer));
     }
@@ -290,7 +292,7 @@ public final class PredictionServer {
     public Readiness readiness() {
         ModelHandle m = slot.active();
         return m == null || !warmedUp ? Readiness.notReady(notReadyReason.get())
-                : Readiness.ready(m.name(), m.version(), m.inline(), m.p90Micros());
+                : Readiness.ready(m.name(), m.version(), m.inline(), m.p90Micros(), path.cacheDecision(m));
     }
 
     /**

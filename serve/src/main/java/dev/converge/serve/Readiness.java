@@ -5,18 +5,19 @@ package dev.converge.serve;
  * ({@code loading} while the first load runs; the refusal otherwise).
  */
 public record Readiness(boolean ready, String model, Integer version, String scoring, Double p90Micros,
-                        String reason) {
+                        String cache, String reason) {
     /** The reason while the first model is still loading. */
     public static final String LOADING = "loading the champion";
     /** The reason while the verified model warms the prediction path up. */
     public static final String WARMING = "warming up the prediction path";
 
-    public static Readiness ready(String model, int version, boolean inline, double p90Micros) {
-        return new Readiness(true, model, version, inline ? "inline" : "worker", p90Micros, null);
+    /** @param cache whether the cache serves the model and why ("none" without a cache) */
+    public static Readiness ready(String model, int version, boolean inline, double p90Micros, String cache) {
+        return new Readiness(true, model, version, inline ? "inline" : "worker", p90Micros, cache, null);
     }
 
     public static Readiness notReady(String reason) {
-        return new Readiness(false, null, null, null, null, reason);
+        return new Readiness(false, null, null, null, null, null, reason);
     }
 
     /** Still starting: loading the first model or warming up with it. */

@@ -25,13 +25,16 @@ import dev.converge.contracts.config.Settings;
  * @param shedDelayMillis   how long a refusal for overload is held before it is answered (0: at once), so that
  *                          clients which retry at once cannot turn refusals into a storm that starves the scoring
  *                          they protect; at most the Retry-After second
+ * @param cacheAlways        cache every model's answers; by default (false) a model that scores faster than a Redis
+ *                          lookup (measured at start) is scored directly ({@code serve.cache=auto|always})
  * @param fallbackPrediction the degraded default answer when neither stored nor request features suffice (null
  *                          answers {"prediction": null})
  */
 public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailures, int breakerOpenSeconds,
                          int halfOpenProbes, long redisTimeoutMillis, long pgTimeoutMillis, int maxInFlight,
                          int maxScoringQueue, long maxQueueMillis, long queueDeadlineMillis, long maxLoopLagMillis,
-                         long pgPoolWaitMillis, long shedDelayMillis, String fallbackPrediction) {
+                         long pgPoolWaitMillis, long shedDelayMillis, String fallbackPrediction,
+                         boolean cacheAlways) {
     public Resilience {
         check(redisUrl != null && (redisUrl.equals("none") || redisUrl.startsWith("redis://")),
                 "serve.redis_url must be redis://host:port or none, was '" + redisUrl + "'");
@@ -71,36 +74,52 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
                 s.integer("serve.max_queue_ms", 50), s.integer("serve.queue_deadline_ms", 200),
                 s.integer("serve.max_loop_lag_ms", 50), s.integer("serve.pg_pool_wait_ms", 1000),
                 s.integer("serve.shed_delay_ms", 1000),
-                s.string("serve.fallback_prediction").orElse(null));
+                s.string("serve.fallback_prediction").orElse(null), cacheMode(s.string("serve.cache").orElse("auto")));
+    }
+
+    private static boolean cacheMode(String mode) {
+        return switch (mode) {
+            case "auto" -> false;
+            case "always" -> true;
+            default -> throw new IllegalArgumentException("serve.cache must be auto (a model that scores faster than a"
+                    + " Redis lookup is not cached) or always, was '" + mode + "'");
+        };
+    }
+
+    /** Caches every model's answers, however cheap its scoring. */
+    public Resilience withCacheAlways() {
+        return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
+                redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
+                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction, true);
     }
 
     public Resilience with(String redis, int openSeconds) {
         return new Resilience(redis, cacheTtlSeconds, breakerFailures, openSeconds, halfOpenProbes, redisTimeoutMillis,
                 pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
-                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction);
+                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction, cacheAlways);
     }
 
     public Resilience withRedisTimeout(long millis) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes, millis,
                 pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
-                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction);
+                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction, cacheAlways);
     }
 
     public Resilience withMaxInFlight(int n) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
                 redisTimeoutMillis, pgTimeoutMillis, n, maxScoringQueue, maxQueueMillis, queueDeadlineMillis,
-                maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction);
+                maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction, cacheAlways);
     }
 
     public Resilience withQueueDelay(long targetMillis, long deadlineMillis) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
                 redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, targetMillis, deadlineMillis,
-                maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction);
+                maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction, cacheAlways);
     }
 
     public Resilience withShedDelay(long millis) {
         return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
                 redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
-                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, millis, fallbackPrediction);
+                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, millis, fallbackPrediction, cacheAlways);
     }
 }

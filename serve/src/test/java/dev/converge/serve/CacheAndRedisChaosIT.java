@@ -68,7 +68,7 @@ class CacheAndRedisChaosIT {
         fixture = new ServeFixture(work);
         ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 2, 2, 50, 100, 64 * 1024, 50, 4,
                 // 250 ms, not the 20 ms default: on a loaded CI machine a slow GET must not split the single flight
-                Resilience.defaults().with("redis://127.0.0.1:" + redisPort, 2).withRedisTimeout(250));
+                Resilience.defaults().with("redis://127.0.0.1:" + redisPort, 2).withRedisTimeout(250).withCacheAlways());
         server = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage().toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         clientVertx = Vertx.vertx();

@@ -202,6 +202,29 @@ class LoadIT {
         }
     }
 
+    @Test
+    void aModelThatScoresFasterThanARedisLookupIsNotCached() throws Exception {
+        // The quickstart's GLM scores in about a microsecond; a Redis round trip costs tens of them.
+        ServeConfig auto = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
+                Resilience.defaults().with(System.getenv().getOrDefault("CONVERGE_TEST_REDIS_URL",
+                        "redis://127.0.0.1:6379"), 60));
+        try (Running running = Running.start(auto, 4)) {
+            PredictionServer server = running.server();
+            assertThat(server.readiness().cache()).startsWith("off (scoring p90").contains("a Redis lookup's");
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<Buffer> r = running.client().post("/v1/predict").sendBuffer(Buffer.buffer(
+                        "{\"entity_id\": \"" + (i + 1) + "\"}")).toCompletionStage().toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS);
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.bodyAsJsonObject().getBoolean("cached")).isFalse();
+            }
+            assertThat(server.metrics().get("converge.cache.requests").tag("result", "bypassed").counter().count())
+                    .isGreaterThanOrEqualTo(20);
+            assertThat(server.metrics().get("converge.cache.requests").tag("result", "hit").counter().count()
+                    + server.metrics().get("converge.cache.requests").tag("result", "miss").counter().count()).isZero();
+        }
+    }
+
     /** A server of a test's own, ready, with a client of {@code connections} connections; closes both. */
     private record Running(PredictionServer server, Vertx vertx, WebClient client) implements AutoCloseable {
         static Running start(ServeConfig config, int connections) throws Exception {

@@ -32,7 +32,7 @@ class PostgresChaosIT {
         Process redis = CacheAndRedisChaosIT.startRedis(redisPort, work);
         ServeFixture fixture = new ServeFixture(work, pg.getJdbcUrl("postgres", "postgres"));
         PredictionServer server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", null, 2, 2, 50,
-                100, 64 * 1024, 50, 4, Resilience.defaults().with("redis://127.0.0.1:" + redisPort, 60)),
+                100, 64 * 1024, 50, 4, Resilience.defaults().with("redis://127.0.0.1:" + redisPort, 60).withCacheAlways()),
                 fixture.db.endpoint(), null).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         Vertx vertx = Vertx.vertx();
         WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")

@@ -21,10 +21,15 @@ final class CachingScorer implements Scorer {
     private final Counter hits;
     private final Counter misses;
     private final Counter late;
+    private final Counter bypassed;
+    private final CacheDecision decision;
 
-    CachingScorer(Scorer delegate, PredictionCache cache, MeterRegistry metrics) {
+    CachingScorer(Scorer delegate, PredictionCache cache, CacheDecision decision, MeterRegistry metrics) {
         this.delegate = delegate;
         this.cache = cache;
+        this.decision = decision;
+        this.bypassed = Counter.builder("converge.cache.requests").tag("result", "bypassed")
+                .description("scored directly: the model scores faster than a cache lookup").register(metrics);
         this.hits = Counter.builder("converge.cache.requests").tag("result", "hit").register(metrics);
         this.misses = Counter.builder("converge.cache.requests").tag("result", "miss").register(metrics);
         this.late = Counter.builder("converge.cache.requests").tag("result", "late").register(metrics);
@@ -32,6 +37,10 @@ final class CachingScorer implements Scorer {
 
     @Override
     public Future<Scored> score(ModelHandle model, Map<String, Object> validated, boolean droppable) {
+        if (!decision.worthIt(model)) {
+            bypassed.increment();
+            return delegate.score(model, validated, droppable);
+        }
         String key = PredictionCache.key(model, validated);
         return singleFlight.runSettling(key, () -> lookupOrCompute(model, key, validated, droppable));
     }

@@ -133,7 +133,7 @@ public final class HttpApi extends VerticleBase {
         JsonObject o = new JsonObject().put("ready", r.ready());
         if (r.ready()) {
             o.put("model", new JsonObject().put("name", r.model()).put("version", r.version())
-                    .put("scoring", r.scoring()).put("p90_us", r.p90Micros()));
+                    .put("scoring", r.scoring()).put("p90_us", r.p90Micros()).put("cache", r.cache()));
         } else {
             o.put("reason", r.reason());
         }

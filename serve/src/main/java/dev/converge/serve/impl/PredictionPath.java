@@ -33,10 +33,12 @@ public final class PredictionPath {
     private final LoopLag loopLag;
     private final OnlineFeatures online;
     private final Vertx vertx;
+    private final CacheDecision cacheDecision;
 
     private PredictionPath(Vertx vertx, PredictionService service, QueueDelay queue, Redis redis, LoopLag loopLag,
-                           OnlineFeatures online) {
+                           OnlineFeatures online, CacheDecision cacheDecision) {
         this.vertx = vertx;
+        this.cacheDecision = cacheDecision;
         this.online = online;
         this.service = service;
         this.queue = queue;
@@ -55,17 +57,25 @@ public final class PredictionPath {
         DirectScorer direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), metrics);
         Scorer scorer = direct;
         Redis redis = null;
+        CacheDecision decision = new CacheDecision(r.cacheAlways());
         if (!r.redisUrl().equals("none")) {
             redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.redisUrl()).setMaxPoolSize(8)
                     .setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000));
             PredictionCache cache = new PredictionCache(redis, breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag, () -> queue.queued() > 0, metrics),
                     r.cacheTtlSeconds() * 1000L, 1.0, Math::random, metrics);
-            scorer = new CachingScorer(scorer, cache, metrics);
+            scorer = new CachingScorer(scorer, cache, decision, metrics);
         }
+        boolean cacheOn = redis != null;
+        // Every request of a model the cache does not serve is scored: its queue is judged at the door, where a
+        // refusal costs next to nothing. Cache hits are never refused for lack of scoring capacity.
+        java.util.function.Supplier<dev.converge.serve.predict.OverloadedException> door = () -> {
+            ModelHandle m = slot.active();
+            return m == null || cacheOn && decision.worthIt(m) ? null : direct.refusal(m, 1);
+        };
         PredictionService service = new DefaultPredictionService(new Variants(slot), online, scorer,
-                new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), redis != null ? null
-                        : () -> slot.active() == null ? null : direct.refusal(slot.active(), 1), metrics), r.fallbackPrediction(), config.batchMaxRows(), metrics);
-        return new PredictionPath(vertx, service, queue, redis, loopLag, online);
+                new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
+                r.fallbackPrediction(), config.batchMaxRows(), metrics);
+        return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision);
     }
 
     private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
@@ -120,6 +130,16 @@ public final class PredictionPath {
         return done.future();
     }
 
+    /** Whether the cache serves {@code model}, and why: "none" when the server runs without one. */
+    public String cacheDecision(ModelHandle model) {
+        return redis == null ? "none" : cacheDecision.describe(model);
+    }
+
+    /** Whether {@code model}'s answers go through the cache. */
+    public boolean cached(ModelHandle model) {
+        return redis != null && cacheDecision.worthIt(model);
+    }
+
     /** The queue's service time restarts from the newly active model's measured scoring time. */
     public void modelChanged(double p90Nanos) {
         queue.modelChanged(p90Nanos);
@@ -137,6 +157,27 @@ public final class PredictionPath {
         for (int i = 0; i < 4; i++) {
             warm.add(redis.send(Request.cmd(Command.PING)).timeout(5, TimeUnit.SECONDS));
         }
-        return Future.join(warm).mapEmpty();
+        return Future.join(warm).compose(v -> measureLookup(new long[LOOKUP_SAMPLES], 0)).mapEmpty();
+    }
+
+    private static final int LOOKUP_SAMPLES = 101;
+
+    /**
+     * Times {@link #LOOKUP_SAMPLES} lookups of a key that does not exist, one after another on warm connections
+     * (what a cache miss costs, and a hit's round trip), and takes the median as the cost of a lookup.
+     */
+    private Future<Void> measureLookup(long[] samples, int i) {
+        if (i == samples.length) {
+            long[] sorted = samples.clone();
+            java.util.Arrays.sort(sorted);
+            cacheDecision.measured(sorted[sorted.length / 2]);
+            return Future.succeededFuture();
+        }
+        long t0 = System.nanoTime();
+        return redis.send(Request.cmd(Command.GET).arg("converge:lookup-cost-probe")).timeout(5, TimeUnit.SECONDS)
+                .compose(r -> {
+                    samples[i] = System.nanoTime() - t0;
+                    return measureLookup(samples, i + 1);
+                });
     }
 }
