@@ -20,8 +20,7 @@ import picocli.CommandLine;
 
 /** The README's commands, run for real against the test PostgreSQL in a schema of their own. */
 class CliTest {
-    static final String DB = System.getenv().getOrDefault("CONVERGE_TEST_DATABASE_URL",
-            "jdbc:postgresql://127.0.0.1:5432/test");
+    static final String DB = dev.converge.testkit.TestServices.postgresUrl();
     static final String SCHEMA = "cli_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     static final String URL = DB + (DB.contains("?") ? "&" : "?") + "user=postgres&currentSchema=" + SCHEMA;
     static final Path ROOT = Path.of(System.getProperty("converge.root", ".."));

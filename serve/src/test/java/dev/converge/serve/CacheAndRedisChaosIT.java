@@ -44,19 +44,9 @@ class CacheAndRedisChaosIT {
         return startRedis(port, work);
     }
 
-    /** A Redis of the test's own, on loopback, persisting nothing. */
+    /** A Redis of the test's own, on loopback, persisting nothing ({@code redis-server}, or the bundled one). */
     static Process startRedis(int port, Path dir) throws Exception {
-        Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no").redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis-" + System.nanoTime() + ".log").toFile()).start();
-        for (int i = 0; i < 100; i++) {
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-                return p;
-            } catch (java.io.IOException e) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("redis-server did not start on port " + port);
+        return dev.converge.testkit.TestServices.startRedis(port, dir);
     }
 
     @BeforeAll

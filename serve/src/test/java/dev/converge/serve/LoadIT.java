@@ -206,8 +206,7 @@ class LoadIT {
     void aModelThatScoresFasterThanARedisLookupIsNotCached() throws Exception {
         // The quickstart's GLM scores in about a microsecond; a Redis round trip costs tens of them.
         ServeConfig auto = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
-                Resilience.defaults().with(System.getenv().getOrDefault("CONVERGE_TEST_REDIS_URL",
-                        "redis://127.0.0.1:6379"), 60));
+                Resilience.defaults().with(dev.converge.testkit.TestServices.redisUrl(), 60));
         try (Running running = Running.start(auto, 4)) {
             PredictionServer server = running.server();
             assertThat(server.readiness().cache()).startsWith("off (scoring p90").contains("a Redis lookup's");

@@ -26,8 +26,7 @@ import java.util.UUID;
  * (XGBoost) of {@code credit_risk}, with v1 promoted.
  */
 final class ServeFixture implements AutoCloseable {
-    static final String URL = System.getenv().getOrDefault("CONVERGE_TEST_DATABASE_URL",
-            "jdbc:postgresql://127.0.0.1:5432/test");
+    static final String URL = dev.converge.testkit.TestServices.postgresUrl();
     static final Path ROOT = Path.of(System.getProperty("converge.root", ".."));
     final String schema = "sv_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     final Database db;

@@ -10,8 +10,7 @@ import java.util.UUID;
  * otherwise), migrated, and dropped on close. Each test class gets its own, so tests never see each other's rows.
  */
 public final class TestDatabase implements AutoCloseable {
-    public static final String URL = System.getenv().getOrDefault("CONVERGE_TEST_DATABASE_URL",
-            "jdbc:postgresql://127.0.0.1:5432/test");
+    public static final String URL = dev.converge.testkit.TestServices.postgresUrl();
     public static final String USER = System.getenv().getOrDefault("CONVERGE_TEST_DATABASE_USER", "postgres");
 
     public final Database db;

@@ -35,8 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The whole pipeline against the real test PostgreSQL and an embedded H2O node. */
 class PipelineIT {
-    static final String URL = System.getenv().getOrDefault("CONVERGE_TEST_DATABASE_URL",
-            "jdbc:postgresql://127.0.0.1:5432/test");
+    static final String URL = dev.converge.testkit.TestServices.postgresUrl();
     static final String SCHEMA = "tr_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     static Database db;
 
