@@ -1,0 +1,94 @@
+package dev.converge.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.testkit.FuzzInput;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * Hostile request bodies against a live server, through decoding, online features, validation and scoring: never
+ * a 5xx, and every refusal is a JSON error naming, for each problem, the field and the reason.
+ */
+class RequestFuzzIT {
+    static Path work;
+    static ServeFixture fixture;
+    static PredictionServer server;
+    static Vertx vertx;
+    static WebClient http;
+
+    @BeforeContainer
+    static void start() throws Exception {
+        work = Files.createTempDirectory("converge-fuzz");
+        fixture = new ServeFixture(work);
+        server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100,
+                64 * 1024, 50, 4, Resilience.defaults().with("none", 60)), fixture.db.endpoint(), null)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        ServeFixture.awaitModel(server);
+        vertx = Vertx.vertx();
+        http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+                .setDefaultPort(server.port()));
+    }
+
+    @AfterContainer
+    static void stop() throws Exception {
+        server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.close();
+        fixture.close();
+    }
+
+    @Provide
+    Arbitrary<String> body() {
+        List<String> keys = List.of("entity_id", "features", "rows", "annual_inc", "loan_amnt", "grade", "term",
+                "int_rate", "emp_length", "home_ownership", "purpose", "dti");
+        Arbitrary<String> json = FuzzInput.json(keys).map(Json::encode);
+        Arbitrary<String> request = FuzzInput.json(keys).map(features -> new JsonObject()
+                .put("entity_id", String.valueOf(features).length() % 3 == 0 ? "5" : null)
+                .put("features", features).encode());
+        return Arbitraries.oneOf(json, request, FuzzInput.text());
+    }
+
+    @Property
+    void noBodyIsAnsweredWithA5xxAndEveryRefusalNamesFieldAndReason(@ForAll("body") String body,
+                                                                     @ForAll boolean batch) throws Exception {
+        String sent = batch && body.startsWith("{") ? "{\"rows\": [" + body + ", " + body + "]}" : body;
+        HttpResponse<Buffer> r = http.post(batch ? "/v1/predict/batch" : "/v1/predict").sendBuffer(Buffer.buffer(sent))
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(r.statusCode()).as("%s -> %s", sent, r.bodyAsString()).isLessThan(500);
+        JsonObject answer = r.bodyAsJsonObject();
+        if (r.statusCode() >= 400) {
+            assertThat(answer.getString("error")).isNotBlank();
+            assertThat(answer.getString("message")).isNotBlank();
+            if (answer.getJsonArray("errors") != null) {
+                answer.getJsonArray("errors").forEach(e -> {
+                    assertThat(((JsonObject) e).getString("field")).as(r.bodyAsString()).isNotBlank();
+                    assertThat(((JsonObject) e).getString("reason")).as(r.bodyAsString()).isNotBlank();
+                });
+            }
+        } else if (batch && answer.containsKey("results")) {
+            answer.getJsonArray("results").forEach(item -> {
+                JsonObject i = (JsonObject) item;
+                if (!i.getBoolean("ok")) {
+                    assertThat(i.getJsonArray("errors")).isNotEmpty();
+                }
+            });
+        }
+    }
+}
