@@ -62,7 +62,7 @@ public final class FeatureValidator {
         for (String key : input.keySet()) {
             if (schema.feature(key).isEmpty()) {
                 if (unknownPolicy == UnknownFeaturePolicy.REJECT) {
-                    violations.add(new Violation(key.isEmpty() ? "\"\"" : key, render(input.get(key)), "unknown_feature",
+                    violations.add(new Violation(Violation.fieldName(key), render(input.get(key)), "unknown_feature",
                             "feature '" + key + "' is not in the schema (fingerprint "
                                     + schema.fingerprint().substring(0, 12) + ")"));
                 } else {

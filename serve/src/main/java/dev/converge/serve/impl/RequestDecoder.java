@@ -39,8 +39,7 @@ final class RequestDecoder {
         }
         for (String k : o.keySet()) {
             if (!REQUEST_KEYS.contains(k)) {
-                // An empty key is named as JSON writes it, so the error still points somewhere.
-                out.add(new Violation(prefix + (k.isEmpty() ? "\"\"" : k), null, "unknown_field", "unknown field '" + k
+                out.add(new Violation(prefix + Violation.fieldName(k), null, "unknown_field", "unknown field '" + k
                         + "'; a request has entity_id and/or features"));
             }
         }
