@@ -344,6 +344,36 @@ class PredictionServerIT {
     }
 
     @Test
+    void replacedModelsAreReleased() throws Exception {
+        // 30 swaps between two versions and rollbacks: the server may keep the active model and the previous one
+        // (for rollback), nothing more: no cache, metric, loader or queue holds on to a replaced model.
+        List<java.lang.ref.WeakReference<Object>> seen = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            int next = server.activeModel().version() == 1 ? 2 : 1;
+            HttpResponse<Buffer> r = i % 3 == 2 ? admin("/admin/models/rollback", TOKEN)
+                    : admin("/admin/models/" + next + "/activate", TOKEN);
+            assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+            assertThat(post("/v1/predict", "{\"entity_id\": \"" + (i + 1) + "\"}").statusCode()).isEqualTo(200);
+            seen.add(new java.lang.ref.WeakReference<>(server.activeModel()));
+        }
+        long alive = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 20 && alive > 2; attempt++) {
+            System.gc();
+            Thread.sleep(100);
+            alive = seen.stream().map(java.lang.ref.Reference::get).filter(java.util.Objects::nonNull)
+                    .map(System::identityHashCode).distinct().count();
+        }
+        assertThat(alive).as("distinct models still reachable after 30 swaps").isLessThanOrEqualTo(2);
+        fixture.registry.champion("credit_risk").ifPresent(c -> {
+            try {
+                admin("/admin/models/" + c.version() + "/activate", TOKEN);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
     void metricsCoverRequestsScoringLagAndTheModel() throws Exception {
         post("/v1/predict", "{\"entity_id\": \"1\"}");
 
