@@ -25,6 +25,9 @@ public final class Mojo {
     private final EasyPredictModelWrapper wrapper;
     private final MojoInfo info;
     private final String[] domain;
+    private final Double threshold;
+    private final String responseName;
+    private final Map<String, java.util.Set<String>> levels = new java.util.HashMap<>();
 
     private Mojo(MojoModel model, MojoInfo info) {
         this.wrapper = new EasyPredictModelWrapper(new EasyPredictModelWrapper.Config().setModel(model)
@@ -32,6 +35,18 @@ public final class Mojo {
         this.info = info;
         this.domain = wrapper.getModelCategory() == hex.ModelCategory.Regression ? null
                 : wrapper.getResponseDomainValues();
+        this.threshold = wrapper.getModelCategory() == hex.ModelCategory.Binomial ? model._defaultThreshold : null;
+        this.responseName = model.getResponseName();
+        String[] names = model.getNames();
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].equals(responseName)) {
+                continue;
+            }
+            String[] d = model.getDomainValues(i);
+            if (d != null) {
+                levels.put(names[i], java.util.Set.of(d));
+            }
+        }
         switch (wrapper.getModelCategory()) {
             case Binomial, Multinomial, Regression -> { }
             default -> throw new IllegalArgumentException("unsupported model category " + wrapper.getModelCategory()
@@ -54,6 +69,44 @@ public final class Mojo {
 
     public MojoInfo info() {
         return info;
+    }
+
+    /**
+     * A binomial model's threshold on the positive class's probability (the last class): the label is that class
+     * when its probability is at least this. H2O sets it to the threshold that maximised F1 on the training data.
+     * Null for other models.
+     */
+    public Double threshold() {
+        return threshold;
+    }
+
+    /** The name of the column the model predicts (its label). */
+    public String responseName() {
+        return responseName;
+    }
+
+    /**
+     * The categorical inputs of {@code row} whose level the model never saw in training, by feature: genmodel scores
+     * them as missing, so they must be reported.
+     */
+    /** Whether {@code level} is one the model saw for categorical input {@code feature} (true for other inputs). */
+    public boolean knowsLevel(String feature, String level) {
+        java.util.Set<String> known = levels.get(feature);
+        return known == null || known.contains(level);
+    }
+
+    public Map<String, String> unseenLevels(Map<String, Object> row) {
+        Map<String, String> out = null;
+        for (Map.Entry<String, Object> e : row.entrySet()) {
+            java.util.Set<String> known = levels.get(e.getKey());
+            if (known != null && e.getValue() instanceof String v && !known.contains(v)) {
+                if (out == null) {
+                    out = new LinkedHashMap<>();
+                }
+                out.put(e.getKey(), v);
+            }
+        }
+        return out == null ? Map.of() : out;
     }
 
     /** Scores one row: the label and class probabilities (in the model's class order), or the value. */

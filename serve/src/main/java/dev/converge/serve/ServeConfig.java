@@ -19,10 +19,12 @@ import dev.converge.contracts.config.Settings;
  * @param pgPoolSize             connections of the feature-fetch pool
  * @param resilience             cache, breakers, timeouts and load shedding
  * @param clients                what a slow or stalled client may hold
+ * @param refuseUnseenLevels     refuse (422) a request with a categorical level the model never saw, instead of
+ *                               scoring it as missing with a warning ({@code serve.unseen_levels=refuse|warn})
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
-                          int pgPoolSize, Resilience resilience, Clients clients) {
+                          int pgPoolSize, Resilience resilience, Clients clients, boolean refuseUnseenLevels) {
     /**
      * Bounds on slow clients.
      *
@@ -52,7 +54,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                        double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                        int pgPoolSize, Resilience resilience) {
         this(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros, batchMaxRows,
-                bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS);
+                bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS, false);
     }
 
     public ServeConfig {
@@ -93,22 +95,36 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.integer("serve.body_limit_bytes", 1 << 20),
                 s.integer("serve.lag_warn_ms", 50),
                 s.integer("serve.pg_pool_size", 8),
-                Resilience.from(s), Clients.from(s));
+                Resilience.from(s), Clients.from(s), unseenLevels(s.string("serve.unseen_levels").orElse("warn")));
+    }
+
+    private static boolean unseenLevels(String policy) {
+        return switch (policy) {
+            case "warn" -> false;
+            case "refuse" -> true;
+            default -> throw new IllegalArgumentException("serve.unseen_levels must be warn (score as missing, say so)"
+                    + " or refuse (422), was '" + policy + "'");
+        };
     }
 
     public ServeConfig withPort(int p) {
         return new ServeConfig(host, p, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels);
     }
 
     public ServeConfig withResilience(Resilience r) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients, refuseUnseenLevels);
     }
 
     public ServeConfig withClients(Clients c) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c, refuseUnseenLevels);
+    }
+
+    public ServeConfig withUnseenLevelsRefused(boolean refuse) {
+        return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuse);
     }
 
     @Override

@@ -121,7 +121,7 @@ class PredictionServerIT {
                 "invalid_features", "colour");
         assertError(post("/v1/predict", "{\"features\": {\"int_rate\": 12.5}}"), 422, "invalid_features",
                 "funded_amnt");
-        assertError(post("/v1/predict", "{\"entity_id\": \"no-such-loan\"}"), 422, "invalid_features", "term");
+        assertError(post("/v1/predict", "{\"entity_id\": \"no-such-loan\"}"), 404, "unknown_entity", "entity_id");
         assertError(post("/v1/predict", "{\"entity_id\": \"1\", \"features\": {\"int_rate\": NaN}}"), 400,
                 "malformed_json", null);
         assertError(post("/v1/predict", "{\"features\": {\"x\": \"" + "y".repeat(70_000) + "\"}}"), 413,
@@ -277,6 +277,76 @@ class PredictionServerIT {
             compared++;
         }
         assertThat(compared).isGreaterThan(40);
+    }
+
+    private static JsonObject storedFeatures(String entity) throws Exception {
+        JsonObject features = new JsonObject();
+        java.util.Map<String, Object> stored = new dev.converge.store.OnlineStore(fixture.db).read(entity, true)
+                .orElseThrow().hot();
+        for (String f : server.activeModel().schema().names()) {
+            features.put(f, stored.get(f));
+        }
+        return features;
+    }
+
+    @Test
+    void aBinomialAnswerShowsTheThresholdItsLabelWasDecidedWith() throws Exception {
+        JsonObject a = post("/v1/predict", "{\"entity_id\": \"7\"}").bodyAsJsonObject();
+
+        double threshold = a.getDouble("threshold");
+        assertThat(threshold).isBetween(0.0, 1.0);
+        assertThat(a.getJsonObject("model").getDouble("threshold")).isEqualTo(threshold);
+        List<String> classes = new java.util.ArrayList<>(a.getJsonObject("probabilities").fieldNames());
+        String positive = classes.get(classes.size() - 1);
+        String expected = a.getJsonObject("probabilities").getDouble(positive) >= threshold ? positive : classes.get(0);
+        assertThat(a.getString("prediction")).isEqualTo(expected);
+    }
+
+    @Test
+    void aLabelColumnInTheRequestIsIgnoredWithAWarning() throws Exception {
+        String label = server.activeModel().label();
+        JsonObject features = storedFeatures("9").put(label, "good");
+
+        HttpResponse<Buffer> r = post("/v1/predict", new JsonObject().put("features", features).encode());
+
+        assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+        assertThat(r.bodyAsJsonObject().getJsonArray("warnings").getJsonObject(0).getString("reason"))
+                .isEqualTo("label_ignored");
+        assertThat(r.bodyAsJsonObject().getJsonArray("warnings").getJsonObject(0).getString("field")).isEqualTo(label);
+    }
+
+    @Test
+    void anUnseenLevelIsScoredAsMissingAndSaidSoAndCounted() throws Exception {
+        dev.converge.contracts.FeatureSpec categorical = server.activeModel().schema().features().stream()
+                .filter(f -> f.type() == dev.converge.contracts.FeatureType.CATEGORICAL).findFirst().orElseThrow();
+
+        HttpResponse<Buffer> r = post("/v1/predict", new JsonObject().put("entity_id", "11").put("features",
+                new JsonObject().put(categorical.name(), "never-seen-level")).encode());
+
+        assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+        JsonObject w = r.bodyAsJsonObject().getJsonArray("warnings").getJsonObject(0);
+        assertThat(w.getString("field")).isEqualTo(categorical.name());
+        assertThat(w.getString("reason")).isEqualTo("unseen_level");
+        assertThat(w.getString("message")).contains("never-seen-level").contains("scores it as missing");
+        assertThat(server.metrics().get("converge.unseen.levels").tag("feature", categorical.name()).counter().count())
+                .isPositive();
+        assertThat(r.bodyAsJsonObject().getBoolean("degraded")).isFalse();
+    }
+
+    @Test
+    void anUnknownEntityIsNamedNotReportedAsEveryFeatureMissing() throws Exception {
+        HttpResponse<Buffer> none = post("/v1/predict", "{\"entity_id\": \"no-such-entity\"}");
+
+        assertThat(none.statusCode()).isEqualTo(404);
+        assertThat(none.bodyAsJsonObject().getString("error")).isEqualTo("unknown_entity");
+        assertThat(none.bodyAsJsonObject().getString("message")).contains("'no-such-entity'");
+        assertThat(none.bodyAsJsonObject().getJsonArray("errors")).hasSize(1);
+
+        HttpResponse<Buffer> withFeatures = post("/v1/predict", new JsonObject().put("entity_id", "no-such-entity")
+                .put("features", storedFeatures("3")).encode());
+        assertThat(withFeatures.statusCode()).isEqualTo(200);
+        assertThat(withFeatures.bodyAsJsonObject().getJsonArray("warnings").getJsonObject(0).getString("reason"))
+                .isEqualTo("unknown_entity");
     }
 
     @Test

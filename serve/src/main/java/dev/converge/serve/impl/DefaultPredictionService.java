@@ -1,6 +1,7 @@
 package dev.converge.serve.impl;
 
 import dev.converge.contracts.ValidationResult;
+import dev.converge.contracts.Violation;
 import dev.converge.model.Prediction;
 import dev.converge.serve.predict.BatchOutcome;
 import dev.converge.serve.predict.Degradation;
@@ -36,10 +37,14 @@ public final class DefaultPredictionService implements PredictionService {
     private final AdmissionControl admission;
     private final Object fallback;
     private final int batchMaxRows;
+    private final boolean refuseUnseenLevels;
     private final Counter degraded;
+    private final MeterRegistry metrics;
 
     DefaultPredictionService(Variants variants, OnlineFeatures online, Scorer scorer, AdmissionControl admission,
-                             Object fallback, int batchMaxRows, MeterRegistry metrics) {
+                             Object fallback, int batchMaxRows, boolean refuseUnseenLevels, MeterRegistry metrics) {
+        this.refuseUnseenLevels = refuseUnseenLevels;
+        this.metrics = metrics;
         this.variants = variants;
         this.online = online;
         this.scorer = scorer;
@@ -180,7 +185,21 @@ public final class DefaultPredictionService implements PredictionService {
     /** Feature assembly, validation and scoring of one row whose stored features are known (or unreadable). */
     private Future<PredictionOutcome> afterFetch(ModelHandle model, PredictionRequest in, Map<String, Object> stored,
                                                  boolean found, Throwable pgFailure, boolean droppable) {
-        ValidationResult v = model.validator().validate(FeatureAssembly.merge(model.schema(), stored, in.features()));
+        List<Violation> warnings = new ArrayList<>(0);
+        Map<String, Object> features = in.features();
+        String label = model.label();
+        if (label != null && features.containsKey(label) && model.schema().feature(label).isEmpty()) {
+            // A full row as exported, label included: the label is not an input; say so rather than refuse.
+            features = new java.util.HashMap<>(features);
+            features.remove(label);
+            warnings.add(new Violation(label, null, "label_ignored", "'" + label + "' is the label model '"
+                    + model.name() + "' predicts, not one of its features; it was ignored"));
+        }
+        boolean unknownEntity = in.entityId() != null && !found && pgFailure == null;
+        if (unknownEntity && features.isEmpty()) {
+            return Future.succeededFuture(new PredictionOutcome.UnknownEntity(model.ref(), in.entityId()));
+        }
+        ValidationResult v = model.validator().validate(FeatureAssembly.merge(model.schema(), stored, features));
         if (!v.valid()) {
             if (pgFailure == null) {
                 return Future.succeededFuture(new PredictionOutcome.Invalid(model.ref(), v.violations(),
@@ -192,12 +211,31 @@ public final class DefaultPredictionService implements PredictionService {
                     + Failures.describe(pgFailure) + ") and the request's features are not enough ("
                     + v.violations().get(0) + "); default answer"))));
         }
+        if (unknownEntity) {
+            warnings.add(new Violation("entity_id", in.entityId(), "unknown_entity", "entity '" + in.entityId()
+                    + "' has no stored features; scored from the request's features alone"));
+        }
+        Map<String, String> unseen = model.unseenLevels(v.values());
+        if (!unseen.isEmpty()) {
+            List<Violation> levels = new ArrayList<>(unseen.size());
+            unseen.forEach((feature, level) -> {
+                metrics.counter("converge.unseen.levels", "model", model.name(), "feature", feature).increment();
+                levels.add(new Violation(feature, level, "unseen_level", "feature '" + feature + "' level '" + level
+                        + "' was not seen in training; model '" + model.name() + "' v" + model.version()
+                        + (refuseUnseenLevels ? " refuses it (serve.unseen_levels=refuse)" : " scores it as missing")));
+            });
+            if (refuseUnseenLevels) {
+                return Future.succeededFuture(new PredictionOutcome.Invalid(model.ref(), levels, in.entityId(),
+                        found));
+            }
+            warnings.addAll(levels);
+        }
         Degradation pgProblem = pgFailure == null ? null : new Degradation(
                 Degradation.Kind.ONLINE_FEATURES_UNAVAILABLE, "online features unavailable ("
                 + Failures.describe(pgFailure) + "); scored from the request's features");
         return scorer.score(model, v.values(), droppable).map(s -> {
             if (pgProblem == null && s.cacheProblem() == null) {
-                return new PredictionOutcome.Scored(model.ref(), s.prediction(), s.cached());
+                return new PredictionOutcome.Scored(model.ref(), s.prediction(), s.cached(), warnings);
             }
             degraded.increment();
             List<Degradation> why = new ArrayList<>(2);
@@ -207,7 +245,7 @@ public final class DefaultPredictionService implements PredictionService {
             if (s.cacheProblem() != null) {
                 why.add(s.cacheProblem());
             }
-            return new PredictionOutcome.Degraded(model.ref(), s.prediction(), s.cached(), why);
+            return new PredictionOutcome.Degraded(model.ref(), s.prediction(), s.cached(), why, warnings);
         });
     }
 }

@@ -30,7 +30,7 @@ public final class ModelHandle {
     ModelHandle(String name, int version, String algorithm, Mojo mojo, FeatureSchema schema, double p90Micros,
                 boolean inline, String artifactSha256, java.util.List<Map<String, Object>> referenceRows) {
         this.referenceRows = java.util.List.copyOf(referenceRows);
-        this.ref = new ModelRef(name, version);
+        this.ref = new ModelRef(name, version, mojo.threshold());
         this.algorithm = algorithm;
         this.mojo = mojo;
         this.schema = schema;
@@ -95,6 +95,35 @@ public final class ModelHandle {
             }
         }
         return row;
+    }
+
+    /** The column the model predicts (a request may carry it; it is ignored with a warning). */
+    public String label() {
+        return mojo.responseName();
+    }
+
+    /**
+     * Validated values whose categorical level the model never saw in training (feature to level), checked on the
+     * row as encoded for the model.
+     */
+    public Map<String, String> unseenLevels(Map<String, Object> validated) {
+        Map<String, String> out = null;
+        for (FeatureSpec spec : schema.features()) {
+            if (spec.type() != FeatureType.CATEGORICAL && spec.type() != FeatureType.BOOLEAN) {
+                continue;
+            }
+            Object v = validated.get(spec.name());
+            if (v != null) {
+                String level = (String) FeatureEncoding.encode(spec.type(), v);
+                if (!mojo.knowsLevel(spec.name(), level)) {
+                    if (out == null) {
+                        out = new LinkedHashMap<>();
+                    }
+                    out.put(spec.name(), level);
+                }
+            }
+        }
+        return out == null ? Map.of() : out;
     }
 
     public Prediction score(Map<String, Object> encodedRow) {

@@ -29,9 +29,18 @@ public final class OpenApi {
                 .put("cached", new JsonObject().put("type", "boolean"))
                 .put("degraded", new JsonObject().put("type", "boolean"))
                 .put("degraded_reason", new JsonObject().put("type", "string").put("description",
-                        "why the answer is degraded (a dependency down); only when degraded is true")));
+                        "why the answer is degraded (a dependency down); only when degraded is true"))
+                .put("threshold", new JsonObject().put("type", "number").put("description", "binomial models: the"
+                        + " positive class is the label when its probability is at least this (H2O's max-F1"
+                        + " threshold on the training data)"))
+                .put("warnings", new JsonObject().put("type", "array").put("description", "what was read other than"
+                        + " as sent: label_ignored, unseen_level (scored as missing), unknown_entity (scored from the"
+                        + " request's features)").put("items", new JsonObject().put("type", "object"))));
         JsonObject errors = new JsonObject()
                 .put("400", response("malformed JSON, wrong shape, or a bad entity_id", "Error"))
+                .put("404", response("unknown_entity: the entity has no stored features and the request sent none",
+                        "Error"))
+                .put("408", response("the body did not arrive within serve.request_timeout_ms", "Error"))
                 .put("413", response("body too large", "Error"))
                 .put("422", response("features that break the model's contract", "Error"))
                 .put("503", response("no verified model is loaded yet, or overloaded (error \"overloaded\", with"

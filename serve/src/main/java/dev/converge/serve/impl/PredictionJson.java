@@ -20,10 +20,10 @@ final class PredictionJson {
     /** A single request's answer: the prediction, the model, the latency and the cache and degraded flags. */
     static JsonObject answer(PredictionOutcome o, double latencyMs) {
         if (o instanceof PredictionOutcome.Scored s) {
-            return body(s.prediction(), s.model(), latencyMs, s.cached(), null);
+            return body(s.prediction(), s.model(), latencyMs, s.cached(), null, s.warnings());
         }
         if (o instanceof PredictionOutcome.Degraded d) {
-            return body(d.prediction(), d.model(), latencyMs, d.cached(), d.reason());
+            return body(d.prediction(), d.model(), latencyMs, d.cached(), d.reason(), d.warnings());
         }
         throw new IllegalArgumentException("not an answer: " + o);
     }
@@ -32,10 +32,14 @@ final class PredictionJson {
     static JsonObject batchItem(int index, PredictionOutcome o) {
         JsonObject item = new JsonObject().put("index", index);
         if (o instanceof PredictionOutcome.Scored s) {
-            return item.put("ok", true).mergeIn(body(s.prediction(), null, 0, s.cached(), null));
+            return item.put("ok", true).mergeIn(body(s.prediction(), null, 0, s.cached(), null, s.warnings()));
         }
         if (o instanceof PredictionOutcome.Degraded d) {
-            return item.put("ok", true).mergeIn(body(d.prediction(), null, 0, d.cached(), d.reason()));
+            return item.put("ok", true).mergeIn(body(d.prediction(), null, 0, d.cached(), d.reason(), d.warnings()));
+        }
+        if (o instanceof PredictionOutcome.UnknownEntity u) {
+            return item.put("ok", false).put("error", "unknown_entity").put("errors", violations(List.of(
+                    unknownEntity(u))));
         }
         if (o instanceof PredictionOutcome.Invalid i) {
             return item.put("ok", false).put("error", "invalid_features").put("errors", violations(i.violations()));
@@ -46,21 +50,40 @@ final class PredictionJson {
         throw new IllegalArgumentException("not a batch row: " + o);
     }
 
+    /** The model that answered; for a binomial model, the threshold its labels were decided with. */
     static JsonObject model(ModelRef m) {
-        return new JsonObject().put("name", m.name()).put("version", m.version());
+        JsonObject o = new JsonObject().put("name", m.name()).put("version", m.version());
+        if (m.threshold() != null) {
+            o.put("threshold", m.threshold());
+        }
+        return o;
     }
 
-    private static JsonObject body(Prediction p, ModelRef model, double latencyMs, boolean cached, String degraded) {
+    /** The violation an unknown entity is reported as. */
+    static Violation unknownEntity(PredictionOutcome.UnknownEntity u) {
+        return new Violation("entity_id", u.entityId(), "unknown_entity", "entity '" + u.entityId()
+                + "' has no stored features, and the request sent none of model '" + u.model().name() + "''s");
+    }
+
+    private static JsonObject body(Prediction p, ModelRef model, double latencyMs, boolean cached, String degraded,
+                                   List<Violation> warnings) {
         JsonObject o = new JsonObject().put("prediction", p.value());
         if (p.probabilities() != null) {
             o.put("probabilities", new JsonObject(new LinkedHashMap<>(p.probabilities())));
         }
         if (model != null) {
-            o.put("model", model(model)).put("latency_ms", latencyMs);
+            o.put("model", model(model));
+            if (model.threshold() != null) {
+                o.put("threshold", model.threshold());
+            }
+            o.put("latency_ms", latencyMs);
         }
         o.put("cached", cached).put("degraded", degraded != null);
         if (degraded != null) {
             o.put("degraded_reason", degraded);
+        }
+        if (!warnings.isEmpty()) {
+            o.put("warnings", violations(warnings));
         }
         return o;
     }

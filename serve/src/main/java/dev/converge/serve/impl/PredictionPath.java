@@ -74,7 +74,7 @@ public final class PredictionPath {
         };
         PredictionService service = new DefaultPredictionService(new Variants(slot), online, scorer,
                 new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
-                r.fallbackPrediction(), config.batchMaxRows(), metrics);
+                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics);
         return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision);
     }
 

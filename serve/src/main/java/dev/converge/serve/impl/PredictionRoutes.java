@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -40,6 +41,9 @@ final class PredictionRoutes {
                         + i.model().name() + "' v" + i.model().version() + "'s contract" + (i.entityId() != null
                         && !i.entityFound() ? " (entity '" + i.entityId() + "' has no stored features)" : ""),
                         i.violations()));
+            } else if (o instanceof PredictionOutcome.UnknownEntity u) {
+                Responses.json(ctx, 404, PredictionJson.error("unknown_entity", PredictionJson.unknownEntity(u)
+                        .message(), List.of(PredictionJson.unknownEntity(u))));
             } else if (o instanceof PredictionOutcome.Malformed m) {
                 Responses.json(ctx, 400, PredictionJson.error("bad_request",
                         "the request does not have the expected shape", m.violations()));
