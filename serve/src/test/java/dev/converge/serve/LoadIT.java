@@ -224,6 +224,24 @@ class LoadIT {
         }
     }
 
+    @Test
+    void unseenLevelsAreRefusedWhenThePolicySaysSo() throws Exception {
+        ServeConfig refuse = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
+                Resilience.defaults().with("none", 60)).withUnseenLevelsRefused(true);
+        try (Running running = Running.start(refuse, 4)) {
+            String categorical = running.server().activeModel().schema().features().stream()
+                    .filter(f -> f.type() == dev.converge.contracts.FeatureType.CATEGORICAL).findFirst().orElseThrow()
+                    .name();
+            HttpResponse<Buffer> r = running.client().post("/v1/predict").sendBuffer(Buffer.buffer(new JsonObject()
+                    .put("entity_id", "4").put("features", new JsonObject().put(categorical, "never-seen")).encode()))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(r.statusCode()).isEqualTo(422);
+            JsonObject e = r.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0);
+            assertThat(e.getString("field")).isEqualTo(categorical);
+            assertThat(e.getString("reason")).isEqualTo("unseen_level");
+        }
+    }
+
     /** A server of a test's own, ready, with a client of {@code connections} connections; closes both. */
     private record Running(PredictionServer server, Vertx vertx, WebClient client) implements AutoCloseable {
         static Running start(ServeConfig config, int connections) throws Exception {
