@@ -44,6 +44,12 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--infer-schema", description = "Propose a schema from a sample of the file, print it, and use it.")
     boolean inferSchema;
 
+    @Option(names = "--missing-values", paramLabel = "TOKENS", defaultValue = "NA,NaN,null,N/A",
+            description = "With --infer-schema: comma-separated text that means a missing value besides the empty"
+                    + " cell (default ${DEFAULT-VALUE}; \"\" for none). Kept in the schema, so ingestion, training"
+                    + " and serving read it the same way.")
+    String missingValues;
+
     @Option(names = "--sample", defaultValue = "10000", description = "Rows sampled by --infer-schema (default ${DEFAULT-VALUE}).")
     int sample;
 
@@ -80,7 +86,8 @@ final class IngestCommand implements Callable<Integer> {
         IngestOptions options = new IngestOptions(entityColumn, timestampColumn, policy, batchSize, entityPrefix);
         FeatureSchema schema = null;
         if (inferSchema) {
-            schema = SchemaProposal.propose(file, options, sample);
+            schema = SchemaProposal.propose(file, options, sample, missingValues.isEmpty() ? java.util.List.of()
+                    : java.util.Arrays.stream(missingValues.split(",", -1)).filter(t -> !t.isEmpty()).toList());
             System.out.println("Proposed schema (" + schema.features().size() + " features, fingerprint "
                     + schema.fingerprint().substring(0, 12) + "):");
             System.out.println(SchemaCodec.toPrettyJson(schema));
@@ -118,6 +125,10 @@ final class IngestCommand implements Callable<Integer> {
                 r.rowsPerSecond(), r.schemaVersion());
         if (!r.unknownFeatures().isEmpty()) {
             out.println("Columns not in the schema, dropped: " + r.unknownFeatures());
+        }
+        if (!r.readAsMissing().isEmpty()) {
+            out.println("Read as missing (the schema's missing_values), stored as null:");
+            r.readAsMissing().forEach((feature, n) -> out.printf("  %-40s %,d%n", feature, n));
         }
         if (r.rowsRejected() > 0) {
             out.println("Rejects by reason:");

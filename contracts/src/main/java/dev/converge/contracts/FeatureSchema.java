@@ -12,15 +12,30 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * An ordered set of feature specs with a stable fingerprint. The order is the column order that training and
- * scoring use; the fingerprint changes when, and only when, a spec or the order changes.
+ * An ordered set of feature specs with a stable fingerprint, and the text tokens that mean "missing" in its data.
+ * The order is the column order that training and scoring use; the fingerprint changes when, and only when, a spec,
+ * the order or the missing-value tokens change.
  */
 public final class FeatureSchema {
+    /** What exports write for a missing value (R, pandas, SQL): the tokens a proposed schema starts with. */
+    public static final List<String> COMMON_MISSING_VALUES = List.of("NA", "NaN", "null", "N/A");
+
     private final List<FeatureSpec> features;
     private final Map<String, FeatureSpec> byName;
+    private final List<String> missingValues;
+    private final java.util.Set<String> missingSet;
     private final String fingerprint;
 
+    /** A schema whose only missing value is the empty text cell. */
     public FeatureSchema(List<FeatureSpec> features) {
+        this(features, List.of());
+    }
+
+    /**
+     * @param missingValues text that means "missing" wherever a value is read as text or sent as a string
+     *                      (ingestion, serving), besides the empty cell; e.g. {@link #COMMON_MISSING_VALUES}
+     */
+    public FeatureSchema(List<FeatureSpec> features, List<String> missingValues) {
         if (features == null || features.isEmpty()) {
             throw new IllegalArgumentException("a feature schema needs at least one feature");
         }
@@ -32,11 +47,31 @@ public final class FeatureSchema {
         }
         this.features = List.copyOf(features);
         this.byName = Collections.unmodifiableMap(index);
-        this.fingerprint = computeFingerprint(this.features);
+        this.missingValues = List.copyOf(new java.util.LinkedHashSet<>(missingValues));
+        if (this.missingValues.contains("")) {
+            throw new IllegalArgumentException("missing_values need not list the empty cell: it is always missing");
+        }
+        this.missingSet = java.util.Set.copyOf(this.missingValues);
+        this.fingerprint = computeFingerprint(this.features, this.missingValues);
     }
 
     public List<FeatureSpec> features() {
         return features;
+    }
+
+    /** The tokens that mean "missing" besides the empty cell, in the order given. */
+    public List<String> missingValues() {
+        return missingValues;
+    }
+
+    /** Whether {@code text} means "missing" in this schema's data (the empty text always does). */
+    public boolean isMissing(String text) {
+        return text.isEmpty() || missingSet.contains(text);
+    }
+
+    /** The same features with these missing-value tokens. */
+    public FeatureSchema withMissingValues(List<String> tokens) {
+        return new FeatureSchema(features, tokens);
     }
 
     public Optional<FeatureSpec> feature(String name) {
@@ -71,10 +106,10 @@ public final class FeatureSchema {
         } else {
             next.add(spec);
         }
-        return new FeatureSchema(next);
+        return new FeatureSchema(next, missingValues);
     }
 
-    private static String computeFingerprint(List<FeatureSpec> specs) {
+    private static String computeFingerprint(List<FeatureSpec> specs, List<String> missing) {
         StringBuilder canonical = new StringBuilder("converge-schema-v1;");
         for (FeatureSpec s : specs) {
             field(canonical, s.name());
@@ -88,6 +123,12 @@ public final class FeatureSchema {
                 field(canonical, level);
             }
             field(canonical, Boolean.toString(s.allowNonFinite()));
+        }
+        if (!missing.isEmpty()) { // absent from schemas without tokens, whose fingerprints stay as they were
+            canonical.append("missing;");
+            for (String m : missing) {
+                field(canonical, m);
+            }
         }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
@@ -104,7 +145,8 @@ public final class FeatureSchema {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof FeatureSchema other && other.features.equals(features);
+        return o instanceof FeatureSchema other && other.features.equals(features)
+                && other.missingValues.equals(missingValues);
     }
 
     @Override

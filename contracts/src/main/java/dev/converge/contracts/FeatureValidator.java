@@ -59,6 +59,7 @@ public final class FeatureValidator {
         List<Violation> violations = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         Map<String, Object> values = new LinkedHashMap<>();
+        Map<String, String> readAsMissing = null;
         for (String key : input.keySet()) {
             if (schema.feature(key).isEmpty()) {
                 if (unknownPolicy == UnknownFeaturePolicy.REJECT) {
@@ -76,6 +77,16 @@ public final class FeatureValidator {
                 continue;
             }
             Object raw = input.get(spec.name());
+            String token = missingToken(spec, raw);
+            if (token != null) {
+                if (!token.isEmpty()) {
+                    if (readAsMissing == null) {
+                        readAsMissing = new LinkedHashMap<>();
+                    }
+                    readAsMissing.put(spec.name(), token);
+                }
+                raw = null;
+            }
             int before = violations.size();
             Object value = normalize(spec, raw, present, violations);
             if (violations.size() == before) {
@@ -85,7 +96,23 @@ public final class FeatureValidator {
         if (!violations.isEmpty()) {
             return new ValidationResult(Map.of(), violations, unknown);
         }
-        return new ValidationResult(values, List.of(), unknown);
+        return new ValidationResult(values, List.of(), unknown, readAsMissing);
+    }
+
+    /**
+     * The text of {@code raw} when it is one of the schema's missing-value tokens (or the empty cell), else null.
+     * A numeric feature that allows non-finite values keeps its spellings of them ({@code NaN}, {@code Infinity}):
+     * that is how the store keeps such values.
+     */
+    private String missingToken(FeatureSpec spec, Object raw) {
+        String text = raw instanceof RawText t ? t.text() : raw instanceof String s ? s : null;
+        if (text == null || !schema.isMissing(text) || text.isEmpty() && raw instanceof String) {
+            return null; // an empty JSON string is a value (refused or kept by type), not a missing cell
+        }
+        if (spec.allowNonFinite() && FeatureEncoding.nonFiniteOrNull(text) != null) {
+            return null;
+        }
+        return text;
     }
 
     /** Validates one value against one spec; returns the normalized value or adds violations. */

@@ -16,18 +16,36 @@ import java.util.Set;
  * strings with at most {@link #MAX_LEVELS} distinct values, or fewer distinct values than half the non-null count,
  * are categorical; other strings are text. Text is cold, the rest hot; then the hot columns with the widest values
  * move to cold until the widest hot document of the sample fits {@code hotBudgetBytes}.
+ *
+ * <p>Text that is one of the missing-value tokens ({@link FeatureSchema#COMMON_MISSING_VALUES} unless given) is a
+ * null, as the empty cell is: a numeric column with a few {@code NA} cells is numeric and nullable, not text. The
+ * proposed schema carries the tokens, so ingestion and serving read them the same way.
  */
 public final class SchemaInference {
     public static final int MAX_LEVELS = 100;
 
     private final Map<String, Column> columns = new LinkedHashMap<>();
+    private final Set<String> missing;
+    private final List<String> missingTokens;
     private long rows;
+
+    /** With the common missing-value tokens ({@link FeatureSchema#COMMON_MISSING_VALUES}). */
+    public SchemaInference() {
+        this(FeatureSchema.COMMON_MISSING_VALUES);
+    }
+
+    public SchemaInference(List<String> missingValues) {
+        this.missingTokens = List.copyOf(missingValues);
+        this.missing = Set.copyOf(missingValues);
+    }
 
     /** Adds one sample row. Values are {@link RawText} (from CSV) or typed values (from JSON); null is missing. */
     public void add(Map<String, ?> row) {
         rows++;
         for (Map.Entry<String, ?> e : row.entrySet()) {
-            columns.computeIfAbsent(e.getKey(), Column::new).add(e.getValue());
+            Object v = e.getValue();
+            String text = v instanceof RawText t ? t.text() : v instanceof String s ? s : null;
+            columns.computeIfAbsent(e.getKey(), Column::new).add(text != null && missing.contains(text) ? null : v);
         }
         for (Column c : columns.values()) {
             if (!row.containsKey(c.name)) {
@@ -73,7 +91,7 @@ public final class SchemaInference {
                 }
             }
         }
-        return new FeatureSchema(specs);
+        return new FeatureSchema(specs, missingTokens);
     }
 
     private static final class Column {

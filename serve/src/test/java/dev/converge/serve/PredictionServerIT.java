@@ -350,6 +350,38 @@ class PredictionServerIT {
     }
 
     @Test
+    void theModelsMissingValueTokensAreReadAsMissingWithAWarning() throws Exception {
+        dev.converge.registry.ModelVersion v1 = fixture.registry.show("credit_risk", 1).orElseThrow();
+        dev.converge.contracts.FeatureSchema withTokens = dev.converge.registry.codec.SchemaCodec.fromJson(
+                v1.featureSchemaJson()).withMissingValues(List.of("NA", "?"));
+        int v = fixture.registry.register(new dev.converge.registry.NewModelVersion("credit_risk", v1.algorithm(),
+                v1.artifactUri(), v1.artifactSha256(), v1.artifactSize(), v1.h2oVersion(), v1.mojoVersion(), "test",
+                withTokens, null, null, v1.metrics()), fixture.registry.reference("credit_risk", 1).orElseThrow(),
+                "test").version();
+        int before = server.activeModel().version();
+        try {
+            assertThat(admin("/admin/models/" + v + "/activate", TOKEN).statusCode()).isEqualTo(200);
+            dev.converge.contracts.FeatureSpec nullable = withTokens.features().stream()
+                    .filter(dev.converge.contracts.FeatureSpec::nullable).findFirst().orElse(null);
+            String feature = nullable != null ? nullable.name() : withTokens.features().get(0).name();
+            HttpResponse<Buffer> r = post("/v1/predict", new JsonObject().put("features", storedFeatures("12")
+                    .put(feature, "NA")).encode());
+
+            if (nullable != null) {
+                assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+                JsonObject w = r.bodyAsJsonObject().getJsonArray("warnings").getJsonObject(0);
+                assertThat(w.getString("reason")).isEqualTo("read_as_missing");
+                assertThat(w.getString("field")).isEqualTo(feature);
+            } else { // no nullable feature: "NA" is a missing value the model refuses, by name
+                assertThat(r.statusCode()).isEqualTo(422);
+                assertThat(r.bodyAsString()).contains(feature).contains("null_not_allowed");
+            }
+        } finally {
+            admin("/admin/models/" + before + "/activate", TOKEN);
+        }
+    }
+
+    @Test
     void aVersionWithNoReferenceRowsIsRefusedNotPassed() throws Exception {
         dev.converge.registry.ModelVersion v1 = fixture.registry.show("credit_risk", 1).orElseThrow();
         dev.converge.registry.ModelReference ref = fixture.registry.reference("credit_risk", 1).orElseThrow();

@@ -11,10 +11,12 @@ import java.util.UUID;
  * @param rejectReasons   reason code to the number of rejected rows that had it (a row can have several)
  * @param sampleRejects   the first rejects, for people to read
  * @param unknownFeatures columns dropped under the REPORT policy
+ * @param readAsMissing   cells of accepted rows that held one of the schema's missing-value tokens and were stored
+ *                        as null, by "feature (token)"
  */
 public record IngestReport(UUID ingestId, String source, int schemaVersion, long rowsRead, long rowsAccepted,
                            long rowsRejected, Map<String, Long> rejectReasons, List<Reject> sampleRejects,
-                           List<String> unknownFeatures, Duration elapsed) {
+                           List<String> unknownFeatures, Duration elapsed, Map<String, Long> readAsMissing) {
 
     /** One refused row: where it was and why. */
     public record Reject(long lineNumber, String raw, List<dev.converge.contracts.Violation> reasons) {}

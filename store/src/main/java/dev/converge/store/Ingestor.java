@@ -90,9 +90,10 @@ public final class Ingestor {
             }
             StageWriter writer = new StageWriter(c, ingestId, source.name(), schemaVersion);
             Set<String> unknown = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Map<String, java.util.concurrent.atomic.LongAdder> missing = new java.util.concurrent.ConcurrentHashMap<>();
             try {
-                writeAll(source, options, new RowStager(validator, options, ingestTime, clock, unknown), writer,
-                        progress);
+                writeAll(source, options, new RowStager(validator, options, ingestTime, clock, unknown, missing),
+                        writer, progress);
             } catch (IOException | SQLException | RuntimeException | Error e) {
                 recordFailure(ingestId, writer, e);
                 throw e;
@@ -103,11 +104,17 @@ public final class Ingestor {
             }
             return new IngestReport(ingestId, source.name(), schemaVersion, writer.read(), writer.accepted(),
                     writer.rejected(), writer.reasons(), writer.samples(), List.copyOf(new java.util.TreeSet<>(unknown)),
-                    Duration.ofNanos(System.nanoTime() - started));
+                    Duration.ofNanos(System.nanoTime() - started), missingCounts(missing));
         }
     }
 
     private static final Object END = new Object();
+
+    private static Map<String, Long> missingCounts(Map<String, java.util.concurrent.atomic.LongAdder> missing) {
+        Map<String, Long> out = new TreeMap<>();
+        missing.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
 
     /** Reads on a second thread and writes here, batch by batch; each batch commits with its run counts. */
     private static void writeAll(IngestSource source, IngestOptions options, RowStager stager, StageWriter writer,

@@ -15,7 +15,13 @@ public final class SchemaProposal {
      */
     public static FeatureSchema propose(java.nio.file.Path file, IngestOptions options, int sampleRows)
             throws IOException {
-        dev.converge.contracts.SchemaInference inference = new dev.converge.contracts.SchemaInference();
+        return propose(file, options, sampleRows, FeatureSchema.COMMON_MISSING_VALUES);
+    }
+
+    /** As above, with {@code missingValues} as the tokens that mean "missing" (the empty cell always does). */
+    public static FeatureSchema propose(java.nio.file.Path file, IngestOptions options, int sampleRows,
+                                        java.util.List<String> missingValues) throws IOException {
+        dev.converge.contracts.SchemaInference inference = new dev.converge.contracts.SchemaInference(missingValues);
         try (IngestSource source = IngestSource.open(file)) {
             SourceRow row;
             while (inference.rows() < sampleRows && (row = source.next()) != null) {

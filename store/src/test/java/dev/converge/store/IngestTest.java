@@ -339,4 +339,31 @@ class IngestTest {
         assertThat(grades).hasSize(1);
         return grades.get(0);
     }
+
+    @Test
+    void naCellsAreMissingValuesNotTextAndTheReportCountsThem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path csv = dir.resolve("na.csv");
+        StringBuilder b = new StringBuilder("id,income,state\n");
+        for (int i = 0; i < 200; i++) {
+            b.append("na-").append(i).append(',').append(i % 20 == 0 ? "NA" : Integer.toString(30_000 + i)).append(',')
+                    .append(i % 50 == 0 ? "N/A" : "CA").append('\n');
+        }
+        java.nio.file.Files.writeString(csv, b.toString());
+        IngestOptions options = IngestOptions.of("id", null);
+
+        FeatureSchema proposed = SchemaProposal.propose(csv, options, 1000);
+        IngestReport r;
+        try (CsvSource src = new CsvSource(csv)) {
+            r = new Ingestor(t.db).ingest(src, proposed, options, null);
+        }
+
+        assertThat(proposed.feature("income").orElseThrow().type()).isEqualTo(FeatureType.NUMERIC);
+        assertThat(r.rowsAccepted()).isEqualTo(200);
+        assertThat(r.readAsMissing()).containsEntry("income (NA)", 10L).containsEntry("state (N/A)", 4L);
+        OnlineRow row = new OnlineStore(t.db).read("na-0", false).orElseThrow();
+        assertThat(row.hot()).containsEntry("income", null);
+        assertThat(new SchemaRegistry(t.db).latest().orElseThrow().schema().missingValues())
+                .as("the tokens are stored with the schema").containsExactly("NA", "NaN", "null", "N/A");
+    }
 }

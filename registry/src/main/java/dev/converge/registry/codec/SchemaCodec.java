@@ -57,6 +57,10 @@ public final class SchemaCodec {
                 f.put("allow_non_finite", true);
             }
         }
+        if (!schema.missingValues().isEmpty()) {
+            ArrayNode missing = root.putArray("missing_values");
+            schema.missingValues().forEach(missing::add);
+        }
         return root;
     }
 
@@ -113,7 +117,28 @@ public final class SchemaCodec {
                 throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
             }
         }
-        return new FeatureSchema(specs);
+        List<String> missing = new ArrayList<>();
+        JsonNode m = root.get("missing_values");
+        if (m != null) {
+            if (!m.isArray()) {
+                throw new IllegalArgumentException("missing_values must be an array of strings, e.g. "
+                        + "[\"NA\", \"NaN\", \"null\", \"N/A\"]");
+            }
+            for (JsonNode t : m) {
+                if (!t.isTextual()) {
+                    throw new IllegalArgumentException("missing_values must be strings, found " + t);
+                }
+                missing.add(t.asText());
+            }
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!field.equals("features") && !field.equals("missing_values")) {
+                throw new IllegalArgumentException("schema: unknown field '" + field + "'; known fields are"
+                        + " features, missing_values");
+            }
+        }
+        return new FeatureSchema(specs, missing);
     }
 
     private static String text(JsonNode f, String field, String where) {

@@ -211,6 +211,9 @@ public final class DefaultPredictionService implements PredictionService {
                     + Failures.describe(pgFailure) + ") and the request's features are not enough ("
                     + v.violations().get(0) + "); default answer"))));
         }
+        v.readAsMissing().forEach((feature, token) -> warnings.add(new Violation(feature, token, "read_as_missing",
+                "'" + token + "' is one of the schema's missing values: feature '" + feature + "' was scored as"
+                + " missing")));
         if (unknownEntity) {
             warnings.add(new Violation("entity_id", in.entityId(), "unknown_entity", "entity '" + in.entityId()
                     + "' has no stored features; scored from the request's features alone"));

@@ -33,10 +33,15 @@ public final class RowStager {
     private final Instant ingestTime;
     private final Clock clock;
     private final Set<String> unknown;
+    private final Map<String, java.util.concurrent.atomic.LongAdder> readAsMissing;
 
-    /** @param unknown collects the unknown features seen (reported, not stored, under the report policy) */
+    /**
+     * @param unknown       collects the unknown features seen (reported, not stored, under the report policy)
+     * @param readAsMissing counts, by feature, the cells of accepted rows holding a missing-value token (stored null)
+     */
     public RowStager(FeatureValidator validator, IngestOptions options, Instant ingestTime, Clock clock,
-                     Set<String> unknown) {
+                     Set<String> unknown, Map<String, java.util.concurrent.atomic.LongAdder> readAsMissing) {
+        this.readAsMissing = readAsMissing;
         this.validator = validator;
         this.options = options;
         this.ingestTime = ingestTime;
@@ -67,6 +72,8 @@ public final class RowStager {
             return;
         }
         unknown.addAll(result.unknown());
+        result.readAsMissing().forEach((feature, token) -> readAsMissing.computeIfAbsent(feature + " (" + token + ")",
+                k -> new java.util.concurrent.atomic.LongAdder()).increment());
         Map<String, Object> hot = new LinkedHashMap<>();
         Map<String, Object> cold = new LinkedHashMap<>();
         FeatureSchema schema = validator.schema();

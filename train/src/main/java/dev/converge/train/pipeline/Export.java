@@ -135,6 +135,6 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
         for (TrainingTable.Column col : t.table().features()) {
             used.add(t.schema().feature(col.name()).orElseThrow());
         }
-        return new FeatureSchema(used);
+        return new FeatureSchema(used, t.schema().missingValues()); // serving reads "NA" as ingestion did
     }
 }
