@@ -352,8 +352,12 @@ class PredictionServerIT {
     @Test
     void theModelsMissingValueTokensAreReadAsMissingWithAWarning() throws Exception {
         dev.converge.registry.ModelVersion v1 = fixture.registry.show("credit_risk", 1).orElseThrow();
-        dev.converge.contracts.FeatureSchema withTokens = dev.converge.registry.codec.SchemaCodec.fromJson(
-                v1.featureSchemaJson()).withMissingValues(List.of("NA", "?"));
+        dev.converge.contracts.FeatureSchema base = dev.converge.registry.codec.SchemaCodec.fromJson(
+                v1.featureSchemaJson());
+        dev.converge.contracts.FeatureSpec first = base.features().get(0);
+        dev.converge.contracts.FeatureSchema withTokens = base.with(new dev.converge.contracts.FeatureSpec(
+                first.name(), first.type(), first.temperature(), true, first.min(), first.max(), first.levels(),
+                first.allowNonFinite())).withMissingValues(List.of("NA", "?"));
         int v = fixture.registry.register(new dev.converge.registry.NewModelVersion("credit_risk", v1.algorithm(),
                 v1.artifactUri(), v1.artifactSha256(), v1.artifactSize(), v1.h2oVersion(), v1.mojoVersion(), "test",
                 withTokens, null, null, v1.metrics()), fixture.registry.reference("credit_risk", 1).orElseThrow(),
