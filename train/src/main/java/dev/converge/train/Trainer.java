@@ -223,6 +223,17 @@ public final class Trainer {
             m.put("logloss", mn.logloss());
         }
         m.put("rmse", mm.rmse());
+        if (mm instanceof hex.ModelMetricsRegression r) {
+            // The baseline a regression must beat: always predicting the holdout's mean, whose RMSE is the label's
+            // standard deviation there. R^2 below 0 says the same.
+            water.fvec.Vec y = holdout.vec(model._parms._response_column);
+            double sd = y.sigma() * Math.sqrt(Math.max(0, (y.length() - y.naCnt() - 1.0)
+                    / Math.max(1.0, y.length() - y.naCnt())));
+            m.put("mae", r.mae());
+            m.put("r2", r.r2());
+            m.put("mean_baseline_rmse", sd);
+            m.put("worse_than_mean", mm.rmse() > sd);
+        }
         m.put("holdout_rows", holdout.numRows());
         return m;
     }

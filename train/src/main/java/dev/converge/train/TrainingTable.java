@@ -82,6 +82,22 @@ public final class TrainingTable {
     public interface LabelRule {
         Column apply(String storedLabel, List<PitRow> rows);
 
+        /**
+         * The stored label's values as classes: a numeric 0/1 label becomes the classes "0" and "1" (integral
+         * numbers without a fraction), so it is classification, not regression.
+         */
+        public static LabelRule asClasses() {
+            return (name, rows) -> {
+                String[] s = new String[rows.size()];
+                for (int i = 0; i < s.length; i++) {
+                    Object v = value(rows.get(i), name);
+                    s[i] = v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                            && Math.abs(n.doubleValue()) < 1e15 ? Long.toString(n.longValue()) : String.valueOf(v);
+                }
+                return new Column(name, true, null, s, new TreeSet<>(List.of(s)).toArray(String[]::new));
+            };
+        }
+
         public static LabelRule notEqual(String negativeValue, String positive, String negative) {
             return (name, rows) -> {
                 String[] s = new String[rows.size()];
@@ -91,6 +107,18 @@ public final class TrainingTable {
                 return new Column(name, true, null, s, new TreeSet<>(List.of(s)).toArray(String[]::new));
             };
         }
+    }
+
+    /** The distinct non-null values of {@code name} in {@code rows}, up to {@code limit} + 1 of them. */
+    public static java.util.Set<Object> distinct(List<PitRow> rows, String name, int limit) {
+        java.util.Set<Object> out = new java.util.HashSet<>();
+        for (PitRow r : rows) {
+            Object v = value(r, name);
+            if (v != null && out.add(v instanceof Number n ? n.doubleValue() : v) && out.size() > limit) {
+                break;
+            }
+        }
+        return out;
     }
 
     static Object value(PitRow r, String name) {

@@ -194,4 +194,78 @@ class PipelineIT {
             assertThat(j.isRunning()).as("H2O job %s still running", j._description).isFalse();
         }
     }
+
+    /** A second data set under the prefix "n-": a numeric 0/1 label and a numeric label of pure noise. */
+    private static synchronized void ingestNumericLabels() throws Exception {
+        if (numericLabelsIngested) {
+            return;
+        }
+        dev.converge.contracts.FeatureSchema schema = SyntheticData.SCHEMA
+                .with(dev.converge.contracts.FeatureSpec.of("y01", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, true))
+                .with(dev.converge.contracts.FeatureSpec.of("noise", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, true));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(99);
+        StringBuilder jsonl = new StringBuilder();
+        for (PitRow r : SyntheticData.rows(2000, 21)) {
+            Map<String, Object> row = new java.util.LinkedHashMap<>(r.hot());
+            row.put("y01", "yes".equals(r.hot().get("label")) ? 1 : 0);
+            row.put("noise", rnd.nextGaussian() * 10);
+            row.put("id", "n-" + r.entityId());
+            row.put("ts", r.labelTime().toString());
+            jsonl.append(dev.converge.registry.codec.Json.write(row)).append('\n');
+        }
+        byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
+        new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "numeric.jsonl", bytes.length),
+                schema, IngestOptions.of("id", "ts"), null);
+        numericLabelsIngested = true;
+    }
+
+    private static boolean numericLabelsIngested;
+
+    private static PipelineSpec numericSpec(String model, String label, List<String> exclude, String metric) {
+        return PipelineSpec.fromMap(Map.of("name", model, "model", model, "blocks", List.of(
+                Map.of("id", "load", "type", "pit_loader", "label", label, "entity_prefix", "n-", "exclude", exclude),
+                Map.of("id", "table", "type", "to_table"),
+                Map.of("id", "split", "type", "random_split", "ratio", 0.8),
+                Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(
+                        Map.of("algorithm", "gbm", "params", Map.of("ntrees", 40, "max_depth", 6, "min_rows", 1)))),
+                Map.of("id", "best", "type", "best_run", "metric", metric),
+                Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString(),
+                        "auto_promote", Map.of("margin", 0.0)))), model + ".yaml");
+    }
+
+    @Test
+    void aNumericLabelWithTwoValuesIsClassificationAndTheLogSaysSo() throws Exception {
+        ingestNumericLabels();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
+                new PrintStream(log, true, StandardCharsets.UTF_8))).run(numericSpec("zero_one", "y01",
+                List.of("label", "noise"), "auc"));
+
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("label 'y01': classification (a numeric label with"
+                + " two values [0.0, 1.0]");
+        assertThat(o.registered().metrics()).containsKey("auc");
+        assertThat(o.registered().metrics().get("classes")).isEqualTo(List.of("0", "1"));
+    }
+
+    @Test
+    void aRegressionWorseThanPredictingTheMeanIsFlaggedAndNeverPromoted() throws Exception {
+        ingestNumericLabels();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
+                new PrintStream(log, true, StandardCharsets.UTF_8))).run(numericSpec("pure_noise", "noise",
+                List.of("label", "y01"), "rmse"));
+
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("label 'noise': regression");
+        assertThat(o.registered().metrics()).containsKeys("rmse", "mae", "r2", "mean_baseline_rmse");
+        assertThat(o.registered().metrics().get("worse_than_mean")).as(text).isEqualTo(true);
+        assertThat(((Number) o.registered().metrics().get("r2")).doubleValue()).isNegative();
+        assertThat(o.promoted()).isFalse();
+        assertThat(text).contains("WORSE THAN PREDICTING THE MEAN").contains("not promoted: RMSE");
+        assertThat(new ModelRegistry(db.dataSource()).champion("pure_noise")).isEmpty();
+    }
 }

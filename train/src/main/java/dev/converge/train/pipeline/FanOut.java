@@ -252,6 +252,15 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
                             .doubleValue()).average().orElse(Double.NaN));
                 }
             }
+            for (String k : List.of("mae", "r2", "mean_baseline_rmse")) { // regression: the mean over folds too
+                if (perFold.get(0).get(k) instanceof Number) {
+                    metrics.put(k, perFold.stream().mapToDouble(m -> ((Number) m.get(k)).doubleValue()).average()
+                            .orElse(Double.NaN));
+                }
+            }
+            if (metrics.get("mean_baseline_rmse") instanceof Number base && metrics.get("rmse") instanceof Number rmse) {
+                metrics.put("worse_than_mean", rmse.doubleValue() > base.doubleValue());
+            }
             metrics.put("model_algorithm", perFold.get(perFold.size() - 1).get("algorithm"));
             metrics.put("holdout_rows", perFold.stream().mapToLong(m -> ((Number) m.get("holdout_rows")).longValue())
                     .sum());
@@ -280,7 +289,15 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
         StringBuilder sb = new StringBuilder();
         for (dev.converge.train.Metric k : dev.converge.train.Metric.values()) {
             if (m.get(k.wireName()) instanceof Number n) {
-                sb.append(String.format("%s %.4f  ", k.wireName(), n.doubleValue()));
+                sb.append(String.format(java.util.Locale.ROOT, "%s %.4f  ", k.wireName(), n.doubleValue()));
+            }
+        }
+        if (m.get("r2") instanceof Number r2) {
+            sb.append(String.format(java.util.Locale.ROOT, "mae %.4f  r2 %.4f  ", ((Number) m.get("mae")).doubleValue(),
+                    r2.doubleValue()));
+            if (Boolean.TRUE.equals(m.get("worse_than_mean"))) {
+                sb.append(String.format(java.util.Locale.ROOT, "WORSE THAN PREDICTING THE MEAN (rmse %.4f)",
+                        ((Number) m.get("mean_baseline_rmse")).doubleValue()));
             }
         }
         return sb.toString().trim();

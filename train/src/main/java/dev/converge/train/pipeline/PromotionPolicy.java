@@ -20,6 +20,12 @@ public record PromotionPolicy(double margin) {
     public Optional<String> decide(ModelVersion candidate, Optional<ModelVersion> champion, Metric metric,
                                    java.io.PrintStream log) {
         double value = ((Number) candidate.metrics().get(metric.wireName())).doubleValue();
+        if (Boolean.TRUE.equals(candidate.metrics().get("worse_than_mean"))) {
+            log.printf("  not promoted: RMSE %.5f is worse than always predicting the mean (%.5f); R^2 %s%n", value,
+                    ((Number) candidate.metrics().get("mean_baseline_rmse")).doubleValue(),
+                    candidate.metrics().get("r2"));
+            return Optional.empty();
+        }
         if (champion.isEmpty()) {
             return Optional.of("auto-promoted: first champion (" + metric + " " + value + ")");
         }
