@@ -4,6 +4,7 @@ import dev.converge.contracts.FeatureEncoding;
 import dev.converge.contracts.FeatureSchema;
 import dev.converge.contracts.FeatureSpec;
 import dev.converge.contracts.FeatureType;
+import dev.converge.contracts.FeatureValidator;
 import dev.converge.store.PitRow;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,9 +66,9 @@ public final class TrainingTable {
             if (spec.name().equals(label) || exclude.contains(spec.name()) || spec.type() == FeatureType.TEXT) {
                 continue;
             }
-            cols.add(column(spec.name(), spec.type(), usable, n));
+            cols.add(column(spec.name(), spec.type(), usable, n, schema));
         }
-        Column labelColumn = labelRule == null ? column(label, labelSpec.type(), usable, n)
+        Column labelColumn = labelRule == null ? column(label, labelSpec.type(), usable, n, schema)
                 : labelRule.apply(label, usable);
         Instant[] times = new Instant[n];
         String[] ids = new String[n];
@@ -129,12 +130,28 @@ public final class TrainingTable {
         return v;
     }
 
-    private static Column column(String name, FeatureType type, List<PitRow> rows, int n) {
+    private static Column column(String name, FeatureType type, List<PitRow> rows, int n, FeatureSchema schema) {
         switch (type) {
             case NUMERIC, TIMESTAMP -> {
                 double[] d = new double[n];
                 for (int i = 0; i < n; i++) {
-                    Object v = FeatureEncoding.encode(type, value(rows.get(i), name));
+                    Object raw = value(rows.get(i), name);
+                    if (raw instanceof String text && schema.isMissing(text)
+                            && FeatureEncoding.nonFiniteOrNull(text) == null) {
+                        d[i] = Double.NaN; // a missing-value token kept by an older schema version
+                        continue;
+                    }
+                    Object v;
+                    try {
+                        v = FeatureEncoding.encode(type, raw);
+                    } catch (RuntimeException e) {
+                        PitRow r = rows.get(i);
+                        throw new IllegalArgumentException("entity '" + r.entityId() + "' (label event at "
+                                + r.labelTime() + "): feature '" + name + "' holds " + FeatureValidator.render(raw)
+                                + ", which is not a " + type.wireName() + " value; the row was stored under schema"
+                                + " version " + r.featureVersion() + " and this table reads '" + name + "' as "
+                                + type.wireName() + " (re-ingest the entity, or exclude the feature)", e);
+                    }
                     d[i] = v == null ? Double.NaN : (Double) v;
                 }
                 return new Column(name, false, d, null, null);
