@@ -123,6 +123,24 @@ final class IngestCommand implements Callable<Integer> {
         out.printf("Ingested %s: %,d rows read, %,d accepted, %,d rejected in %.2fs (%,.0f rows/s), schema version %d%n",
                 r.source(), r.rowsRead(), r.rowsAccepted(), r.rowsRejected(), r.elapsed().toMillis() / 1000.0,
                 r.rowsPerSecond(), r.schemaVersion());
+        if (r.rowsDuplicate() > 0) {
+            out.printf("Already stored (same entity, event time and features), not stored again: %,d rows%n",
+                    r.rowsDuplicate());
+        }
+        if (r.entityColumn() == null) {
+            out.println("Entity ids: no --entity-column, so the rows' numbers (1, 2, ...); another file ingested the"
+                    + " same way gets the same ids and replaces these online: use --entity-prefix to keep them apart.");
+        } else {
+            out.printf("Entity ids from column '%s': %,d distinct%s%n", r.entityColumn(), r.distinctEntities(),
+                    r.distinctEntities() >= 1_000_000 ? " or more" : "");
+        }
+        long staged = r.rowsAccepted() + r.rowsDuplicate();
+        if (r.distinctEntities() > 0 && staged >= 2L * r.distinctEntities() && r.distinctEntities() < 1_000_000) {
+            out.printf("Warning: %,d rows for %,d entities (%.1f per entity): the online store keeps each entity's"
+                    + " latest row, and a pipeline takes one label event per entity unless its pit_loader says"
+                    + " events: all. If '%s' is not an id, pick another --entity-column.%n", staged,
+                    r.distinctEntities(), staged / (double) r.distinctEntities(), r.entityColumn());
+        }
         if (!r.unknownFeatures().isEmpty()) {
             out.println("Columns not in the schema, dropped: " + r.unknownFeatures());
         }

@@ -13,10 +13,15 @@ import java.util.UUID;
  * @param unknownFeatures columns dropped under the REPORT policy
  * @param readAsMissing   cells of accepted rows that held one of the schema's missing-value tokens and were stored
  *                        as null, by "feature (token)"
+ * @param rowsDuplicate   rows identical to one already stored (same entity, event time and features): not stored
+ *                        again ({@code rowsRead = rowsAccepted + rowsRejected + rowsDuplicate})
+ * @param distinctEntities entities among the rows staged (counted up to 1,000,000)
+ * @param entityColumn    the column the entity ids came from, or null when they are the rows' numbers
  */
 public record IngestReport(UUID ingestId, String source, int schemaVersion, long rowsRead, long rowsAccepted,
                            long rowsRejected, Map<String, Long> rejectReasons, List<Reject> sampleRejects,
-                           List<String> unknownFeatures, Duration elapsed, Map<String, Long> readAsMissing) {
+                           List<String> unknownFeatures, Duration elapsed, Map<String, Long> readAsMissing,
+                           long rowsDuplicate, long distinctEntities, String entityColumn) {
 
     /** One refused row: where it was and why. */
     public record Reject(long lineNumber, String raw, List<dev.converge.contracts.Violation> reasons) {}

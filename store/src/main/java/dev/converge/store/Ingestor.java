@@ -91,9 +91,9 @@ public final class Ingestor {
             StageWriter writer = new StageWriter(c, ingestId, source.name(), schemaVersion);
             Set<String> unknown = java.util.concurrent.ConcurrentHashMap.newKeySet();
             Map<String, java.util.concurrent.atomic.LongAdder> missing = new java.util.concurrent.ConcurrentHashMap<>();
+            RowStager stager = new RowStager(validator, options, ingestTime, clock, unknown, missing);
             try {
-                writeAll(source, options, new RowStager(validator, options, ingestTime, clock, unknown, missing),
-                        writer, progress);
+                writeAll(source, options, stager, writer, progress);
             } catch (IOException | SQLException | RuntimeException | Error e) {
                 recordFailure(ingestId, writer, e);
                 throw e;
@@ -104,7 +104,8 @@ public final class Ingestor {
             }
             return new IngestReport(ingestId, source.name(), schemaVersion, writer.read(), writer.accepted(),
                     writer.rejected(), writer.reasons(), writer.samples(), List.copyOf(new java.util.TreeSet<>(unknown)),
-                    Duration.ofNanos(System.nanoTime() - started), missingCounts(missing));
+                    Duration.ofNanos(System.nanoTime() - started), missingCounts(missing), writer.duplicates(),
+                    stager.distinctEntities(), options.entityColumn());
         }
     }
 

@@ -366,4 +366,29 @@ class IngestTest {
         assertThat(new SchemaRegistry(t.db).latest().orElseThrow().schema().missingValues())
                 .as("the tokens are stored with the schema").containsExactly("NA", "NaN", "null", "N/A");
     }
+
+    @Test
+    void ingestingTheSameRowsAgainDoesNotDoubleHistoryAndSaysSo() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            lines.add("{\"id\":\"again-" + (i % 10) + "\",\"ts\":\"2024-02-0" + (1 + i / 10) + "T00:00:00Z\","
+                    + "\"amount\":" + i + ",\"grade\":\"A\"}");
+        }
+        IngestReport first = new Ingestor(t.db).ingest(jsonl("again.jsonl", lines), SCHEMA, IngestOptions.of("id", "ts"),
+                null);
+        lines.set(5, lines.get(5).replace("\"grade\":\"A\"", "\"grade\":\"B\"")); // one row corrected
+        IngestReport second = new Ingestor(t.db).ingest(jsonl("again.jsonl", lines), SCHEMA,
+                IngestOptions.of("id", "ts"), null);
+
+        assertThat(first.rowsAccepted()).isEqualTo(30);
+        assertThat(first.distinctEntities()).isEqualTo(10);
+        assertThat(second.rowsAccepted()).isEqualTo(1);
+        assertThat(second.rowsDuplicate()).isEqualTo(29);
+        assertThat(t.count("SELECT count(*) FROM feature_history WHERE entity_id LIKE 'again-%'")).isEqualTo(31);
+        assertThat(t.count("SELECT rows_read - rows_accepted - rows_rejected - rows_duplicate FROM ingest_runs"
+                + " WHERE id = '" + second.ingestId() + "'")).isZero();
+        assertThat(t.count("SELECT count(*) FROM feature_history WHERE entity_id = 'again-5'"
+                + " AND event_timestamp = '2024-02-01T00:00:00Z'")).as("the corrected row is stored beside the old")
+                .isEqualTo(2);
+    }
 }

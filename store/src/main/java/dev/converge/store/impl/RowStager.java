@@ -34,6 +34,9 @@ public final class RowStager {
     private final Clock clock;
     private final Set<String> unknown;
     private final Map<String, java.util.concurrent.atomic.LongAdder> readAsMissing;
+    /** Distinct entity ids of the rows staged, counted up to {@link #ENTITY_COUNT_LIMIT}. */
+    private final java.util.Set<String> entities = new java.util.HashSet<>();
+    public static final int ENTITY_COUNT_LIMIT = 1_000_000;
 
     /**
      * @param unknown       collects the unknown features seen (reported, not stored, under the report policy)
@@ -47,6 +50,11 @@ public final class RowStager {
         this.ingestTime = ingestTime;
         this.clock = clock;
         this.unknown = unknown;
+    }
+
+    /** Distinct entities among the rows staged (at most {@link #ENTITY_COUNT_LIMIT}: then "at least"). */
+    public int distinctEntities() {
+        return entities.size();
     }
 
     /** Validates one source row and adds it to the batch, encoded, or refuses it there with every reason. */
@@ -72,6 +80,9 @@ public final class RowStager {
             return;
         }
         unknown.addAll(result.unknown());
+        if (entities.size() < ENTITY_COUNT_LIMIT) {
+            entities.add(entity);
+        }
         result.readAsMissing().forEach((feature, token) -> readAsMissing.computeIfAbsent(feature + " (" + token + ")",
                 k -> new java.util.concurrent.atomic.LongAdder()).increment());
         Map<String, Object> hot = new LinkedHashMap<>();

@@ -49,6 +49,7 @@ public final class StageWriter {
     private long read;
     private long accepted;
     private long rejected;
+    private long duplicates;
     private final Map<String, Long> reasons = new TreeMap<>();
     private final List<IngestReport.Reject> samples = new ArrayList<>();
 
@@ -72,6 +73,11 @@ public final class StageWriter {
         return rejected;
     }
 
+    /** Rows identical to one already stored (entity, event time, features): counted, not stored again. */
+    public long duplicates() {
+        return duplicates;
+    }
+
     public Map<String, Long> reasons() {
         return reasons;
     }
@@ -93,6 +99,7 @@ public final class StageWriter {
         }
         List<IngestReport.Reject> rejects = new ArrayList<>(chunk.rejects);
         long inserted = 0;
+        long duplicates = 0;
         c.setAutoCommit(false);
         try {
             if (chunk.staged > 0) {
@@ -102,14 +109,21 @@ public final class StageWriter {
                 copier.copyIn("COPY converge_stage (line, entity_id, event_timestamp, hot, cold) FROM STDIN"
                         + " (FORMAT csv, ENCODING 'UTF8')", new java.io.ByteArrayInputStream(
                         chunk.copy.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-                rejects.addAll(oversizedHot(chunk));
+                List<IngestReport.Reject> oversized = oversizedHot(chunk);
+                rejects.addAll(oversized);
+                // A row already stored (same entity, event time and features: a file ingested again) is counted as
+                // a duplicate, not stored twice; the (entity, time) index finds it.
                 try (PreparedStatement ins = c.prepareStatement("INSERT INTO feature_history"
                         + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold, ingest_seq)"
-                        + " SELECT entity_id, event_timestamp, now(), ?, hot, cold, seq FROM converge_stage"
-                        + " WHERE pg_column_size(hot) <= " + StoreLimits.HOT_MAX_BYTES)) {
+                        + " SELECT s.entity_id, s.event_timestamp, now(), ?, s.hot, s.cold, s.seq FROM converge_stage s"
+                        + " WHERE pg_column_size(s.hot) <= " + StoreLimits.HOT_MAX_BYTES
+                        + " AND NOT EXISTS (SELECT 1 FROM feature_history h WHERE h.entity_id = s.entity_id"
+                        + " AND h.event_timestamp = s.event_timestamp AND h.hot = s.hot"
+                        + " AND h.cold IS NOT DISTINCT FROM s.cold)")) {
                     ins.setInt(1, schemaVersion);
                     inserted = ins.executeUpdate();
                 }
+                duplicates = chunk.staged - oversized.size() - inserted;
                 try (PreparedStatement up = c.prepareStatement(UPSERT_ONLINE)) {
                     up.setInt(1, schemaVersion);
                     up.executeUpdate();
@@ -117,11 +131,13 @@ public final class StageWriter {
             }
             writeRejects(rejects);
             try (PreparedStatement counts = c.prepareStatement("UPDATE ingest_runs SET rows_read = rows_read + ?,"
-                    + " rows_accepted = rows_accepted + ?, rows_rejected = rows_rejected + ? WHERE id = ?")) {
+                    + " rows_accepted = rows_accepted + ?, rows_rejected = rows_rejected + ?,"
+                    + " rows_duplicate = rows_duplicate + ? WHERE id = ?")) {
                 counts.setLong(1, chunk.read);
                 counts.setLong(2, inserted);
                 counts.setLong(3, rejects.size());
-                counts.setObject(4, ingestId);
+                counts.setLong(4, duplicates);
+                counts.setObject(5, ingestId);
                 counts.executeUpdate();
             }
             c.commit();
@@ -133,6 +149,7 @@ public final class StageWriter {
         }
         read += chunk.read;
         accepted += inserted;
+        this.duplicates += duplicates;
         rejected += rejects.size();
         for (IngestReport.Reject r : rejects) {
             for (String code : r.reasons().stream().map(Violation::reason).distinct().toList()) {
