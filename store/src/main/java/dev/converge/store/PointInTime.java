@@ -47,6 +47,35 @@ public final class PointInTime {
     }
 
     /**
+     * Every stored event (entity, event time) as a label event, in time order: time-series training, where each
+     * day of one entity is an example. Rows ingested after {@code asOf} (when given) are left out, as extraction
+     * does; {@code since} (when given) keeps events at or after it.
+     */
+    public java.util.List<LabelEvent> allEvents(String entityPrefix, Instant since, Instant asOf) throws SQLException {
+        java.util.List<LabelEvent> out = new java.util.ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement q = c.prepareStatement("SELECT DISTINCT entity_id,"
+                + " event_timestamp FROM feature_history WHERE starts_with(entity_id, ?)"
+                + " AND (?::timestamptz IS NULL OR event_timestamp >= ?::timestamptz)"
+                + " AND (?::timestamptz IS NULL OR ingested_at <= ?::timestamptz)"
+                + " ORDER BY event_timestamp, entity_id")) {
+            q.setString(1, entityPrefix == null ? "" : entityPrefix);
+            Timestamp s = since == null ? null : Timestamp.from(since);
+            Timestamp a = asOf == null ? null : Timestamp.from(asOf);
+            q.setTimestamp(2, s);
+            q.setTimestamp(3, s);
+            q.setTimestamp(4, a);
+            q.setTimestamp(5, a);
+            q.setFetchSize(FETCH_SIZE);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new LabelEvent(rs.getString(1), rs.getTimestamp(2).toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * Streams one {@link PitRow} per event, in input order, to {@code sink}.
      *
      * @return the number of rows emitted

@@ -268,4 +268,48 @@ class PipelineIT {
         assertThat(text).contains("WORSE THAN PREDICTING THE MEAN").contains("not promoted: RMSE");
         assertThat(new ModelRegistry(db.dataSource()).champion("pure_noise")).isEmpty();
     }
+
+    @Test
+    void aTimeSeriesOfOneEntityTrainsOnEveryEventWithWeeklyFolds() throws Exception {
+        dev.converge.contracts.FeatureSchema schema = new dev.converge.contracts.FeatureSchema(List.of(
+                dev.converge.contracts.FeatureSpec.of("ts_x", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false),
+                dev.converge.contracts.FeatureSpec.of("ts_y", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false)));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        StringBuilder jsonl = new StringBuilder();
+        java.time.Instant day0 = java.time.Instant.parse("2024-01-01T00:00:00Z");
+        for (int d = 0; d < 140; d++) { // one entity, one row a day: a series
+            double x = rnd.nextDouble() * 10;
+            jsonl.append("{\"id\":\"ts-1\",\"ts\":\"").append(day0.plus(java.time.Duration.ofDays(d)))
+                    .append("\",\"ts_x\":").append(x).append(",\"ts_y\":").append(3 * x + rnd.nextGaussian())
+                    .append("}\n");
+        }
+        byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
+        new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "series.jsonl", bytes.length),
+                schema, IngestOptions.of("id", "ts"), null);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
+                new PrintStream(log, true, StandardCharsets.UTF_8))).run(PipelineSpec.fromMap(Map.of("name", "series",
+                "model", "series_model", "blocks", List.of(
+                        Map.of("id", "load", "type", "pit_loader", "label", "ts_y", "entity_prefix", "ts-",
+                                "events", "all"),
+                        Map.of("id", "table", "type", "to_table"),
+                        Map.of("id", "split", "type", "walk_forward", "period", "week", "test_periods", 2,
+                                "gap_periods", 1, "folds", 3),
+                        Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(
+                                Map.of("algorithm", "glm", "params", Map.of("lambda", 0.0)))),
+                        Map.of("id", "best", "type", "best_run", "metric", "rmse"),
+                        Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
+                "series.yaml"));
+
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("loaded 140 label events of 1 entity (every stored event");
+        assertThat(text).contains("fold 3:");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> folds = (List<Map<String, Object>>) o.champion().metrics().get("folds");
+        assertThat(folds).as("per-fold metrics").hasSize(3).allSatisfy(f -> assertThat(f).containsKeys("rmse", "r2"));
+        assertThat(((Number) o.champion().metrics().get("r2")).doubleValue()).isGreaterThan(0.9);
+    }
 }

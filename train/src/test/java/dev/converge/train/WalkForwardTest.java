@@ -56,4 +56,36 @@ class WalkForwardTest {
         assertThatThrownBy(() -> WalkForward.monthly(days("2001-01-05", "2001-01-06"), 2))
                 .hasMessageContaining("at least 2 months");
     }
+
+    @Test
+    void dailyFoldsWithAGapAndAWeekOfTestEach() {
+        java.time.Instant start = java.time.Instant.parse("2024-03-01T12:00:00Z");
+        java.time.Instant[] times = new java.time.Instant[60]; // one row a day for 60 days
+        for (int i = 0; i < times.length; i++) {
+            times[i] = start.plus(java.time.Duration.ofDays(i));
+        }
+
+        java.util.List<WalkForward.Fold> folds = WalkForward.periodic(times, WalkForward.Period.DAY, 7, 2, 3);
+
+        assertThat(folds).hasSize(3);
+        WalkForward.Fold last = folds.get(2);
+        assertThat(last.test()).hasSize(7).containsExactly(53, 54, 55, 56, 57, 58, 59);
+        assertThat(last.train()).hasSize(51); // days 0..50: days 51 and 52 are the gap
+        assertThat(folds.get(1).test()).containsExactly(46, 47, 48, 49, 50, 51, 52);
+        assertThat(java.time.Duration.between(last.maxTrainTime(), last.minTestTime()).toDays()).isEqualTo(3);
+    }
+
+    @Test
+    void weeklyPeriodsStartOnMonday() {
+        java.time.Instant[] times = {java.time.Instant.parse("2024-03-03T10:00:00Z"), // a Sunday
+                java.time.Instant.parse("2024-03-04T10:00:00Z"), java.time.Instant.parse("2024-03-10T10:00:00Z"),
+                java.time.Instant.parse("2024-03-11T10:00:00Z")};
+
+        java.util.List<WalkForward.Fold> folds = WalkForward.periodic(times, WalkForward.Period.WEEK, 1, 0, 2);
+
+        assertThat(folds).hasSize(2);
+        assertThat(folds.get(0).train()).containsExactly(0);
+        assertThat(folds.get(0).test()).containsExactly(1, 2);
+        assertThat(folds.get(1).test()).containsExactly(3);
+    }
 }

@@ -11,9 +11,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** {@code pit_loader}: one label event per entity at its latest event time, point-in-time, one REPEATABLE READ snapshot. */
-public record PitLoader(String label, Set<String> exclude, String entityPrefix, Instant asOf) implements Block {
-    static final BlockType TYPE = BlockType.of("pit_loader", "1.0", Port.NONE, Port.EVENTS, o -> {
+/**
+ * {@code pit_loader}: label events with their point-in-time features, in one REPEATABLE READ snapshot.
+ * {@code events: latest} (default) takes one per entity, at its latest event time; {@code events: all} takes every
+ * stored event of every entity (time series: a single entity with a row per day gives a row per day), optionally
+ * from {@code since} on.
+ */
+public record PitLoader(String label, Set<String> exclude, String entityPrefix, Instant asOf, boolean allEvents,
+                        Instant since) implements Block {
+    static final BlockType TYPE = BlockType.of("pit_loader", "1.1", Port.NONE, Port.EVENTS, o -> {
         Instant asOf = null;
         if (o.has("as_of")) {
             try {
@@ -23,8 +29,21 @@ public record PitLoader(String label, Set<String> exclude, String entityPrefix, 
                         + o.string("as_of") + "'");
             }
         }
+        String events = o.string("events", "latest");
+        if (!events.equals("latest") && !events.equals("all")) {
+            throw o.error("events", "must be latest (one label event per entity) or all (every stored event), was '"
+                    + events + "'");
+        }
+        Instant since = null;
+        if (o.has("since")) {
+            try {
+                since = Instant.parse(o.string("since"));
+            } catch (DateTimeParseException e) {
+                throw o.error("since", "must be an ISO-8601 instant, was '" + o.string("since") + "'");
+            }
+        }
         return new PitLoader(o.string("label"), new LinkedHashSet<>(o.strings("exclude")),
-                o.string("entity_prefix", ""), asOf);
+                o.string("entity_prefix", ""), asOf, events.equals("all"), since);
     });
 
     @Override
@@ -34,8 +53,13 @@ public record PitLoader(String label, Set<String> exclude, String entityPrefix, 
                         + "': ingest the data first")).schema();
         PointInTime pit = new PointInTime(ctx.db());
         List<PitRow> rows = new ArrayList<>();
-        pit.extract(pit.latestEvents(entityPrefix).iterator(), asOf, true, rows::add);
-        ctx.log().printf("  loaded %,d label events (point-in-time, REPEATABLE READ)%n", rows.size());
+        List<dev.converge.store.LabelEvent> events = allEvents ? pit.allEvents(entityPrefix, since, asOf)
+                : pit.latestEvents(entityPrefix);
+        pit.extract(events.iterator(), asOf, true, rows::add);
+        long entities = rows.stream().map(PitRow::entityId).distinct().count();
+        ctx.log().printf("  loaded %,d label events of %,d %s (%s; point-in-time, REPEATABLE READ)%n",
+                rows.size(), entities, entities == 1 ? "entity" : "entities",
+                allEvents ? "every stored event" : "each entity's latest event");
         return new Values.Events(rows, schema, label, null, exclude);
     }
 }
