@@ -33,7 +33,8 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
         BlockOptions promote = o.nested("auto_promote");
         PromotionPolicy policy = null;
         if (promote != null) {
-            policy = new PromotionPolicy(promote.number("margin", 0.0, 0, Double.MAX_VALUE));
+            policy = new PromotionPolicy(promote.number("margin", 0.0, 0, Double.MAX_VALUE),
+                    promote.integer("min_holdout_rows", PromotionPolicy.DEFAULT_MIN_HOLDOUT_ROWS, 1));
             promote.done();
         }
         return new Export(o.has("artifacts") ? o.string("artifacts") : null,
