@@ -77,10 +77,17 @@ public final class Trainer {
     }
 
     public static Trained train(TaskConfig task, Frame train, Frame holdout, String response) {
-        return train(task, train, holdout, response, new Watch(0));
+        return train(task, train, holdout, holdout, response, new Watch(0));
     }
 
-    public static Trained train(TaskConfig task, Frame train, Frame holdout, String response, Watch watch) {
+    /**
+     * Trains on {@code train}; early stopping, GLM's lambda search and AutoML's ranking look at {@code validation};
+     * the metrics are measured on {@code test}, which no step of training saw (unless the caller passes the same
+     * frame for both).
+     */
+    public static Trained train(TaskConfig task, Frame train, Frame validation, Frame test, String response,
+                                Watch watch) {
+        Frame holdout = validation;
         Model<?, ?, ?> model = switch (task.algorithm()) {
             case GBM -> {
                 GBMModel.GBMParameters p = new GBMModel.GBMParameters();
@@ -131,7 +138,8 @@ public final class Trainer {
             }
             case AUTOML -> automl(task, train, holdout, response, watch);
         };
-        Map<String, Object> metrics = holdoutMetrics(model, holdout);
+        Map<String, Object> metrics = holdoutMetrics(model, test);
+        metrics.put("validation_rows", validation.numRows());
         if (task.algorithm() == Algorithm.AUTOML) {
             metrics.put("automl_leaderboard", LAST_LEADERBOARD.get());
         }

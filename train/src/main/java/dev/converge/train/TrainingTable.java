@@ -110,6 +110,31 @@ public final class TrainingTable {
         }
     }
 
+    /**
+     * How many of the rows at {@code rows} have exactly the features and label of some row at {@code others}
+     * (duplicated or resampled data: a test row the model was trained on makes its metrics optimistic).
+     */
+    public long rowsAlsoIn(int[] rows, int[] others) {
+        java.util.Set<String> seen = new java.util.HashSet<>(others.length * 2);
+        for (int i : others) {
+            seen.add(rowKey(i));
+        }
+        long n = 0;
+        for (int i : rows) {
+            n += seen.contains(rowKey(i)) ? 1 : 0;
+        }
+        return n;
+    }
+
+    private String rowKey(int row) {
+        StringBuilder b = new StringBuilder();
+        for (Column c : features) {
+            b.append(c.categorical() ? String.valueOf(c.strings()[row]) : Double.toString(c.numbers()[row]))
+                    .append('\u0001');
+        }
+        return b.append(label.categorical() ? label.strings()[row] : Double.toString(label.numbers()[row])).toString();
+    }
+
     /** The distinct non-null values of {@code name} in {@code rows}, up to {@code limit} + 1 of them. */
     public static java.util.Set<Object> distinct(List<PitRow> rows, String name, int limit) {
         java.util.Set<Object> out = new java.util.HashSet<>();

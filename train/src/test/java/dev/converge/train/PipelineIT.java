@@ -312,4 +312,43 @@ class PipelineIT {
         assertThat(folds).as("per-fold metrics").hasSize(3).allSatisfy(f -> assertThat(f).containsKeys("rmse", "r2"));
         assertThat(((Number) o.champion().metrics().get("r2")).doubleValue()).isGreaterThan(0.9);
     }
+
+    @Test
+    void testRowsThatAreCopiesOfTrainingRowsAreCountedAndTheChampionIsMeasuredOnTestRowsOnly() throws Exception {
+        StringBuilder jsonl = new StringBuilder();
+        List<PitRow> base = SyntheticData.rows(400, 31);
+        for (int copy = 0; copy < 3; copy++) { // resampled: every row three times under different ids
+            for (PitRow r : base) {
+                Map<String, Object> row = new java.util.LinkedHashMap<>(r.hot());
+                row.put("id", "dup" + copy + "-" + r.entityId());
+                row.put("ts", r.labelTime().toString());
+                jsonl.append(dev.converge.registry.codec.Json.write(row)).append('\n');
+            }
+        }
+        byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
+        new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "resampled.jsonl", bytes.length),
+                SyntheticData.SCHEMA, IngestOptions.of("id", "ts"), null);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
+                new PrintStream(log, true, StandardCharsets.UTF_8))).run(PipelineSpec.fromMap(Map.of("name", "dups",
+                "model", "dups_model", "blocks", List.of(
+                        Map.of("id", "load", "type", "pit_loader", "label", "label", "entity_prefix", "dup"),
+                        Map.of("id", "table", "type", "to_table"),
+                        Map.of("id", "split", "type", "random_split", "ratio", 0.8),
+                        Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(
+                                Map.of("algorithm", "gbm", "params", Map.of("ntrees", 10, "max_depth", 3)))),
+                        Map.of("id", "best", "type", "best_run"),
+                        Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
+                "dups.yaml"));
+
+        String text = log.toString(StandardCharsets.UTF_8);
+        long seen = ((Number) o.champion().metrics().get("test_rows_seen_in_training")).longValue();
+        long test = ((Number) o.champion().metrics().get("holdout_rows")).longValue();
+        assertThat(seen).as(text).isGreaterThan(test / 2); // most test rows have a copy in training
+        assertThat(text).contains("test rows have exactly the features and label of a training row");
+        long valid = ((Number) o.champion().metrics().get("validation_rows")).longValue();
+        assertThat(valid + test).as("validation is held out of training, apart from test").isLessThan(1200);
+        assertThat(valid).isBetween(130L, 150L); // 15% of the 960 training rows
+    }
 }

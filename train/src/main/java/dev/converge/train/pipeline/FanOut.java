@@ -106,11 +106,27 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
     @Override
     public Values.Runs run(BlockContext ctx, Object input) throws Exception {
         Values.Splits s = (Values.Splits) input;
+        // Train, validation, test: validation (the latest 15% of a fold's training rows for walk-forward, a seeded
+        // random 15% otherwise) drives early stopping, lambda search and AutoML's ranking; the test rows, which no
+        // training step sees, give the metrics that choose the champion and decide promotion.
+        List<int[][]> threeWay = new ArrayList<>();
         List<Frame[]> frames = new ArrayList<>();
+        long duplicatedInTest = 0;
         for (int f = 0; f < s.folds().size(); f++) {
-            frames.add(new Frame[] {s.table().table().toFrame(s.folds().get(f)[0], "train_" + ctx.sweepId() + "_" + f),
-                    s.table().table().toFrame(s.folds().get(f)[1], "test_" + ctx.sweepId() + "_" + f)});
+            int[][] tvt = withValidation(s.folds().get(f)[0], s.folds().get(f)[1], s.table().table(), s.kind());
+            threeWay.add(tvt);
+            long seen = s.table().table().rowsAlsoIn(tvt[2], s.folds().get(f)[0]);
+            if (seen > 0) {
+                ctx.log().printf("  warning: fold %d: %,d of %,d test rows have exactly the features and label of a"
+                        + " training row (duplicated or resampled data makes test metrics optimistic)%n", f + 1,
+                        seen, tvt[2].length);
+            }
+            duplicatedInTest += seen;
+            frames.add(new Frame[] {s.table().table().toFrame(tvt[0], "train_" + ctx.sweepId() + "_" + f),
+                    s.table().table().toFrame(tvt[1], "valid_" + ctx.sweepId() + "_" + f),
+                    s.table().table().toFrame(tvt[2], "test_" + ctx.sweepId() + "_" + f)});
         }
+        long duplicates = duplicatedInTest;
         int[] lastTrain = s.folds().get(s.folds().size() - 1)[0];
         List<Long> estimates = new ArrayList<>();
         for (TaskConfig t : tasks) {
@@ -136,7 +152,12 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
                     watches.add(watch);
                     futures.add(pool.submit(() -> {
                         watch.begin();
-                        return runTask(ctx, index, tasks.get(index), s, frames, heap, baseline, watch);
+                        RunOutcome r = runTask(ctx, index, tasks.get(index), s, threeWay, frames, heap, baseline,
+                                watch);
+                        if (r.status().equals("succeeded")) {
+                            r.metrics().put("test_rows_seen_in_training", duplicates);
+                        }
+                        return r;
                     }));
                 }
                 List<RunOutcome> runs = new ArrayList<>();
@@ -163,8 +184,9 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
             } finally {
                 pool.shutdownNow();
                 for (Frame[] f : frames) {
-                    f[0].delete();
-                    f[1].delete();
+                    for (Frame frame : f) {
+                        frame.delete();
+                    }
                 }
             }
         }
@@ -208,8 +230,43 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
         }
     }
 
+    /** The fraction of a fold's training rows held out for validation. */
+    static final double VALIDATION_FRACTION = 0.15;
+
+    /**
+     * {train, validation, test} of one fold: for walk-forward the latest {@link #VALIDATION_FRACTION} of the
+     * training rows by time (validation after training, as test is after both), otherwise a seeded random share.
+     * With fewer than 20 training rows there is no room for validation: it is the test set, as before.
+     */
+    static int[][] withValidation(int[] train, int[] test, dev.converge.train.TrainingTable table, String kind) {
+        if (train.length < 20) {
+            return new int[][] {train, test, test};
+        }
+        Integer[] order = java.util.Arrays.stream(train).boxed().toArray(Integer[]::new);
+        if (kind.equals("walk_forward")) {
+            java.util.Arrays.sort(order, java.util.Comparator.comparing((Integer i) -> table.times()[i])
+                    .thenComparing(i -> i));
+        } else {
+            java.util.Collections.shuffle(java.util.Arrays.asList(order), new java.util.Random(42));
+        }
+        int nValid = Math.max(1, (int) Math.round(train.length * VALIDATION_FRACTION));
+        int[] core = new int[train.length - nValid];
+        int[] valid = new int[nValid];
+        for (int i = 0; i < order.length; i++) {
+            if (i < core.length) {
+                core[i] = order[i];
+            } else {
+                valid[i - core.length] = order[i];
+            }
+        }
+        java.util.Arrays.sort(core);
+        java.util.Arrays.sort(valid);
+        return new int[][] {core, valid, test};
+    }
+
     private static RunOutcome runTask(BlockContext ctx, int index, TaskConfig task, Values.Splits s,
-                                      List<Frame[]> frames, HeapSampler heap, long baseline, Trainer.Watch watch) {
+                                      List<int[][]> threeWay, List<Frame[]> frames, HeapSampler heap, long baseline,
+                                      Trainer.Watch watch) {
         long t0 = System.nanoTime();
         String response = s.table().table().label().name();
         Map<String, Object> metrics = new LinkedHashMap<>();
@@ -218,25 +275,32 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
             List<Map<String, Object>> perFold = new ArrayList<>();
             for (int f = 0; f < frames.size(); f++) {
                 Frame trainFrame = frames.get(f)[0];
-                Frame testFrame = frames.get(f)[1];
+                Frame validFrame = frames.get(f)[1];
+                Frame testFrame = frames.get(f)[2];
                 boolean segmented = !task.segment().equals("all");
                 if (segmented) { // frames of this segment's rows only, owned by this task
                     String[] seg = task.segment().split("=", 2);
-                    int[] tr = s.table().table().rowsWhere(s.folds().get(f)[0], seg[0], seg[1]);
-                    int[] te = s.table().table().rowsWhere(s.folds().get(f)[1], seg[0], seg[1]);
+                    int[] tr = s.table().table().rowsWhere(threeWay.get(f)[0], seg[0], seg[1]);
+                    int[] va = s.table().table().rowsWhere(threeWay.get(f)[1], seg[0], seg[1]);
+                    int[] te = s.table().table().rowsWhere(threeWay.get(f)[2], seg[0], seg[1]);
                     if (tr.length == 0 || te.length == 0) {
                         throw new IllegalArgumentException("segment " + task.segment() + " has " + tr.length
                                 + " training and " + te.length + " test rows in fold " + (f + 1));
                     }
                     trainFrame = s.table().table().toFrame(tr, "train_" + ctx.sweepId() + "_" + index + "_" + f);
                     testFrame = s.table().table().toFrame(te, "test_" + ctx.sweepId() + "_" + index + "_" + f);
+                    validFrame = va.length == 0 ? testFrame // too few of the segment's rows to hold any back
+                            : s.table().table().toFrame(va, "valid_" + ctx.sweepId() + "_" + index + "_" + f);
                 }
                 Trainer.Trained t;
                 try {
-                    t = Trainer.train(task, trainFrame, testFrame, response, watch);
+                    t = Trainer.train(task, trainFrame, validFrame, testFrame, response, watch);
                 } finally {
                     if (segmented) {
                         trainFrame.delete();
+                        if (validFrame != testFrame) {
+                            validFrame.delete();
+                        }
                         testFrame.delete();
                     }
                 }
@@ -264,6 +328,8 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
             metrics.put("model_algorithm", perFold.get(perFold.size() - 1).get("algorithm"));
             metrics.put("holdout_rows", perFold.stream().mapToLong(m -> ((Number) m.get("holdout_rows")).longValue())
                     .sum());
+            metrics.put("validation_rows", perFold.stream().mapToLong(m -> ((Number) m.get("validation_rows"))
+                    .longValue()).sum());
             if (frames.size() > 1) {
                 metrics.put("folds", perFold);
             }
