@@ -296,10 +296,37 @@ class PredictionServerIT {
         double threshold = a.getDouble("threshold");
         assertThat(threshold).isBetween(0.0, 1.0);
         assertThat(a.getJsonObject("model").getDouble("threshold")).isEqualTo(threshold);
+        assertThat(a.getJsonObject("model").getString("threshold_metric")).isEqualTo("h2o: max f1 on the training rows");
         List<String> classes = new java.util.ArrayList<>(a.getJsonObject("probabilities").fieldNames());
         String positive = classes.get(classes.size() - 1);
         String expected = a.getJsonObject("probabilities").getDouble(positive) >= threshold ? positive : classes.get(0);
         assertThat(a.getString("prediction")).isEqualTo(expected);
+    }
+
+    @Test
+    void aRegisteredThresholdDecidesTheLabelAndIsReturned() throws Exception {
+        dev.converge.registry.ModelVersion v1 = fixture.registry.show("credit_risk", 1).orElseThrow();
+        java.util.Map<String, Object> metrics = new java.util.LinkedHashMap<>(v1.metrics());
+        metrics.put("threshold", 0.999);
+        metrics.put("threshold_metric", "fixed by the pipeline");
+        int v = fixture.registry.register(new dev.converge.registry.NewModelVersion("credit_risk", v1.algorithm(),
+                v1.artifactUri(), v1.artifactSha256(), v1.artifactSize(), v1.h2oVersion(), v1.mojoVersion(), "test",
+                dev.converge.registry.codec.SchemaCodec.fromJson(v1.featureSchemaJson()), null, null, metrics),
+                fixture.registry.reference("credit_risk", 1).orElseThrow(), "test").version();
+        int before = server.activeModel().version();
+        try {
+            assertThat(admin("/admin/models/" + v + "/activate", TOKEN).statusCode()).isEqualTo(200);
+            JsonObject a = post("/v1/predict", "{\"entity_id\": \"7\"}").bodyAsJsonObject();
+
+            assertThat(a.getDouble("threshold")).isEqualTo(0.999);
+            assertThat(a.getJsonObject("model").getString("threshold_metric")).isEqualTo("fixed by the pipeline");
+            List<String> classes = new java.util.ArrayList<>(a.getJsonObject("probabilities").fieldNames());
+            String positive = classes.get(classes.size() - 1);
+            assertThat(a.getString("prediction")).isEqualTo(a.getJsonObject("probabilities").getDouble(positive)
+                    >= 0.999 ? positive : classes.get(0));
+        } finally {
+            admin("/admin/models/" + before + "/activate", TOKEN);
+        }
     }
 
     @Test

@@ -140,6 +140,10 @@ public final class Trainer {
         };
         Map<String, Object> metrics = holdoutMetrics(model, test);
         metrics.put("validation_rows", validation.numRows());
+        Map<String, Double> thresholds = thresholdsOn(model, validation);
+        if (!thresholds.isEmpty()) {
+            metrics.put("thresholds_on_validation", thresholds);
+        }
         if (task.algorithm() == Algorithm.AUTOML) {
             metrics.put("automl_leaderboard", LAST_LEADERBOARD.get());
         }
@@ -214,6 +218,31 @@ public final class Trainer {
         }
         String algo = m._parms.algoName();
         return !algo.equalsIgnoreCase("deeplearning") && !algo.equalsIgnoreCase("stackedensemble");
+    }
+
+    /** Criteria a binomial model's threshold can maximise on the validation rows ({@code export.threshold}). */
+    public static final List<String> THRESHOLD_CRITERIA = List.of("f1", "f2", "f0point5", "accuracy", "absolute_mcc",
+            "min_per_class_accuracy");
+
+    /**
+     * For a binomial model, the threshold that maximises each of {@link #THRESHOLD_CRITERIA} on {@code validation}
+     * (never on the test rows, which must stay unseen); empty for other models.
+     */
+    static Map<String, Double> thresholdsOn(Model<?, ?, ?> model, Frame validation) {
+        Frame preds = model.score(validation);
+        preds.delete();
+        if (!(ModelMetrics.getFromDKV(model, validation) instanceof ModelMetricsBinomial b) || b._auc == null) {
+            return Map.of();
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String c : THRESHOLD_CRITERIA) {
+            hex.AUC2.ThresholdCriterion crit = hex.AUC2.ThresholdCriterion.valueOf(c);
+            int idx = crit.max_criterion_idx(b._auc);
+            if (idx >= 0) {
+                out.put(c, b._auc.threshold(idx));
+            }
+        }
+        return out;
     }
 
     /** Scores the holdout and reads AUC and logloss (classification) or RMSE (regression). */

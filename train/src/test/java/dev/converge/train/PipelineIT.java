@@ -232,7 +232,7 @@ class PipelineIT {
                         Map.of("algorithm", "gbm", "params", Map.of("ntrees", 40, "max_depth", 6, "min_rows", 1)))),
                 Map.of("id", "best", "type", "best_run", "metric", metric),
                 Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString(),
-                        "auto_promote", Map.of("margin", 0.0)))), model + ".yaml");
+                        "auto_promote", Map.of("margin", 0.0), "threshold", "f2"))), model + ".yaml");
     }
 
     @Test
@@ -248,6 +248,8 @@ class PipelineIT {
                 + " two values [0.0, 1.0]");
         assertThat(o.registered().metrics()).containsKey("auc");
         assertThat(o.registered().metrics().get("classes")).isEqualTo(List.of("0", "1"));
+        assertThat(o.registered().metrics().get("threshold_metric")).isEqualTo("max f2 on the validation rows");
+        assertThat(((Number) o.registered().metrics().get("threshold")).doubleValue()).isBetween(0.0, 1.0);
     }
 
     @Test

@@ -26,11 +26,25 @@ public final class ModelHandle {
     private final boolean inline;
     private final String artifactSha256;
     private final java.util.List<Map<String, Object>> referenceRows;
+    private final Double relabel;
 
     ModelHandle(String name, int version, String algorithm, Mojo mojo, FeatureSchema schema, double p90Micros,
                 boolean inline, String artifactSha256, java.util.List<Map<String, Object>> referenceRows) {
+        this(name, version, algorithm, mojo, schema, p90Micros, inline, artifactSha256, referenceRows, null, null);
+    }
+
+    /**
+     * @param threshold a binomial model's threshold recorded in the registry ({@code export.threshold}), which
+     *                  decides its labels instead of the MOJO's own; null keeps the MOJO's
+     */
+    ModelHandle(String name, int version, String algorithm, Mojo mojo, FeatureSchema schema, double p90Micros,
+                boolean inline, String artifactSha256, java.util.List<Map<String, Object>> referenceRows,
+                Double threshold, String thresholdMetric) {
         this.referenceRows = java.util.List.copyOf(referenceRows);
-        this.ref = new ModelRef(name, version, mojo.threshold());
+        this.relabel = threshold != null && mojo.threshold() != null ? threshold : null;
+        this.ref = new ModelRef(name, version, relabel != null ? relabel : mojo.threshold(),
+                mojo.threshold() == null ? null : relabel != null && thresholdMetric != null ? thresholdMetric
+                        : relabel != null ? "recorded with the model" : "h2o: max f1 on the training rows");
         this.algorithm = algorithm;
         this.mojo = mojo;
         this.schema = schema;
@@ -127,6 +141,14 @@ public final class ModelHandle {
     }
 
     public Prediction score(Map<String, Object> encodedRow) {
-        return mojo.score(encodedRow);
+        Prediction p = mojo.score(encodedRow);
+        if (relabel == null) {
+            return p;
+        }
+        // The registered threshold decides: the positive class (the last) when its probability reaches it.
+        java.util.List<String> classes = new java.util.ArrayList<>(p.probabilities().keySet());
+        String positive = classes.get(classes.size() - 1);
+        return new Prediction(p.probabilities().get(positive) >= relabel ? positive : classes.get(0),
+                p.probabilities());
     }
 }

@@ -82,6 +82,7 @@ public final class ModelLoader {
         double p90 = ScoringLatency.measure(mojo, ref.rows(), new ScoringLatency.Plan(COST.warmupRows(),
                 COST.warmupNanos(), Math.max(COST.samples(), ref.rows().size()), COST.budgetNanos())).p90Micros();
         return new ModelHandle(name, v.version(), v.algorithm(), mojo, schema, p90, p90 <= inlineMaxMicros,
-                v.artifactSha256(), ref.rows());
+                v.artifactSha256(), ref.rows(), v.metrics().get("threshold") instanceof Number t ? t.doubleValue()
+                : null, v.metrics().get("threshold_metric") instanceof String m ? m : null);
     }
 }

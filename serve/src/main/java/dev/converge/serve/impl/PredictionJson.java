@@ -54,7 +54,7 @@ final class PredictionJson {
     static JsonObject model(ModelRef m) {
         JsonObject o = new JsonObject().put("name", m.name()).put("version", m.version());
         if (m.threshold() != null) {
-            o.put("threshold", m.threshold());
+            o.put("threshold", m.threshold()).put("threshold_metric", m.thresholdMetric());
         }
         return o;
     }

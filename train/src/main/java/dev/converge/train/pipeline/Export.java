@@ -28,7 +28,7 @@ import water.fvec.Frame;
  * the promotion policy when one is configured.
  */
 public record Export(String artifacts, double scoringBudgetP99Micros, int latencyPasses, int referenceRows,
-                     PromotionPolicy autoPromote) implements Block {
+                     PromotionPolicy autoPromote, String threshold) implements Block {
     static final BlockType TYPE = BlockType.of("export", "1.0", Port.CHAMPION, Port.REGISTERED, o -> {
         BlockOptions promote = o.nested("auto_promote");
         PromotionPolicy policy = null;
@@ -37,9 +37,23 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
                     promote.integer("min_holdout_rows", PromotionPolicy.DEFAULT_MIN_HOLDOUT_ROWS, 1));
             promote.done();
         }
+        String threshold = o.has("threshold") ? String.valueOf(o.raw("threshold")) : "h2o";
+        if (!threshold.equals("h2o") && !dev.converge.train.Trainer.THRESHOLD_CRITERIA.contains(threshold)) {
+            double t;
+            try {
+                t = Double.parseDouble(threshold);
+            } catch (NumberFormatException e) {
+                throw o.error("threshold", "must be h2o (the MOJO's own: max F1 on the training rows), a criterion to"
+                        + " maximise on the validation rows " + dev.converge.train.Trainer.THRESHOLD_CRITERIA
+                        + ", or a number in (0, 1); was '" + threshold + "'");
+            }
+            if (!(t > 0 && t < 1)) {
+                throw o.error("threshold", "a fixed threshold must be within (0, 1), was " + threshold);
+            }
+        }
         return new Export(o.has("artifacts") ? o.string("artifacts") : null,
                 o.numberBetweenExclusive("scoring_budget_p99_us", 5000, 0, Double.POSITIVE_INFINITY),
-                o.integer("latency_passes", 20, 1), o.integer("reference_rows", 100, 1), policy);
+                o.integer("latency_passes", 20, 1), o.integer("reference_rows", 100, 1), policy, threshold);
     });
 
     @Override
@@ -105,7 +119,7 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
         return inCluster;
     }
 
-    private static NewModelVersion version(BlockContext ctx, Values.Champion c, ArtifactStore.Stored stored,
+    private NewModelVersion version(BlockContext ctx, Values.Champion c, ArtifactStore.Stored stored,
                                            MojoInfo info, Values.Splits s) {
         TrainingTable table = s.table().table();
         int[] lastTrain = s.folds().get(s.folds().size() - 1)[0];
@@ -118,6 +132,7 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
             }
         });
         metrics.put("selection_metric", c.metric().wireName());
+        decideThreshold(c, metrics);
         metrics.put("sweep_id", ctx.sweepId().toString());
         metrics.put("runs", c.runs().runs().size());
         metrics.put("split", s.kind());
@@ -128,6 +143,31 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
                 .get("model_algorithm") : "");
         return new NewModelVersion(ctx.model(), algorithm, stored.uri().toString(), stored.sha256(), stored.size(),
                 info.h2oVersion(), info.mojoVersion(), ctx.gitCommit(), inputSchema(s.table()), start, end, metrics);
+    }
+
+    /**
+     * A binomial model's threshold, recorded with it: the MOJO's own (H2O's max F1 on the training rows) by
+     * default, the value that maximises the chosen criterion on the validation rows, or a fixed number. Serving
+     * labels with it and returns it in every answer.
+     */
+    private void decideThreshold(Values.Champion c, Map<String, Object> metrics) {
+        @SuppressWarnings("unchecked")
+        Map<String, Double> onValidation = (Map<String, Double>) c.best().metrics().get("thresholds_on_validation");
+        if (onValidation == null) {
+            return; // not a binomial model
+        }
+        if (threshold.equals("h2o")) {
+            metrics.put("threshold_metric", "h2o: max f1 on the training rows");
+        } else if (onValidation.containsKey(threshold)) {
+            metrics.put("threshold", onValidation.get(threshold));
+            metrics.put("threshold_metric", "max " + threshold + " on the validation rows");
+        } else if (dev.converge.train.Trainer.THRESHOLD_CRITERIA.contains(threshold)) {
+            metrics.put("threshold_metric", "h2o: max f1 on the training rows (no " + threshold
+                    + " on the validation rows)");
+        } else {
+            metrics.put("threshold", Double.parseDouble(threshold));
+            metrics.put("threshold_metric", "fixed by the pipeline");
+        }
     }
 
     /** The schema of the features the model was trained on, as the store defined them. */

@@ -326,6 +326,10 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
                 metrics.put("worse_than_mean", rmse.doubleValue() > base.doubleValue());
             }
             metrics.put("model_algorithm", perFold.get(perFold.size() - 1).get("algorithm"));
+            Object thresholds = perFold.get(perFold.size() - 1).get("thresholds_on_validation");
+            if (thresholds != null) { // the exported model is the last fold's: its thresholds
+                metrics.put("thresholds_on_validation", thresholds);
+            }
             metrics.put("holdout_rows", perFold.stream().mapToLong(m -> ((Number) m.get("holdout_rows")).longValue())
                     .sum());
             metrics.put("validation_rows", perFold.stream().mapToLong(m -> ((Number) m.get("validation_rows"))
