@@ -63,6 +63,12 @@ final class IngestCommand implements Callable<Integer> {
             description = "Columns not in the schema: reject (the row) or report (drop them and say so). Default ${DEFAULT-VALUE}.")
     String unknown;
 
+    @Option(names = "--feature-set", paramLabel = "NAME", defaultValue = "",
+            description = "The feature set this file belongs to (a-z, 0-9, _ and -): its entities are kept apart from"
+                    + " other sets' (stored as NAME/ID), and without --schema its schema is found among the set's"
+                    + " by the file's columns.")
+    String featureSet;
+
     @Option(names = "--entity-prefix", paramLabel = "PREFIX", defaultValue = "",
             description = "Prepended to every entity id, to keep data sets with overlapping ids apart.")
     String entityPrefix;
@@ -83,7 +89,8 @@ final class IngestCommand implements Callable<Integer> {
             case "report" -> UnknownFeaturePolicy.REPORT;
             default -> throw new IllegalArgumentException("--unknown must be reject or report, was '" + unknown + "'");
         };
-        IngestOptions options = new IngestOptions(entityColumn, timestampColumn, policy, batchSize, entityPrefix);
+        IngestOptions options = new IngestOptions(entityColumn, timestampColumn, policy, batchSize, entityPrefix,
+                featureSet);
         FeatureSchema schema = null;
         if (inferSchema) {
             schema = SchemaProposal.propose(file, options, sample, missingValues.isEmpty() ? java.util.List.of()
@@ -103,13 +110,44 @@ final class IngestCommand implements Callable<Integer> {
         }
         try (Database d = db.open(System.err)) {
             if (schema == null) {
-                schema = new SchemaRegistry(d).latest().orElseThrow(() -> new IllegalArgumentException(
-                        "the store has no schema yet: pass --schema FILE or --infer-schema")).schema();
+                schema = schemaForColumns(new SchemaRegistry(d), options, file);
             }
             IngestReport report = run(d, file, schema, options, System.err);
             print(report, System.out);
             return report.rowsAccepted() == 0 && report.rowsRead() > 0 ? 3 : 0;
         }
+    }
+
+    /**
+     * The schema of the feature set (or of the store, without one) that fits the file's columns; never "the
+     * latest" of another data set. Says which it took; refuses, naming the columns, when none fits.
+     */
+    static FeatureSchema schemaForColumns(SchemaRegistry registry, IngestOptions options, Path file) throws Exception {
+        java.util.List<String> columns;
+        try (dev.converge.store.IngestSource src = dev.converge.store.IngestSource.open(file)) {
+            java.util.Optional<java.util.List<String>> header = src.columns();
+            if (header.isPresent()) {
+                columns = new java.util.ArrayList<>(header.get());
+            } else { // JSON lines: the keys of the first row that parses
+                dev.converge.store.SourceRow row;
+                do {
+                    row = src.next();
+                } while (row != null && row.cells() == null);
+                if (row == null) {
+                    throw new IllegalArgumentException(file + " has no row to match a schema with: pass --schema FILE");
+                }
+                columns = new java.util.ArrayList<>(row.cells().keySet());
+            }
+        }
+        columns.remove(options.entityColumn());
+        columns.remove(options.timestampColumn());
+        String where = options.featureSet().isEmpty() ? "the store" : "feature set '" + options.featureSet() + "'";
+        SchemaRegistry.Versioned v = registry.forColumns(options.featureSet(), columns).orElseThrow(() ->
+                new IllegalArgumentException("no schema of " + where + " fits the columns of " + file.getFileName()
+                        + " " + columns + ": pass --schema FILE or --infer-schema"));
+        System.err.println("Schema: version " + v.version() + " of " + where + ", the newest that fits the file's"
+                + " columns (fingerprint " + v.schema().fingerprint().substring(0, 12) + ")");
+        return v.schema();
     }
 
     static IngestReport run(Database d, Path file, FeatureSchema schema, IngestOptions options, PrintStream err)

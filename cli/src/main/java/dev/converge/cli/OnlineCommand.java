@@ -24,13 +24,20 @@ final class OnlineCommand implements Callable<Integer> {
     @Option(names = "--cold", description = "Include cold features.")
     boolean cold;
 
+    @Option(names = "--feature-set", paramLabel = "NAME", defaultValue = "",
+            description = "The feature set the entities belong to (their ids as ingested with --feature-set).")
+    String featureSet;
+
     @Override
     public Integer call() throws Exception {
         try (Database d = db.open(System.err)) {
-            Map<String, OnlineRow> rows = new OnlineStore(d).readMany(entities, cold);
-            for (String id : entities) {
-                OnlineRow r = rows.get(id);
-                System.out.println(r == null ? id + ": no features" : format(r));
+            List<String> keys = entities.stream().map(id -> dev.converge.store.IngestOptions.entityKey(featureSet, id))
+                    .toList();
+            Map<String, OnlineRow> rows = new OnlineStore(d).readMany(keys, cold);
+            for (int i = 0; i < entities.size(); i++) {
+                OnlineRow r = rows.get(keys.get(i));
+                System.out.println(r == null ? entities.get(i) + ": no features" + (featureSet.isEmpty() ? ""
+                        : " in feature set '" + featureSet + "'") : format(r));
             }
             return rows.size() == entities.stream().distinct().count() ? 0 : 4;
         }

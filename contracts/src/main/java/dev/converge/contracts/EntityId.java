@@ -53,6 +53,14 @@ public final class EntityId {
         return -1;
     }
 
+    /**
+     * The key an entity of a feature set is stored under, {@code <set>/<id>}, or the id itself with no set: the one
+     * rule ingestion, training and serving use, so a model of feature set "churn" finds "churn"'s entity 7.
+     */
+    public static String key(String featureSet, String id) {
+        return featureSet == null || featureSet.isEmpty() ? id : featureSet + "/" + id;
+    }
+
     public static boolean isValid(String id) {
         return problem(id).isEmpty();
     }

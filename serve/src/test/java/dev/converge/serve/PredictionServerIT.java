@@ -330,6 +330,40 @@ class PredictionServerIT {
     }
 
     @Test
+    void aModelOfAFeatureSetReadsThatSetsEntities() throws Exception {
+        // Three lending rows under the feature set "lc" (ids 1..3 there), another value of funded_amnt.
+        java.nio.file.Path part = work.resolve("lc-part.csv");
+        List<String> lines = java.nio.file.Files.readAllLines(ServeFixture.ROOT.resolve("examples/data/lending_club.csv"));
+        java.nio.file.Files.write(part, lines.subList(0, 4));
+        dev.converge.registry.ModelVersion v1 = fixture.registry.show("credit_risk", 1).orElseThrow();
+        dev.converge.contracts.FeatureSchema dataSchema = new dev.converge.store.SchemaRegistry(fixture.db)
+                .latest().orElseThrow().schema();
+        try (dev.converge.store.impl.CsvSource src = new dev.converge.store.impl.CsvSource(part)) {
+            new dev.converge.store.Ingestor(fixture.db).ingest(src, dataSchema,
+                    dev.converge.store.IngestOptions.of(null, null).withFeatureSet("lc"), null);
+        }
+        java.util.Map<String, Object> metrics = new java.util.LinkedHashMap<>(v1.metrics());
+        metrics.put("feature_set", "lc");
+        int v = fixture.registry.register(new dev.converge.registry.NewModelVersion("credit_risk", v1.algorithm(),
+                v1.artifactUri(), v1.artifactSha256(), v1.artifactSize(), v1.h2oVersion(), v1.mojoVersion(), "test",
+                dev.converge.registry.codec.SchemaCodec.fromJson(v1.featureSchemaJson()), null, null, metrics),
+                fixture.registry.reference("credit_risk", 1).orElseThrow(), "test").version();
+        int before = server.activeModel().version();
+        try {
+            assertThat(admin("/admin/models/" + v + "/activate", TOKEN).statusCode()).isEqualTo(200);
+
+            HttpResponse<Buffer> inSet = post("/v1/predict", "{\"entity_id\": \"2\"}");
+            HttpResponse<Buffer> notInSet = post("/v1/predict", "{\"entity_id\": \"40\"}"); // stored, not in "lc"
+
+            assertThat(inSet.statusCode()).as(inSet.bodyAsString()).isEqualTo(200);
+            assertThat(notInSet.statusCode()).isEqualTo(404);
+            assertThat(notInSet.bodyAsJsonObject().getString("message")).contains("in feature set 'lc'");
+        } finally {
+            admin("/admin/models/" + before + "/activate", TOKEN);
+        }
+    }
+
+    @Test
     void aLabelColumnInTheRequestIsIgnoredWithAWarning() throws Exception {
         String label = server.activeModel().label();
         JsonObject features = storedFeatures("9").put(label, "good");

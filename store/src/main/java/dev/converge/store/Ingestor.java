@@ -70,7 +70,7 @@ public final class Ingestor {
         FeatureValidator validator = new FeatureValidator(schema, options.unknownPolicy());
         UUID ingestId = UUID.randomUUID();
         try (Connection c = db.connection()) {
-            int schemaVersion = SchemaRegistry.registerAtomically(c, schema).version();
+            int schemaVersion = SchemaRegistry.registerAtomically(c, schema, options.featureSet()).version();
             c.setAutoCommit(true);
             try (Statement st = c.createStatement()) {
                 // seq: the row's place in the ingestion order, numbered as COPY reads the rows (in source order);
@@ -82,10 +82,11 @@ public final class Ingestor {
                 st.execute("ALTER TABLE converge_stage ALTER COLUMN hot SET STORAGE EXTERNAL");
             }
             try (PreparedStatement run = c.prepareStatement(
-                    "INSERT INTO ingest_runs (id, source, schema_version) VALUES (?, ?, ?)")) {
+                    "INSERT INTO ingest_runs (id, source, schema_version, feature_set) VALUES (?, ?, ?, ?)")) {
                 run.setObject(1, ingestId);
                 run.setString(2, source.name());
                 run.setInt(3, schemaVersion);
+                run.setString(4, options.featureSet().isEmpty() ? null : options.featureSet());
                 run.executeUpdate();
             }
             StageWriter writer = new StageWriter(c, ingestId, source.name(), schemaVersion);

@@ -42,11 +42,23 @@ public final class SchemaRegistry {
      * Registers on {@code c} in a transaction of its own (the schema and its feature definitions commit together
      * or not at all, under the registration lock), then restores the connection's auto-commit mode.
      */
-    static Versioned registerAtomically(Connection c, FeatureSchema schema) throws SQLException {
+    static Versioned registerAtomically(Connection c, FeatureSchema schema, String featureSet) throws SQLException {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
             Versioned v = register(c, schema);
+            if (featureSet != null && !featureSet.isEmpty()) {
+                try (PreparedStatement set = c.prepareStatement("INSERT INTO feature_sets (name) VALUES (?)"
+                        + " ON CONFLICT DO NOTHING");
+                     PreparedStatement link = c.prepareStatement("INSERT INTO feature_set_schemas (feature_set,"
+                             + " schema_version) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+                    set.setString(1, featureSet);
+                    set.executeUpdate();
+                    link.setString(1, featureSet);
+                    link.setInt(2, v.version());
+                    link.executeUpdate();
+                }
+            }
             c.commit();
             return v;
         } catch (SQLException | RuntimeException e) {
@@ -110,9 +122,61 @@ public final class SchemaRegistry {
         return new Versioned(version, schema);
     }
 
+    /**
+     * The schema a file with these {@code columns} (identity columns left out) is read with: the newest schema of
+     * {@code featureSet} (of every schema when it is empty) that has a feature for every column and a column for
+     * every required feature. Never "the latest" regardless of columns: another data set's schema would refuse
+     * every row. Empty when none fits.
+     */
+    public Optional<Versioned> forColumns(String featureSet, java.util.Collection<String> columns) throws SQLException {
+        for (Versioned v : inFeatureSet(featureSet)) {
+            boolean fits = v.schema().names().containsAll(columns);
+            for (FeatureSpec spec : v.schema().features()) {
+                fits &= spec.nullable() || columns.contains(spec.name());
+            }
+            if (fits) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The schemas used by {@code featureSet} (every schema when it is empty), newest first. */
+    public java.util.List<Versioned> inFeatureSet(String featureSet) throws SQLException {
+        boolean all = featureSet == null || featureSet.isEmpty();
+        java.util.List<Versioned> out = new java.util.ArrayList<>();
+        try (Connection c = db.connection(); PreparedStatement q = c.prepareStatement(all
+                ? "SELECT version, schema::text FROM feature_schemas ORDER BY version DESC"
+                : "SELECT s.version, s.schema::text FROM feature_schemas s JOIN feature_set_schemas f"
+                + " ON f.schema_version = s.version WHERE f.feature_set = ? ORDER BY s.version DESC")) {
+            if (!all) {
+                q.setString(1, featureSet);
+            }
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Versioned(rs.getInt(1), SchemaCodec.fromJson(rs.getString(2))));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The most recently registered schema. */
     public Optional<Versioned> latest() throws SQLException {
         return find("SELECT version, schema::text FROM feature_schemas ORDER BY version DESC LIMIT 1", null);
+    }
+
+    /** The most recent schema of {@code featureSet} (of any, when empty) that defines {@code feature}. */
+    public Optional<Versioned> latestWith(String feature, String featureSet) throws SQLException {
+        if (featureSet == null || featureSet.isEmpty()) {
+            return latestWith(feature);
+        }
+        for (Versioned v : inFeatureSet(featureSet)) {
+            if (v.schema().feature(feature).isPresent()) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The most recent schema that defines {@code feature}. */

@@ -391,4 +391,28 @@ class IngestTest {
                 + " AND event_timestamp = '2024-02-01T00:00:00Z'")).as("the corrected row is stored beside the old")
                 .isEqualTo(2);
     }
+
+    @Test
+    void featureSetsKeepDataSetsApartAndResolveTheirSchemaByColumns() throws Exception {
+        FeatureSchema other = new FeatureSchema(List.of(FeatureSpec.of("ridership", FeatureType.NUMERIC,
+                Temperature.HOT, false)));
+        new Ingestor(t.db).ingest(jsonl("a.jsonl", List.of(
+                "{\"id\":\"1\",\"ts\":\"2024-01-01T00:00:00Z\",\"amount\":1,\"grade\":\"A\"}")), SCHEMA,
+                IngestOptions.of("id", "ts").withFeatureSet("loans"), null);
+        new Ingestor(t.db).ingest(jsonl("b.jsonl", List.of(
+                "{\"id\":\"1\",\"ts\":\"2024-01-01T00:00:00Z\",\"ridership\":17}")), other,
+                IngestOptions.of("id", "ts").withFeatureSet("transit"), null);
+
+        assertThat(new OnlineStore(t.db).read("loans/1", false).orElseThrow().hot()).containsEntry("amount", 1);
+        assertThat(new OnlineStore(t.db).read("transit/1", false).orElseThrow().hot()).containsEntry("ridership", 17);
+        SchemaRegistry registry = new SchemaRegistry(t.db);
+        assertThat(registry.forColumns("transit", List.of("ridership")).orElseThrow().schema()).isEqualTo(other);
+        assertThat(registry.forColumns("loans", List.of("amount", "grade")).orElseThrow().schema().names())
+                .contains("amount", "grade");
+        assertThat(registry.forColumns("loans", List.of("ridership"))).as("another set's schema is not used").isEmpty();
+        assertThat(registry.inFeatureSet("transit")).hasSize(1);
+        assertThat(t.count("SELECT count(*) FROM ingest_runs WHERE feature_set = 'transit'")).isEqualTo(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> IngestOptions.of("id", "ts").withFeatureSet("Bad Name"))
+                .hasMessageContaining("feature set");
+    }
 }

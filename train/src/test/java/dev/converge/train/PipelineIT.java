@@ -289,13 +289,13 @@ class PipelineIT {
         }
         byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
         new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "series.jsonl", bytes.length),
-                schema, IngestOptions.of("id", "ts"), null);
+                schema, IngestOptions.of("id", "ts").withFeatureSet("series"), null);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
 
         Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
                 new PrintStream(log, true, StandardCharsets.UTF_8))).run(PipelineSpec.fromMap(Map.of("name", "series",
                 "model", "series_model", "blocks", List.of(
-                        Map.of("id", "load", "type", "pit_loader", "label", "ts_y", "entity_prefix", "ts-",
+                        Map.of("id", "load", "type", "pit_loader", "label", "ts_y", "feature_set", "series",
                                 "events", "all"),
                         Map.of("id", "table", "type", "to_table"),
                         Map.of("id", "split", "type", "walk_forward", "period", "week", "test_periods", 2,
@@ -313,6 +313,8 @@ class PipelineIT {
         List<Map<String, Object>> folds = (List<Map<String, Object>>) o.champion().metrics().get("folds");
         assertThat(folds).as("per-fold metrics").hasSize(3).allSatisfy(f -> assertThat(f).containsKeys("rmse", "r2"));
         assertThat(((Number) o.champion().metrics().get("r2")).doubleValue()).isGreaterThan(0.9);
+        assertThat(o.registered().metrics().get("feature_set")).as("serving reads this set's entities")
+                .isEqualTo("series");
     }
 
     @Test

@@ -71,7 +71,7 @@ public final class DefaultPredictionService implements PredictionService {
         }
         PredictionRequest in = d.request();
         Future<PredictionOutcome> out = in.entityId() == null ? afterFetch(model, in, Map.of(), false, null, true)
-                : online.one(in.entityId()).transform(ar -> {
+                : online.one(model.entityKey(in.entityId())).transform(ar -> {
                     if (ar.failed()) {
                         // Our own overload (pool wait, a reply read late) is shed; a failed PostgreSQL degrades.
                         return ar.cause() instanceof OverloadedException ? Future.failedFuture(ar.cause())
@@ -103,6 +103,7 @@ public final class DefaultPredictionService implements PredictionService {
             return Future.succeededFuture(new BatchOutcome.Refused(new PredictionOutcome.NotReady(Variants.NOT_READY)));
         }
         int rowsToScore = (int) decoded.stream().filter(RequestDecoder.Decoded::ok).count();
+        ids.replaceAll(model::entityKey); // the keys of the model's feature set
         OverloadedException refused = scorer.refusal(model, rowsToScore);
         if (refused != null) {
             return shedIfOverloaded(refused).map(BatchOutcome.Refused::new);
@@ -128,7 +129,7 @@ public final class DefaultPredictionService implements PredictionService {
                     return;
                 }
                 PredictionRequest in = d.request();
-                Map<String, Object> s = in.entityId() == null ? null : stored.get(in.entityId());
+                Map<String, Object> s = in.entityId() == null ? null : stored.get(model.entityKey(in.entityId()));
                 // A batch's rows queue behind one another by design: none is dropped for waiting.
                 results.add(afterFetch(model, in, s == null ? Map.of() : s, s != null,
                         in.entityId() == null ? null : pgFailure, false));
@@ -197,7 +198,8 @@ public final class DefaultPredictionService implements PredictionService {
         }
         boolean unknownEntity = in.entityId() != null && !found && pgFailure == null;
         if (unknownEntity && features.isEmpty()) {
-            return Future.succeededFuture(new PredictionOutcome.UnknownEntity(model.ref(), in.entityId()));
+            return Future.succeededFuture(new PredictionOutcome.UnknownEntity(model.ref(), in.entityId(),
+                    model.featureSet()));
         }
         ValidationResult v = model.validator().validate(FeatureAssembly.merge(model.schema(), stored, features));
         if (!v.valid()) {

@@ -27,6 +27,7 @@ public final class ModelHandle {
     private final String artifactSha256;
     private final java.util.List<Map<String, Object>> referenceRows;
     private final Double relabel;
+    private String featureSet = "";
 
     ModelHandle(String name, int version, String algorithm, Mojo mojo, FeatureSchema schema, double p90Micros,
                 boolean inline, String artifactSha256, java.util.List<Map<String, Object>> referenceRows) {
@@ -71,6 +72,12 @@ public final class ModelHandle {
         return referenceRows;
     }
 
+    /** Set once by the loader, before the model is published. */
+    ModelHandle inFeatureSet(String set) {
+        this.featureSet = set == null ? "" : set;
+        return this;
+    }
+
     public String artifactSha256() {
         return artifactSha256;
     }
@@ -109,6 +116,16 @@ public final class ModelHandle {
             }
         }
         return row;
+    }
+
+    /** The feature set whose entities the model reads ("" for none). */
+    public String featureSet() {
+        return featureSet;
+    }
+
+    /** The stored key of a requested entity id: within the model's feature set. */
+    public String entityKey(String entityId) {
+        return dev.converge.contracts.EntityId.key(featureSet, entityId);
     }
 
     /** The column the model predicts (a request may carry it; it is ignored with a warning). */

@@ -83,6 +83,7 @@ public final class ModelLoader {
                 COST.warmupNanos(), Math.max(COST.samples(), ref.rows().size()), COST.budgetNanos())).p90Micros();
         return new ModelHandle(name, v.version(), v.algorithm(), mojo, schema, p90, p90 <= inlineMaxMicros,
                 v.artifactSha256(), ref.rows(), v.metrics().get("threshold") instanceof Number t ? t.doubleValue()
-                : null, v.metrics().get("threshold_metric") instanceof String m ? m : null);
+                : null, v.metrics().get("threshold_metric") instanceof String m ? m : null)
+                .inFeatureSet(v.metrics().get("feature_set") instanceof String set ? set : "");
     }
 }

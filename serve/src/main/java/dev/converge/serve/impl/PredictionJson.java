@@ -62,7 +62,8 @@ final class PredictionJson {
     /** The violation an unknown entity is reported as. */
     static Violation unknownEntity(PredictionOutcome.UnknownEntity u) {
         return new Violation("entity_id", u.entityId(), "unknown_entity", "entity '" + u.entityId()
-                + "' has no stored features, and the request sent none of model '" + u.model().name() + "''s");
+                + "' has no stored features" + (u.featureSet().isEmpty() ? "" : " in feature set '" + u.featureSet()
+                + "'") + ", and the request sent none of model '" + u.model().name() + "''s");
     }
 
     private static JsonObject body(Prediction p, ModelRef model, double latencyMs, boolean cached, String degraded,

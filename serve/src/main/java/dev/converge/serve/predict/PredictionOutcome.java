@@ -54,7 +54,7 @@ public sealed interface PredictionOutcome {
      * The request named an entity with no stored features and sent none of its own: nothing to score (REST: 404
      * naming the entity, not one "missing" per feature).
      */
-    record UnknownEntity(ModelRef model, String entityId) implements PredictionOutcome {}
+    record UnknownEntity(ModelRef model, String entityId, String featureSet) implements PredictionOutcome {}
 
     /** The request itself does not have the expected shape. */
     record Malformed(List<Violation> violations) implements PredictionOutcome {}

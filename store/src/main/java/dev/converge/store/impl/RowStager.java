@@ -63,8 +63,8 @@ public final class RowStager {
         List<Violation> problems = new ArrayList<>();
         String entity = options.entityColumn() == null ? Long.toString(dataRow)
                 : entityId(cells.remove(options.entityColumn()), options.entityColumn(), problems);
-        if (entity != null && !options.entityPrefix().isEmpty()) {
-            entity = options.entityPrefix() + entity;
+        if (entity != null && !(options.entityPrefix().isEmpty() && options.featureSet().isEmpty())) {
+            entity = IngestOptions.entityKey(options.featureSet(), options.entityPrefix() + entity);
             if (!EntityId.isValid(entity)) {
                 problems.add(new Violation(String.valueOf(options.entityColumn()), FeatureValidator.render(entity),
                         "bad_entity_id", "entity id with its prefix exceeds " + EntityId.MAX_BYTES + " bytes"));

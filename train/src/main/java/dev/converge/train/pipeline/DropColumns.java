@@ -18,6 +18,6 @@ public record DropColumns(List<String> columns) implements Block {
         Values.Table t = (Values.Table) input;
         TrainingTable out = t.table().without(columns);
         ctx.log().printf("  dropped %s: %d features left%n", columns, out.features().size());
-        return new Values.Table(out, t.schema());
+        return new Values.Table(out, t.schema(), t.featureSet());
     }
 }

@@ -132,6 +132,9 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
             }
         });
         metrics.put("selection_metric", c.metric().wireName());
+        if (!s.table().featureSet().isEmpty()) { // serving looks its entities up in this set
+            metrics.put("feature_set", s.table().featureSet());
+        }
         decideThreshold(c, metrics);
         metrics.put("sweep_id", ctx.sweepId().toString());
         metrics.put("runs", c.runs().runs().size());

@@ -18,7 +18,7 @@ import java.util.Set;
  * from {@code since} on.
  */
 public record PitLoader(String label, Set<String> exclude, String entityPrefix, Instant asOf, boolean allEvents,
-                        Instant since) implements Block {
+                        Instant since, String featureSet) implements Block {
     static final BlockType TYPE = BlockType.of("pit_loader", "1.1", Port.NONE, Port.EVENTS, o -> {
         Instant asOf = null;
         if (o.has("as_of")) {
@@ -42,24 +42,30 @@ public record PitLoader(String label, Set<String> exclude, String entityPrefix, 
                 throw o.error("since", "must be an ISO-8601 instant, was '" + o.string("since") + "'");
             }
         }
+        String featureSet = o.string("feature_set", "");
+        if (!featureSet.isEmpty() && !dev.converge.store.IngestOptions.FEATURE_SET.matcher(featureSet).matches()) {
+            throw o.error("feature_set", "is not a feature set's name (a-z, 0-9, _ and -), was '" + featureSet + "'");
+        }
         return new PitLoader(o.string("label"), new LinkedHashSet<>(o.strings("exclude")),
-                o.string("entity_prefix", ""), asOf, events.equals("all"), since);
+                o.string("entity_prefix", ""), asOf, events.equals("all"), since, featureSet);
     });
 
     @Override
     public Values.Events run(BlockContext ctx, Object input) throws Exception {
-        FeatureSchema schema = new SchemaRegistry(ctx.db()).latestWith(label).orElseThrow(() ->
-                new IllegalStateException("no schema in the feature store defines the label '" + label
+        FeatureSchema schema = new SchemaRegistry(ctx.db()).latestWith(label, featureSet).orElseThrow(() ->
+                new IllegalStateException("no schema " + (featureSet.isEmpty() ? "in the feature store"
+                        : "of feature set '" + featureSet + "'") + " defines the label '" + label
                         + "': ingest the data first")).schema();
+        String prefix = dev.converge.store.IngestOptions.entityKey(featureSet, entityPrefix);
         PointInTime pit = new PointInTime(ctx.db());
         List<PitRow> rows = new ArrayList<>();
-        List<dev.converge.store.LabelEvent> events = allEvents ? pit.allEvents(entityPrefix, since, asOf)
-                : pit.latestEvents(entityPrefix);
+        List<dev.converge.store.LabelEvent> events = allEvents ? pit.allEvents(prefix, since, asOf)
+                : pit.latestEvents(prefix);
         pit.extract(events.iterator(), asOf, true, rows::add);
         long entities = rows.stream().map(PitRow::entityId).distinct().count();
         ctx.log().printf("  loaded %,d label events of %,d %s (%s; point-in-time, REPEATABLE READ)%n",
                 rows.size(), entities, entities == 1 ? "entity" : "entities",
                 allEvents ? "every stored event" : "each entity's latest event");
-        return new Values.Events(rows, schema, label, null, exclude);
+        return new Values.Events(rows, schema, label, null, exclude, featureSet);
     }
 }

@@ -50,6 +50,6 @@ public record ToTable(String task) implements Block {
         TrainingTable t = TrainingTable.fromPit(e.rows(), e.schema(), e.label(), e.exclude(), rule);
         ctx.log().printf("  table: %,d rows x %d features, label '%s': %s%s%n", t.rows(), t.features().size(),
                 e.label(), why, e.exclude().isEmpty() ? "" : ", excluded " + e.exclude());
-        return new Values.Table(t, e.schema());
+        return new Values.Table(t, e.schema(), e.featureSet());
     }
 }

@@ -13,10 +13,19 @@ public final class Values {
 
     /** EVENTS: label events with their point-in-time features, the schema they were read with, the label rule. */
     public record Events(List<PitRow> rows, FeatureSchema schema, String label, TrainingTable.LabelRule rule,
-                         Set<String> exclude) {}
+                         Set<String> exclude, String featureSet) {
+        public Events(List<PitRow> rows, FeatureSchema schema, String label, TrainingTable.LabelRule rule,
+                      Set<String> exclude) {
+            this(rows, schema, label, rule, exclude, "");
+        }
+    }
 
-    /** TABLE: the training table and the feature schema its columns come from. */
-    public record Table(TrainingTable table, FeatureSchema schema) {}
+    /** TABLE: the training table, the feature schema its columns come from, and its feature set ("" for none). */
+    public record Table(TrainingTable table, FeatureSchema schema, String featureSet) {
+        public Table(TrainingTable table, FeatureSchema schema) {
+            this(table, schema, "");
+        }
+    }
 
     /** SPLITS: train/test row indexes per fold ({@code [0]} train, {@code [1]} test). */
     public record Splits(Table table, List<int[][]> folds, String kind) {}
