@@ -48,6 +48,16 @@ public final class TrainingTable {
      */
     public static TrainingTable fromPit(List<PitRow> rows, FeatureSchema schema, String label,
                                         Collection<String> exclude, LabelRule labelRule) {
+        return fromPit(rows, schema, label, exclude, labelRule, List.of());
+    }
+
+    /**
+     * As above, with {@code derived} features as columns after the stored ones, each computed from its row (and
+     * the label event's time) by {@link dev.converge.contracts.DerivedFeature#apply}, the code serving runs too.
+     */
+    public static TrainingTable fromPit(List<PitRow> rows, FeatureSchema schema, String label,
+                                        Collection<String> exclude, LabelRule labelRule,
+                                        List<dev.converge.contracts.DerivedFeature> derived) {
         FeatureSpec labelSpec = schema.feature(label).orElseThrow(() -> new IllegalArgumentException(
                 "label '" + label + "' is not a feature of the schema " + schema.names()));
         List<PitRow> usable = new ArrayList<>();
@@ -76,7 +86,12 @@ public final class TrainingTable {
             times[i] = usable.get(i).labelTime();
             ids[i] = usable.get(i).entityId();
         }
-        return new TrainingTable(cols, labelColumn, times, ids);
+        for (dev.converge.contracts.DerivedFeature d : derived) {
+            cols.add(derivedColumn(d, usable));
+        }
+        TrainingTable t = new TrainingTable(cols, labelColumn, times, ids);
+        t.derived = List.copyOf(derived);
+        return t;
     }
 
     /** Derives a label column from the stored one, e.g. "damage" = (effect != "None"). */
@@ -195,6 +210,39 @@ public final class TrainingTable {
         }
     }
 
+    private List<dev.converge.contracts.DerivedFeature> derived = List.of();
+
+    /** The derived features among the columns, recorded with the model so serving computes them too. */
+    public List<dev.converge.contracts.DerivedFeature> derived() {
+        return derived;
+    }
+
+    private static Column derivedColumn(dev.converge.contracts.DerivedFeature d, List<PitRow> rows) {
+        int n = rows.size();
+        boolean categorical = d.type() == FeatureType.CATEGORICAL;
+        double[] nums = categorical ? null : new double[n];
+        String[] strs = categorical ? new String[n] : null;
+        TreeSet<String> levels = new TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            PitRow r = rows.get(i);
+            Map<String, Object> values = new java.util.HashMap<>();
+            if (r.cold() != null) {
+                values.putAll(r.cold());
+            }
+            values.putAll(r.hot());
+            Object v = d.apply(values, r.labelTime());
+            if (categorical) {
+                strs[i] = (String) v;
+                if (v != null) {
+                    levels.add((String) v);
+                }
+            } else {
+                nums[i] = v == null ? Double.NaN : (Double) v;
+            }
+        }
+        return new Column(d.name(), categorical, nums, strs, categorical ? levels.toArray(String[]::new) : null);
+    }
+
     /** The same rows without the named feature columns (a Frame-to-Frame transformer). */
     public TrainingTable without(Collection<String> names) {
         for (String n : names) {
@@ -203,8 +251,10 @@ public final class TrainingTable {
                         + features.stream().map(Column::name).toList());
             }
         }
-        return new TrainingTable(features.stream().filter(c -> !names.contains(c.name())).toList(), label, times,
-                entityIds);
+        TrainingTable out = new TrainingTable(features.stream().filter(c -> !names.contains(c.name())).toList(),
+                label, times, entityIds);
+        out.derived = derived.stream().filter(d -> !names.contains(d.name())).toList();
+        return out;
     }
 
     /** The rows of {@code idx} whose categorical column {@code name} equals {@code level}. */

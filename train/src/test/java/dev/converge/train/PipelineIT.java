@@ -355,4 +355,48 @@ class PipelineIT {
         assertThat(valid + test).as("validation is held out of training, apart from test").isLessThan(1200);
         assertThat(valid).isBetween(130L, 150L); // 15% of the 960 training rows
     }
+
+    @Test
+    void aDayOfWeekDerivedFromTheEventTimeIsLearnedAndRecordedWithTheModel() throws Exception {
+        dev.converge.contracts.FeatureSchema schema = new dev.converge.contracts.FeatureSchema(List.of(
+                dev.converge.contracts.FeatureSpec.of("wk_noise", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false),
+                dev.converge.contracts.FeatureSpec.of("riders", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false)));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        StringBuilder jsonl = new StringBuilder();
+        java.time.Instant day0 = java.time.Instant.parse("2024-01-01T00:00:00Z"); // a Monday
+        for (int d = 0; d < 210; d++) { // weekends are busy: riders depend on the day of week only
+            boolean weekend = d % 7 >= 5;
+            jsonl.append("{\"id\":\"line-1\",\"ts\":\"").append(day0.plus(java.time.Duration.ofDays(d)))
+                    .append("\",\"wk_noise\":").append(rnd.nextDouble()).append(",\"riders\":")
+                    .append((weekend ? 100 : 20) + rnd.nextGaussian()).append("}\n");
+        }
+        byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
+        new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "riders.jsonl", bytes.length),
+                schema, IngestOptions.of("id", "ts").withFeatureSet("transit"), null);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
+                new PrintStream(log, true, StandardCharsets.UTF_8))).run(PipelineSpec.fromMap(Map.of("name", "riders",
+                "model", "riders_model", "blocks", List.of(
+                        Map.of("id", "load", "type", "pit_loader", "label", "riders", "feature_set", "transit",
+                                "events", "all"),
+                        Map.of("id", "derive", "type", "derive", "features", List.of(
+                                Map.of("name", "dow", "op", "day_of_week", "source", "event_time"))),
+                        Map.of("id", "table", "type", "to_table"),
+                        Map.of("id", "split", "type", "walk_forward", "period", "week", "test_periods", 2, "folds", 2),
+                        Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(
+                                Map.of("algorithm", "glm", "params", Map.of("lambda", 0.0)))),
+                        Map.of("id", "best", "type", "best_run", "metric", "rmse"),
+                        Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
+                "riders.yaml"));
+
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("derived: dow = day_of_week(event_time)");
+        assertThat(((Number) o.champion().metrics().get("r2")).doubleValue()).as(text).isGreaterThan(0.95);
+        assertThat(o.registered().metrics().get("derived_features")).isEqualTo(List.of(Map.of("name", "dow", "op",
+                "day_of_week", "source", "event_time")));
+        assertThat(o.registered().featureSchemaJson()).doesNotContain("\"dow\"");
+    }
 }

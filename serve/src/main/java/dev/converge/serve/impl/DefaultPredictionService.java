@@ -238,7 +238,8 @@ public final class DefaultPredictionService implements PredictionService {
         Degradation pgProblem = pgFailure == null ? null : new Degradation(
                 Degradation.Kind.ONLINE_FEATURES_UNAVAILABLE, "online features unavailable ("
                 + Failures.describe(pgFailure) + "); scored from the request's features");
-        return scorer.score(model, v.values(), droppable).map(s -> {
+        Map<String, Object> values = model.withDerived(v.values(), in.eventTime());
+        return scorer.score(model, values, droppable).map(s -> {
             if (pgProblem == null && s.cacheProblem() == null) {
                 return new PredictionOutcome.Scored(model.ref(), s.prediction(), s.cached(), warnings);
             }

@@ -28,6 +28,7 @@ public final class ModelHandle {
     private final java.util.List<Map<String, Object>> referenceRows;
     private final Double relabel;
     private String featureSet = "";
+    private java.util.List<dev.converge.contracts.DerivedFeature> derived = java.util.List.of();
 
     ModelHandle(String name, int version, String algorithm, Mojo mojo, FeatureSchema schema, double p90Micros,
                 boolean inline, String artifactSha256, java.util.List<Map<String, Object>> referenceRows) {
@@ -78,6 +79,28 @@ public final class ModelHandle {
         return this;
     }
 
+    /** Set once by the loader, before the model is published: the derived features the model was trained with. */
+    ModelHandle withDerived(java.util.List<dev.converge.contracts.DerivedFeature> d) {
+        this.derived = java.util.List.copyOf(d);
+        return this;
+    }
+
+    /**
+     * The validated values with the model's derived features added, computed by the same code as in training
+     * (date parts from {@code eventTime}, or now when the request gave none).
+     */
+    public Map<String, Object> withDerived(Map<String, Object> validated, java.time.Instant eventTime) {
+        if (derived.isEmpty()) {
+            return validated;
+        }
+        Map<String, Object> out = new LinkedHashMap<>(validated);
+        java.time.Instant t = eventTime != null ? eventTime : java.time.Instant.now();
+        for (dev.converge.contracts.DerivedFeature d : derived) {
+            out.put(d.name(), d.apply(validated, t));
+        }
+        return out;
+    }
+
     public String artifactSha256() {
         return artifactSha256;
     }
@@ -113,6 +136,12 @@ public final class ModelHandle {
             Object v = FeatureEncoding.encode(spec.type(), validated.get(spec.name()));
             if (v != null && !(v instanceof Double d && d.isNaN())) {
                 row.put(spec.name(), v);
+            }
+        }
+        for (dev.converge.contracts.DerivedFeature d : derived) { // already a level (String) or a Double
+            Object v = validated.get(d.name());
+            if (v != null) {
+                row.put(d.name(), v);
             }
         }
         return row;

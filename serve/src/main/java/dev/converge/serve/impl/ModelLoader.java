@@ -16,6 +16,7 @@ import dev.converge.registry.codec.SchemaCodec;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -84,6 +85,9 @@ public final class ModelLoader {
         return new ModelHandle(name, v.version(), v.algorithm(), mojo, schema, p90, p90 <= inlineMaxMicros,
                 v.artifactSha256(), ref.rows(), v.metrics().get("threshold") instanceof Number t ? t.doubleValue()
                 : null, v.metrics().get("threshold_metric") instanceof String m ? m : null)
-                .inFeatureSet(v.metrics().get("feature_set") instanceof String set ? set : "");
+                .inFeatureSet(v.metrics().get("feature_set") instanceof String set ? set : "")
+                .withDerived(v.metrics().get("derived_features") instanceof java.util.List<?> l ? l.stream()
+                        .map(m -> dev.converge.contracts.DerivedFeature.fromMap((Map<?, ?>) m)).toList()
+                        : java.util.List.of());
     }
 }

@@ -22,7 +22,7 @@ final class RequestDecoder {
         }
     }
 
-    private static final Set<String> REQUEST_KEYS = Set.of("entity_id", "features");
+    private static final Set<String> REQUEST_KEYS = Set.of("entity_id", "features", "event_time");
 
     private RequestDecoder() {}
 
@@ -40,7 +40,7 @@ final class RequestDecoder {
         for (String k : o.keySet()) {
             if (!REQUEST_KEYS.contains(k)) {
                 out.add(new Violation(prefix + Violation.fieldName(k), null, "unknown_field", "unknown field '" + k
-                        + "'; a request has entity_id and/or features"));
+                        + "'; a request has entity_id and/or features, and optionally event_time"));
             }
         }
         String entity = null;
@@ -63,9 +63,19 @@ final class RequestDecoder {
         } else if (f != null) {
             out.add(new Violation(prefix + "features", null, "not_an_object", "features must be a JSON object"));
         }
+        java.time.Instant eventTime = null;
+        Object et = o.get("event_time");
+        if (et != null) {
+            eventTime = et instanceof String s ? dev.converge.contracts.FeatureValidator.parseTimestamp(s) : null;
+            if (eventTime == null) {
+                out.add(new Violation(prefix + "event_time", String.valueOf(et), "bad_event_time", "event_time must be"
+                        + " an ISO-8601 instant or date, e.g. 2024-06-01T00:00:00Z"));
+            }
+        }
         if (id == null && f == null) {
             out.add(new Violation(prefix + "(row)", null, "empty_request", "give an entity_id, features, or both"));
         }
-        return new Decoded(out.isEmpty() ? new PredictionRequest(entity, features) : null, List.copyOf(out));
+        return new Decoded(out.isEmpty() ? new PredictionRequest(entity, features, eventTime) : null,
+                List.copyOf(out));
     }
 }

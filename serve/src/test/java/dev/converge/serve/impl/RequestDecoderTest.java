@@ -43,4 +43,41 @@ class RequestDecoderTest {
         assertThat(RequestDecoder.decode(new JsonObject(), "").violations()).extracting(Violation::reason)
                 .containsExactly("empty_request");
     }
+
+    @Test
+    void anEventTimeIsReadForDerivedFeaturesAndABadOneIsNamed() {
+        RequestDecoder.Decoded ok = RequestDecoder.decode(new JsonObject().put("entity_id", "7")
+                .put("event_time", "2024-06-01T00:00:00Z"), "");
+        RequestDecoder.Decoded bad = RequestDecoder.decode(new JsonObject().put("entity_id", "7")
+                .put("event_time", "saturday"), "rows[1].");
+
+        assertThat(ok.request().eventTime()).isEqualTo(java.time.Instant.parse("2024-06-01T00:00:00Z"));
+        assertThat(bad.violations()).extracting(Violation::feature, Violation::reason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("rows[1].event_time", "bad_event_time"));
+    }
+
+    @Test
+    void aModelsDerivedFeaturesAreComputedFromTheRequestAndEncoded() throws Exception {
+        byte[] bytes;
+        try (var in = getClass().getResourceAsStream("/models/glm.zip")) {
+            bytes = in.readAllBytes();
+        }
+        dev.converge.model.Mojo mojo = dev.converge.model.Mojo.fromBytes(bytes, "glm.zip");
+        dev.converge.contracts.FeatureSchema schema = new dev.converge.contracts.FeatureSchema(java.util.List.of(
+                dev.converge.contracts.FeatureSpec.of("annual_inc", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, true)));
+        ModelHandle m = new ModelHandle("m", 1, "glm", mojo, schema, 1.0, true, "0".repeat(64), java.util.List.of())
+                .withDerived(java.util.List.of(
+                        new dev.converge.contracts.DerivedFeature("dow", dev.converge.contracts.DerivedFeature.Op
+                                .DAY_OF_WEEK, "event_time", null),
+                        new dev.converge.contracts.DerivedFeature("inc_b", dev.converge.contracts.DerivedFeature.Op
+                                .BUCKET, "annual_inc", java.util.List.of(50_000.0))));
+
+        Map<String, Object> values = m.withDerived(Map.of("annual_inc", 72_000.0),
+                java.time.Instant.parse("2024-06-02T10:00:00Z"));
+
+        assertThat(values).containsEntry("dow", "sun").containsEntry("inc_b", ">=50000");
+        assertThat(m.encode(values)).containsEntry("dow", "sun").containsEntry("inc_b", ">=50000")
+                .containsEntry("annual_inc", 72_000.0);
+    }
 }

@@ -11,6 +11,7 @@ public record BinaryLabel(String negative, String positiveName, String negativeN
     public Values.Events run(BlockContext ctx, Object input) {
         Values.Events e = (Values.Events) input;
         return new Values.Events(e.rows(), e.schema(), e.label(),
-                TrainingTable.LabelRule.notEqual(negative, positiveName, negativeName), e.exclude(), e.featureSet());
+                TrainingTable.LabelRule.notEqual(negative, positiveName, negativeName), e.exclude(), e.featureSet(),
+                e.derived());
     }
 }

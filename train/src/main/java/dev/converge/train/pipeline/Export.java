@@ -132,6 +132,10 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
             }
         });
         metrics.put("selection_metric", c.metric().wireName());
+        if (!table.derived().isEmpty()) { // serving computes them with the same code
+            metrics.put("derived_features", table.derived().stream().map(
+                    dev.converge.contracts.DerivedFeature::toMap).toList());
+        }
         if (!s.table().featureSet().isEmpty()) { // serving looks its entities up in this set
             metrics.put("feature_set", s.table().featureSet());
         }
@@ -177,7 +181,7 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
     private static FeatureSchema inputSchema(Values.Table t) {
         List<FeatureSpec> used = new ArrayList<>();
         for (TrainingTable.Column col : t.table().features()) {
-            used.add(t.schema().feature(col.name()).orElseThrow());
+            t.schema().feature(col.name()).ifPresent(used::add); // derived columns are recorded apart
         }
         return new FeatureSchema(used, t.schema().missingValues()); // serving reads "NA" as ingestion did
     }

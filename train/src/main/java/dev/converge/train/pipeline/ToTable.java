@@ -47,7 +47,7 @@ public record ToTable(String task) implements Block {
                         ? "more than two" : values.size()) + " values; task: classification to override" : "") + ")";
             }
         }
-        TrainingTable t = TrainingTable.fromPit(e.rows(), e.schema(), e.label(), e.exclude(), rule);
+        TrainingTable t = TrainingTable.fromPit(e.rows(), e.schema(), e.label(), e.exclude(), rule, e.derived());
         ctx.log().printf("  table: %,d rows x %d features, label '%s': %s%s%n", t.rows(), t.features().size(),
                 e.label(), why, e.exclude().isEmpty() ? "" : ", excluded " + e.exclude());
         return new Values.Table(t, e.schema(), e.featureSet());

@@ -13,10 +13,15 @@ public final class Values {
 
     /** EVENTS: label events with their point-in-time features, the schema they were read with, the label rule. */
     public record Events(List<PitRow> rows, FeatureSchema schema, String label, TrainingTable.LabelRule rule,
-                         Set<String> exclude, String featureSet) {
+                         Set<String> exclude, String featureSet, List<dev.converge.contracts.DerivedFeature> derived) {
         public Events(List<PitRow> rows, FeatureSchema schema, String label, TrainingTable.LabelRule rule,
                       Set<String> exclude) {
-            this(rows, schema, label, rule, exclude, "");
+            this(rows, schema, label, rule, exclude, "", List.of());
+        }
+
+        public Events(List<PitRow> rows, FeatureSchema schema, String label, TrainingTable.LabelRule rule,
+                      Set<String> exclude, String featureSet) {
+            this(rows, schema, label, rule, exclude, featureSet, List.of());
         }
     }
 
