@@ -113,7 +113,7 @@ final class IngestCommand implements Callable<Integer> {
                 schema = schemaForColumns(new SchemaRegistry(d), options, file);
             }
             IngestReport report = run(d, file, schema, options, System.err);
-            print(report, System.out);
+            print(report, System.out, options.featureSet());
             return report.rowsAccepted() == 0 && report.rowsRead() > 0 ? 3 : 0;
         }
     }
@@ -158,6 +158,10 @@ final class IngestCommand implements Callable<Integer> {
     }
 
     static void print(IngestReport r, PrintStream out) {
+        print(r, out, "");
+    }
+
+    static void print(IngestReport r, PrintStream out, String featureSet) {
         out.printf("Ingested %s: %,d rows read, %,d accepted, %,d rejected in %.2fs (%,.0f rows/s), schema version %d%n",
                 r.source(), r.rowsRead(), r.rowsAccepted(), r.rowsRejected(), r.elapsed().toMillis() / 1000.0,
                 r.rowsPerSecond(), r.schemaVersion());
@@ -166,8 +170,11 @@ final class IngestCommand implements Callable<Integer> {
                     r.rowsDuplicate());
         }
         if (r.entityColumn() == null) {
-            out.println("Entity ids: no --entity-column, so the rows' numbers (1, 2, ...); another file ingested the"
-                    + " same way gets the same ids and replaces these online: use --entity-prefix to keep them apart.");
+            out.println(featureSet.isEmpty() ? "Entity ids: no --entity-column, so the rows' numbers (1, 2, ...);"
+                    + " another file ingested the same way gets the same ids and replaces these online: use"
+                    + " --feature-set (or --entity-prefix) to keep them apart."
+                    : "Entity ids: no --entity-column, so the rows' numbers (1, 2, ...) within feature set '"
+                    + featureSet + "'.");
         } else {
             out.printf("Entity ids from column '%s': %,d distinct%s%n", r.entityColumn(), r.distinctEntities(),
                     r.distinctEntities() >= 1_000_000 ? " or more" : "");
