@@ -89,9 +89,9 @@ public final class H2oCloud {
             if (securityConf != null) {
                 a.addAll(List.of("-internal_security_conf", securityConf.toString()));
             }
-            if (flatfile != null) {
-                a.addAll(List.of("-flatfile", flatfile.toString()));
-            }
+            // A lone node gets a flatfile naming only itself: without one H2O discovers members by multicast, and
+            // another H2O on the machine (a test's, a second training) could be heard.
+            a.addAll(List.of("-flatfile", (flatfile != null ? flatfile : workDir.resolve("flatfile-self")).toString()));
             if (nthreads > 0) {
                 a.addAll(List.of("-nthreads", Integer.toString(nthreads)));
             }
@@ -147,6 +147,10 @@ public final class H2oCloud {
         }
         try {
             Files.createDirectories(config.workDir());
+            if (config.flatfile() == null) {
+                Files.writeString(config.workDir().resolve("flatfile-self"), config.bindAddress() + ":" + config.port()
+                        + "\n");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create H2O work directory " + config.workDir(), e);
         }
