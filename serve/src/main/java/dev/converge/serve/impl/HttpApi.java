@@ -48,6 +48,7 @@ public final class HttpApi extends VerticleBase {
     @Override
     public Future<?> start() {
         Router router = router(vertx);
+        guard.start();
         lag = new LagProbe(Timer.builder("converge.eventloop.lag").publishPercentileHistogram()
                 .register(shared.metrics()), Counter.builder("converge.eventloop.blocked")
                 .description("ticks late by more than serve.lag_warn_ms").register(shared.metrics()),
@@ -103,15 +104,27 @@ public final class HttpApi extends VerticleBase {
     private void timed(RoutingContext ctx) {
         long t0 = System.nanoTime();
         ctx.put("t0", t0);
-        ctx.addBodyEndHandler(v -> Timer.builder("http.server.requests")
-                .tag("route", ctx.currentRoute() == null || ctx.currentRoute().getPath() == null ? "unmatched"
-                        : ctx.currentRoute().getPath())
-                .tag("status", Integer.toString(ctx.response().getStatusCode()))
-                .publishPercentileHistogram().register(shared.metrics())
+        ctx.addBodyEndHandler(v -> timer(ctx.currentRoute() == null || ctx.currentRoute().getPath() == null
+                ? "unmatched" : ctx.currentRoute().getPath(), ctx.response().getStatusCode())
                 .record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
         if (guard.headersArrived(ctx)) {
             ctx.next();
         }
+    }
+
+    /** This loop's timers by route and status, so a request does not build and look one up in the registry. */
+    private final java.util.Map<String, Timer[]> timers = new java.util.HashMap<>();
+
+    private Timer timer(String route, int status) {
+        Timer[] byStatus = timers.computeIfAbsent(route, r -> new Timer[600]);
+        int i = status >= 100 && status < 600 ? status : 0;
+        Timer t = byStatus[i];
+        if (t == null) {
+            t = Timer.builder("http.server.requests").tag("route", route).tag("status", Integer.toString(status))
+                    .publishPercentileHistogram().register(shared.metrics());
+            byStatus[i] = t;
+        }
+        return t;
     }
 
     /**
@@ -142,6 +155,9 @@ public final class HttpApi extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        if (guard != null) {
+            guard.stop();
+        }
         return server == null ? Future.succeededFuture() : server.close();
     }
 }
