@@ -105,7 +105,11 @@ public final class PredictionPath {
         Promise<Void> done = Promise.promise();
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
         vertx.runOnContext(v -> online.sampleIds(64).recover(e -> Future.succeededFuture(List.of())).onComplete(ids -> {
-            List<String> entities = ids.result();
+            // Stored keys as a caller would send them: a feature-set model's entities without their "set/" prefix
+            // (keys of other sets are left out; with no set, every key is an id).
+            String prefix = model.featureSet().isEmpty() ? "" : model.featureSet() + "/";
+            List<String> entities = ids.result().stream().filter(k -> k.startsWith(prefix))
+                    .map(k -> k.substring(prefix.length())).toList();
             int[] sent = {0};
             int[] running = {4};
             Runnable[] next = new Runnable[1];
