@@ -46,6 +46,13 @@ public final class FeatureValidator {
         return schema;
     }
 
+    /** The schema's feature names for a message: all of them, or the first ten and how many more. */
+    private String knownNames() {
+        List<String> names = schema.names();
+        return names.size() <= 10 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 10)) + ", and " + (names.size() - 10) + " more";
+    }
+
     /** Validates a complete row: every non-nullable feature of the schema must be present. */
     public ValidationResult validate(Map<String, ?> input) {
         return validate(input, true);
@@ -64,8 +71,8 @@ public final class FeatureValidator {
             if (schema.feature(key).isEmpty()) {
                 if (unknownPolicy == UnknownFeaturePolicy.REJECT) {
                     violations.add(new Violation(Violation.fieldName(key), render(input.get(key)), "unknown_feature",
-                            "feature '" + key + "' is not in the schema (fingerprint "
-                                    + schema.fingerprint().substring(0, 12) + ")"));
+                            "feature '" + key + "' is not one of the schema's " + schema.features().size()
+                                    + " features (" + knownNames() + ")"));
                 } else {
                     unknown.add(key);
                 }

@@ -178,4 +178,13 @@ class FeatureValidatorTest {
         assertThatThrownBy(() -> FeatureSpec.of("bad\nname", FeatureType.TEXT, Temperature.COLD, true))
                 .hasMessageContaining("control characters");
     }
+
+    @Test
+    void anUnknownFeatureIsToldTheFeaturesThereAre() {
+        Violation v = strict.validate(Map.of("amount", 1.0, "grade", "A", "colour", "red")).violations().get(0);
+
+        assertThat(v.reason()).isEqualTo("unknown_feature");
+        assertThat(v.message()).contains("'colour'").contains("5 features (amount, grade, verified, opened, note)")
+                .doesNotContain("fingerprint");
+    }
 }
