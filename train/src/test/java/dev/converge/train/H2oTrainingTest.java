@@ -23,7 +23,7 @@ class H2oTrainingTest {
 
     @BeforeAll
     static void cloud() {
-        H2oCloud.start(H2oCloud.Config.local(work, 54421));
+        H2oCloud.start(H2oCloud.Config.local(work, H2oCloud.freePortPair("127.0.0.1", 54421))); // not a fixed port
     }
 
     @Test

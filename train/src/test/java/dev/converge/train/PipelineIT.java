@@ -56,7 +56,9 @@ class PipelineIT {
         byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
         new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "synthetic.jsonl", bytes.length),
                 SyntheticData.SCHEMA, IngestOptions.of("id", "ts"), null);
-        H2oCloud.start(H2oCloud.Config.local(work.resolve("h2o"), 54431));
+        // A free pair, not a fixed one: 54431 lies in Linux's ephemeral range, where any outgoing connection (JDBC,
+        // Redis) may hold it, and H2O that cannot bind its port exits the JVM with 255.
+        H2oCloud.start(H2oCloud.Config.local(work.resolve("h2o"), H2oCloud.freePortPair("127.0.0.1", 54431)));
     }
 
     @AfterAll

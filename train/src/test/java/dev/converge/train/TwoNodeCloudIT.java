@@ -16,17 +16,20 @@ class TwoNodeCloudIT {
     @Test
     void twoNodesFormACloudAndTrainATaskTogether(@TempDir Path work) throws Exception {
         Path flatfile = work.resolve("flatfile");
-        Files.writeString(flatfile, "127.0.0.1:54460\n127.0.0.1:54470\n"); // the nodes' -port values
+        // Free pairs, not fixed ports: these lie in the ephemeral range, where outgoing connections may hold them.
+        int a = H2oCloud.freePortPair("127.0.0.1", 54460);
+        int b = H2oCloud.freePortPair("127.0.0.1", a + 10);
+        Files.writeString(flatfile, "127.0.0.1:" + a + "\n127.0.0.1:" + b + "\n"); // the nodes' -port values
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED",
                 "-Dsys.ai.h2o.debug.allowJavaVersions=" + Runtime.version().feature(),
                 "-cp", System.getProperty("java.class.path"), H2oNodeMain.class.getName(),
-                "converge-it", "127.0.0.1", "54470", flatfile.toString(), "2", work.resolve("b").toString(), "300");
+                "converge-it", "127.0.0.1", Integer.toString(b), flatfile.toString(), "2", work.resolve("b").toString(), "300");
         Process other = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(work.resolve("node-b.log").toFile()).start();
         try {
             long t0 = System.nanoTime();
-            H2oCloud.start(new H2oCloud.Config("converge-it", "127.0.0.1", 54460, flatfile, 2, work.resolve("a"), -1,
+            H2oCloud.start(new H2oCloud.Config("converge-it", "127.0.0.1", a, flatfile, 2, work.resolve("a"), -1,
                     Duration.ofSeconds(90)));
             double formSeconds = (System.nanoTime() - t0) / 1e9;
 

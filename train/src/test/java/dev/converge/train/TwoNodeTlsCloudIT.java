@@ -30,18 +30,20 @@ class TwoNodeTlsCloudIT {
                 "h2o_ssl_jks_internal=" + jks, "h2o_ssl_jks_password=changeit-0123",
                 "h2o_ssl_jts=" + jks, "h2o_ssl_jts_password=changeit-0123", ""));
         Path flatfile = work.resolve("flatfile");
-        Files.writeString(flatfile, "127.0.0.1:54480\n127.0.0.1:54490\n");
+        int a = H2oCloud.freePortPair("127.0.0.1", 54480); // free pairs: fixed ports may be held by other sockets
+        int b = H2oCloud.freePortPair("127.0.0.1", a + 10);
+        Files.writeString(flatfile, "127.0.0.1:" + a + "\n127.0.0.1:" + b + "\n");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED",
                 "-Dsys.ai.h2o.debug.allowJavaVersions=" + Runtime.version().feature(),
                 "-cp", System.getProperty("java.class.path"), H2oNodeMain.class.getName(),
-                "converge-tls", "127.0.0.1", "54490", flatfile.toString(), "2", work.resolve("b").toString(), "300");
+                "converge-tls", "127.0.0.1", Integer.toString(b), flatfile.toString(), "2", work.resolve("b").toString(), "300");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(work.resolve("node-b.log").toFile());
         pb.environment().put("H2O_INTERNAL_SECURITY_CONF", conf.toString());
         Process other = pb.start();
         try {
-            H2oCloud.Config config = new H2oCloud.Config("converge-tls", "127.0.0.1", 54480, flatfile, 2,
+            H2oCloud.Config config = new H2oCloud.Config("converge-tls", "127.0.0.1", a, flatfile, 2,
                     work.resolve("a"), -1, Duration.ofSeconds(90), conf, false);
             assertThat(config.args()).contains("-internal_security_conf");
             H2oCloud.start(config);
