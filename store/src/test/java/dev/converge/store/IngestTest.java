@@ -374,13 +374,16 @@ class IngestTest {
             lines.add("{\"id\":\"again-" + (i % 10) + "\",\"ts\":\"2024-02-0" + (1 + i / 10) + "T00:00:00Z\","
                     + "\"amount\":" + i + ",\"grade\":\"A\"}");
         }
-        IngestReport first = new Ingestor(t.db).ingest(jsonl("again.jsonl", lines), SCHEMA, IngestOptions.of("id", "ts"),
-                null);
+        List<String> withCopy = new ArrayList<>(lines);
+        withCopy.add(lines.get(3)); // the same row twice in one file
+        IngestReport first = new Ingestor(t.db).ingest(jsonl("again.jsonl", withCopy), SCHEMA,
+                IngestOptions.of("id", "ts"), null);
         lines.set(5, lines.get(5).replace("\"grade\":\"A\"", "\"grade\":\"B\"")); // one row corrected
         IngestReport second = new Ingestor(t.db).ingest(jsonl("again.jsonl", lines), SCHEMA,
                 IngestOptions.of("id", "ts"), null);
 
         assertThat(first.rowsAccepted()).isEqualTo(30);
+        assertThat(first.rowsDuplicate()).as("a row repeated within the file is stored once").isEqualTo(1);
         assertThat(first.distinctEntities()).isEqualTo(10);
         assertThat(second.rowsAccepted()).isEqualTo(1);
         assertThat(second.rowsDuplicate()).isEqualTo(29);

@@ -29,7 +29,15 @@ public final class CopyBatch {
         rejects.add(new IngestReport.Reject(row.lineNumber(), row.raw(), List.copyOf(why)));
     }
 
+    /** Rows of this batch identical to an earlier row of it (entity, event time, features): not staged. */
+    int duplicates;
+    private final java.util.Set<String> seen = new java.util.HashSet<>();
+
     void add(SourceRow row, String entity, Instant eventTime, String hot, String cold) {
+        if (!seen.add(entity + '\0' + eventTime + '\0' + hot + '\0' + cold)) {
+            duplicates++; // the same row twice in one file: stored once (rows already stored are found in SQL)
+            return;
+        }
         rawByLine.put(row.lineNumber(), row.raw());
         copy.append(row.lineNumber()).append(',');
         quote(entity);

@@ -99,7 +99,7 @@ public final class StageWriter {
         }
         List<IngestReport.Reject> rejects = new ArrayList<>(chunk.rejects);
         long inserted = 0;
-        long duplicates = 0;
+        long duplicates = chunk.duplicates;
         c.setAutoCommit(false);
         try {
             if (chunk.staged > 0) {
@@ -123,7 +123,7 @@ public final class StageWriter {
                     ins.setInt(1, schemaVersion);
                     inserted = ins.executeUpdate();
                 }
-                duplicates = chunk.staged - oversized.size() - inserted;
+                duplicates += chunk.staged - oversized.size() - inserted;
                 try (PreparedStatement up = c.prepareStatement(UPSERT_ONLINE)) {
                     up.setInt(1, schemaVersion);
                     up.executeUpdate();
