@@ -59,8 +59,8 @@ class TwoNodeTlsCloudIT {
                     train, test, "label");
             assertThat((Double) t.metrics().get("auc")).isGreaterThan(0.8);
         } finally {
-            // Not killed here: H2O in this JVM would see a member of its locked cloud vanish and exit with 255
-            // before the test JVM ends. The other node halts when this JVM exits and its stdin closes.
+            // Not destroyed: H2O in this JVM would see a member of its locked cloud vanish and exit with 255 before
+            // the test JVM ends. The other node halts when this JVM exits and closes its stdin.
         }
     }
 }

@@ -238,6 +238,10 @@ public final class DefaultPredictionService implements PredictionService {
         Degradation pgProblem = pgFailure == null ? null : new Degradation(
                 Degradation.Kind.ONLINE_FEATURES_UNAVAILABLE, "online features unavailable ("
                 + Failures.describe(pgFailure) + "); scored from the request's features");
+        if (in.eventTime() == null && model.readsEventTime()) { // a default the caller should know about
+            warnings.add(new Violation("event_time", null, "event_time_defaulted", "model '" + model.name()
+                    + "' derives features from the event time; none was sent, so now was used"));
+        }
         Map<String, Object> values = model.withDerived(v.values(), in.eventTime());
         return scorer.score(model, values, droppable).map(s -> {
             if (pgProblem == null && s.cacheProblem() == null) {

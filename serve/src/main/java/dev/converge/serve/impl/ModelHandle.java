@@ -85,6 +85,11 @@ public final class ModelHandle {
         return this;
     }
 
+    /** Whether a derived feature of the model reads the event time (a request without one is scored as of now). */
+    public boolean readsEventTime() {
+        return derived.stream().anyMatch(d -> d.source().equals(dev.converge.contracts.DerivedFeature.EVENT_TIME));
+    }
+
     /**
      * The validated values with the model's derived features added, computed by the same code as in training
      * (date parts from {@code eventTime}, or now when the request gave none).

@@ -79,5 +79,6 @@ class RequestDecoderTest {
         assertThat(values).containsEntry("dow", "sun").containsEntry("inc_b", ">=50000");
         assertThat(m.encode(values)).containsEntry("dow", "sun").containsEntry("inc_b", ">=50000")
                 .containsEntry("annual_inc", 72_000.0);
+        assertThat(m.readsEventTime()).isTrue();
     }
 }
