@@ -81,7 +81,11 @@ class PipelineIT {
     }
 
     private static Outcome run(PipelineSpec spec) throws Exception {
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        return run(new ByteArrayOutputStream(), spec);
+    }
+
+    /** Runs {@code spec}, its log to {@code log}. */
+    private static Outcome run(ByteArrayOutputStream log, PipelineSpec spec) throws Exception {
         return new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
                 new PrintStream(log, true, StandardCharsets.UTF_8))).run(spec);
     }
@@ -242,8 +246,7 @@ class PipelineIT {
         ingestNumericLabels();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
 
-        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
-                new PrintStream(log, true, StandardCharsets.UTF_8))).run(numericSpec("zero_one", "y01",
+        Outcome o = run(log, numericSpec("zero_one", "y01",
                 List.of("label", "noise"), "auc"));
 
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("label 'y01': classification (a numeric label with"
@@ -259,8 +262,7 @@ class PipelineIT {
         ingestNumericLabels();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
 
-        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
-                new PrintStream(log, true, StandardCharsets.UTF_8))).run(numericSpec("pure_noise", "noise",
+        Outcome o = run(log, numericSpec("pure_noise", "noise",
                 List.of("label", "y01"), "rmse"));
 
         String text = log.toString(StandardCharsets.UTF_8);
@@ -294,8 +296,7 @@ class PipelineIT {
                 schema, IngestOptions.of("id", "ts").withFeatureSet("series"), null);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
 
-        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
-                new PrintStream(log, true, StandardCharsets.UTF_8))).run(PipelineSpec.fromMap(Map.of("name", "series",
+        Outcome o = run(log, PipelineSpec.fromMap(Map.of("name", "series",
                 "model", "series_model", "blocks", List.of(
                         Map.of("id", "load", "type", "pit_loader", "label", "ts_y", "feature_set", "series",
                                 "events", "all"),
@@ -336,8 +337,7 @@ class PipelineIT {
                 SyntheticData.SCHEMA, IngestOptions.of("id", "ts"), null);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
 
-        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
-                new PrintStream(log, true, StandardCharsets.UTF_8))).run(PipelineSpec.fromMap(Map.of("name", "dups",
+        Outcome o = run(log, PipelineSpec.fromMap(Map.of("name", "dups",
                 "model", "dups_model", "blocks", List.of(
                         Map.of("id", "load", "type", "pit_loader", "label", "label", "entity_prefix", "dup"),
                         Map.of("id", "table", "type", "to_table"),
@@ -379,8 +379,7 @@ class PipelineIT {
                 schema, IngestOptions.of("id", "ts").withFeatureSet("transit"), null);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
 
-        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
-                new PrintStream(log, true, StandardCharsets.UTF_8))).run(PipelineSpec.fromMap(Map.of("name", "riders",
+        Outcome o = run(log, PipelineSpec.fromMap(Map.of("name", "riders",
                 "model", "riders_model", "blocks", List.of(
                         Map.of("id", "load", "type", "pit_loader", "label", "riders", "feature_set", "transit",
                                 "events", "all"),
