@@ -91,7 +91,8 @@ public final class PredictionServer {
 
     private Future<Void> deploy(Consumer<Router> extraRoutes) {
         path = PredictionPath.build(vertx, config, pg, slot, metrics);
-        shared = new HttpApi.Shared(config, path.service(), metrics, new AdminImpl(), path.loopLag(), extraRoutes);
+        shared = new HttpApi.Shared(config, path.service(), path.graphQl(config, java.util.Map.of()), metrics,
+                new AdminImpl(), path.loopLag(), extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> warmPool())
                 .onSuccess(v -> {
@@ -315,8 +316,8 @@ public final class PredictionServer {
     /** The production routes as OpenAPI paths ({@code :version} as {@code {version}}). */
     public java.util.Set<String> routes() {
         java.util.Set<String> out = new java.util.TreeSet<>();
-        for (io.vertx.ext.web.Route r : new HttpApi(new HttpApi.Shared(config, shared.service(), metrics,
-                shared.admin(), shared.loopLag(), null)).router(vertx).getRoutes()) {
+        for (io.vertx.ext.web.Route r : new HttpApi(new HttpApi.Shared(config, shared.service(),
+                shared.graphql(), metrics, shared.admin(), shared.loopLag(), null)).router(vertx).getRoutes()) {
             if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
                 out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
             }
@@ -326,6 +327,15 @@ public final class PredictionServer {
 
     public int port() {
         return port;
+    }
+
+    /**
+     * A GraphQL endpoint (POST body handler) over this server's prediction path with some resolvers replaced by
+     * {@code Type.field}: for tests of what the production schema must not do (a resolver without a loader).
+     */
+    public io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> graphQlWith(java.util.Map<String,
+            java.util.function.Function<dev.converge.serve.impl.GraphStore, graphql.schema.DataFetcher<?>>> overrides) {
+        return dev.converge.serve.impl.GraphQlRoutes.handler(path.graphQl(config, overrides));
     }
 
     public ModelHandle activeModel() {

@@ -21,10 +21,76 @@ import dev.converge.contracts.config.Settings;
  * @param clients                what a slow or stalled client may hold
  * @param refuseUnseenLevels     refuse (422) a request with a categorical level the model never saw, instead of
  *                               scoring it as missing with a warning ({@code serve.unseen_levels=refuse|warn})
+ * @param graphql                the bounds on a GraphQL request
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
-                          int pgPoolSize, Resilience resilience, Clients clients, boolean refuseUnseenLevels) {
+                          int pgPoolSize, Resilience resilience, Clients clients, boolean refuseUnseenLevels,
+                          GraphQl graphql) {
+    /**
+     * Bounds on a GraphQL request, checked before it runs (a refused query touches no database).
+     *
+     * @param maxDepth         deepest field nesting (introspection's own fields aside)
+     * @param maxCost          budget: each field costs its weight times the sizes of the lists above it
+     *                         ({@code ids}, {@code limit}, {@code last}, {@code rows})
+     * @param maxAliases       aliased fields in one document
+     * @param maxDocumentBytes characters of the query document
+     * @param maxIds           ids in one {@code entities} call
+     * @param maxLimit         largest {@code limit} / {@code last}
+     * @param introspection    whether {@code __schema} and {@code __type} are answered
+     * @param timeoutMillis    a request not answered within this is answered with a timeout error
+     * @param weights          {@code Type.field} to weight; a field not listed weighs 1
+     */
+    public record GraphQl(int maxDepth, int maxCost, int maxAliases, int maxDocumentBytes, int maxIds, int maxLimit,
+                          boolean introspection, long timeoutMillis, java.util.Map<String, Integer> weights) {
+        /** Scoring and reading history cost more than a stored field. */
+        public static final java.util.Map<String, Integer> DEFAULT_WEIGHTS = java.util.Map.of(
+                "Entity.prediction", 5, "Entity.history", 2, "Entity.features", 2, "FeatureRow.features", 1,
+                "PredictionModel.registered", 2, "Model.events", 2, "Mutation.predict", 5, "Mutation.predictBatch", 5);
+        public static final GraphQl DEFAULTS = new GraphQl(5, 5000, 30, 16 * 1024, 100, 1000, true, 5000,
+                DEFAULT_WEIGHTS);
+
+        public GraphQl {
+            require(maxDepth >= 2, "serve.graphql.max_depth must be >= 2, was " + maxDepth);
+            require(maxCost >= 1, "serve.graphql.max_cost must be >= 1, was " + maxCost);
+            require(maxAliases >= 0, "serve.graphql.max_aliases must be >= 0, was " + maxAliases);
+            require(maxDocumentBytes >= 256, "serve.graphql.max_document_bytes must be >= 256, was "
+                    + maxDocumentBytes);
+            require(maxIds >= 1, "serve.graphql.max_ids must be >= 1, was " + maxIds);
+            require(maxLimit >= 1, "serve.graphql.max_limit must be >= 1, was " + maxLimit);
+            require(timeoutMillis >= 10, "serve.graphql.timeout_ms must be >= 10, was " + timeoutMillis);
+            weights = java.util.Map.copyOf(weights);
+        }
+
+        static GraphQl from(Settings s) {
+            java.util.Map<String, Integer> weights = new java.util.HashMap<>(DEFAULT_WEIGHTS);
+            for (String pair : s.string("serve.graphql.weights").orElse("").split(",")) {
+                if (pair.isBlank()) {
+                    continue;
+                }
+                String[] kv = pair.trim().split("=", 2);
+                require(kv.length == 2 && kv[0].matches("[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*")
+                        && kv[1].trim().matches("\\d{1,6}"), "serve.graphql.weights must be Type.field=N,..., had '"
+                        + pair.trim() + "'");
+                weights.put(kv[0], Integer.parseInt(kv[1].trim()));
+            }
+            String intro = s.string("serve.graphql.introspection").orElse("on");
+            require(intro.equals("on") || intro.equals("off"), "serve.graphql.introspection must be on or off, was '"
+                    + intro + "'");
+            return new GraphQl(s.integer("serve.graphql.max_depth", DEFAULTS.maxDepth),
+                    s.integer("serve.graphql.max_cost", DEFAULTS.maxCost),
+                    s.integer("serve.graphql.max_aliases", DEFAULTS.maxAliases),
+                    s.integer("serve.graphql.max_document_bytes", DEFAULTS.maxDocumentBytes),
+                    s.integer("serve.graphql.max_ids", DEFAULTS.maxIds),
+                    s.integer("serve.graphql.max_limit", DEFAULTS.maxLimit), intro.equals("on"),
+                    s.integer("serve.graphql.timeout_ms", (int) DEFAULTS.timeoutMillis), weights);
+        }
+
+        public int weight(String coordinates) {
+            return weights.getOrDefault(coordinates, 1);
+        }
+    }
+
     /**
      * Bounds on slow clients.
      *
@@ -54,7 +120,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                        double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                        int pgPoolSize, Resilience resilience) {
         this(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros, batchMaxRows,
-                bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS, false);
+                bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS, false, GraphQl.DEFAULTS);
     }
 
     public ServeConfig {
@@ -71,6 +137,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
         require(adminToken == null || adminToken.length() >= 16, "serve.admin_token must be at least 16 characters");
         java.util.Objects.requireNonNull(resilience, "resilience");
         java.util.Objects.requireNonNull(clients, "clients");
+        java.util.Objects.requireNonNull(graphql, "graphql");
         require(clients.bodyBufferBytes() >= bodyLimitBytes, "serve.body_buffer_bytes (" + clients.bodyBufferBytes()
                 + ") must hold at least one body of serve.body_limit_bytes (" + bodyLimitBytes + ")");
     }
@@ -95,7 +162,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.integer("serve.body_limit_bytes", 1 << 20),
                 s.integer("serve.lag_warn_ms", 50),
                 s.integer("serve.pg_pool_size", 8),
-                Resilience.from(s), Clients.from(s), unseenLevels(s.string("serve.unseen_levels").orElse("warn")));
+                Resilience.from(s), Clients.from(s), unseenLevels(s.string("serve.unseen_levels").orElse("warn")),
+                GraphQl.from(s));
     }
 
     private static boolean unseenLevels(String policy) {
@@ -109,22 +177,27 @@ public record ServeConfig(String host, int port, String model, String adminToken
 
     public ServeConfig withPort(int p) {
         return new ServeConfig(host, p, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels, graphql);
     }
 
     public ServeConfig withResilience(Resilience r) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients, refuseUnseenLevels);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients, refuseUnseenLevels, graphql);
     }
 
     public ServeConfig withClients(Clients c) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c, refuseUnseenLevels);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c, refuseUnseenLevels, graphql);
     }
 
     public ServeConfig withUnseenLevelsRefused(boolean refuse) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuse);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuse, graphql);
+    }
+
+    public ServeConfig withGraphql(GraphQl g) {
+        return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels, g);
     }
 
     @Override

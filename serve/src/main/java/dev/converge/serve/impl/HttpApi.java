@@ -21,17 +21,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * One event loop's HTTP server: request timing, admission before the body is read, the prediction routes, health,
- * metrics, the API description and the admin routes. It speaks HTTP only; predictions are the
+ * One event loop's HTTP server: request timing, admission once the body is read, the prediction routes, GraphQL,
+ * health, metrics, the API description and the admin routes. It speaks HTTP only; predictions are the
  * {@link PredictionService}'s business.
  */
 public final class HttpApi extends VerticleBase {
     /** What every instance shares. {@code extraRoutes} (tests only) may add routes; null in production. */
-    public record Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
-                         ModelAdmin admin, LoopLag loopLag, Consumer<Router> extraRoutes, AtomicLong bodyBudget) {
-        public Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
-                      ModelAdmin admin, LoopLag loopLag, Consumer<Router> extraRoutes) {
-            this(config, service, metrics, admin, loopLag, extraRoutes,
+    public record Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql,
+                         PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag,
+                         Consumer<Router> extraRoutes, AtomicLong bodyBudget) {
+        public Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql,
+                      PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag,
+                      Consumer<Router> extraRoutes) {
+            this(config, service, graphql, metrics, admin, loopLag, extraRoutes,
                     new AtomicLong(config.clients().bodyBufferBytes()));
         }
     }
@@ -74,7 +76,9 @@ public final class HttpApi extends VerticleBase {
             ctx.next();
         });
         router.route("/v1/*").handler(this::admit);
+        router.post("/graphql").handler(this::admit);
         new PredictionRoutes(shared.service(), shared.config().resilience().shedDelayMillis()).mount(router);
+        new GraphQlRoutes(shared.graphql()).mount(vertx, router);
         router.get("/health/live").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "up")));
         router.get("/health/ready").handler(ctx -> {
             Readiness r = shared.admin().readiness();

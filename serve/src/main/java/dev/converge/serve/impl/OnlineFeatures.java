@@ -18,7 +18,8 @@ import dev.converge.serve.predict.ShedReason;
 
 /**
  * The entities' latest features from {@code feature_online}, hot and cold merged, through the reactive PostgreSQL
- * pool and behind the PostgreSQL breaker. The only room of the server that speaks SQL.
+ * pool and behind the PostgreSQL breaker; GraphQL's reads ({@link GraphStore}) run through it too. Every statement is
+ * counted for the request that asked for it ({@link StatementTally}).
  */
 final class OnlineFeatures {
     private static final String FETCH_ONE = "SELECT hot || coalesce(cold, '{}'::jsonb) FROM feature_online"
@@ -71,6 +72,11 @@ final class OnlineFeatures {
                 });
     }
 
+    /** Any read of the store (GraphQL's relations), behind the same breaker and pool as the online features. */
+    Future<RowSet<Row>> query(String sql, Tuple args) {
+        return fetch(c -> c.preparedQuery(sql).execute(args));
+    }
+
     /**
      * A query behind the breaker, counted while it holds or waits for a connection. The wait for a connection of
      * our own pool is not the dependency's time: it is bounded by the pool's connection timeout
@@ -78,6 +84,7 @@ final class OnlineFeatures {
      * The breaker times the query alone.
      */
     private Future<RowSet<Row>> fetch(Function<SqlConnection, Future<RowSet<Row>>> query) {
+        StatementTally.statement();
         queries.incrementAndGet();
         long t0 = System.nanoTime();
         return breaker.<SqlConnection, RowSet<Row>>callAfter(

@@ -94,6 +94,15 @@ public final class PredictionPath {
     }
 
     /**
+     * GraphQL over this path: its prediction service and the store behind its PostgreSQL breaker. {@code overrides}
+     * replace resolvers by {@code Type.field} (tests); empty in production.
+     */
+    public GraphQlEngine graphQl(ServeConfig config, java.util.Map<String, java.util.function.Function<GraphStore,
+            graphql.schema.DataFetcher<?>>> overrides) {
+        return new GraphQlEngine(config, online, service, overrides);
+    }
+
+    /**
      * Sends the model's reference rows, and requests for a few stored entities, through the whole prediction path
      * (decoding, online features, validation, the cache, scoring) for up to {@code budgetMillis} or
      * {@code maxRequests}, four at a time on an event loop, so that the JIT has compiled it and the connections
