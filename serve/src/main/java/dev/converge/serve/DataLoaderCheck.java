@@ -34,10 +34,11 @@ public final class DataLoaderCheck {
     private final URI endpoint;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** @param url the server ({@code http://host:port}) or its GraphQL endpoint ({@code .../graphql}) */
+    /** @param url the server ({@code http://host:port}: its /graphql) or a GraphQL endpoint (any other path) */
     public DataLoaderCheck(String url) {
-        String u = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-        this.endpoint = URI.create(u.endsWith("/graphql") || u.contains("/graphql") ? u : u + "/graphql");
+        URI u = URI.create(url);
+        String path = u.getPath() == null ? "" : u.getPath();
+        this.endpoint = path.isEmpty() || path.equals("/") ? u.resolve("/graphql") : u;
     }
 
     /** The named operations of a document (an anonymous one only when it is alone). */

@@ -67,6 +67,12 @@ public final class GraphQlEngine {
     private static final String TALLY = "converge.tally";
     private static final String DOCUMENT = "converge.document";
     private static final String STARTED = "converge.started";
+    /** The loaders, by what they read: the statement tally names them so. */
+    private static final String LATEST = "online features";
+    private static final String HISTORY = "feature history";
+    private static final String PREDICTIONS = "predictions";
+    private static final String VERSIONS = "model versions";
+    private static final String EVENTS = "model events";
 
     /** What a request comes to: the HTTP status and the GraphQL response body. */
     record Answer(int status, JsonObject body) {}
@@ -133,14 +139,15 @@ public final class GraphQlEngine {
     Future<Answer> execute(Vertx vertx, String query, String operationName, Map<String, Object> variables,
                            boolean tally, long startedNanos) {
         StatementTally statements = StatementTally.attach();
+        StatementTally shown = tally ? statements : null;
         if (query == null || query.isBlank()) {
             return refused(GraphqlErrorBuilder.newError().message("the request has no query")
-                    .extensions(Map.of("code", "bad_request")).build());
+                    .extensions(Map.of("code", "bad_request")).build(), shown);
         }
         if (query.length() > limits.maxDocumentBytes()) {
             return refused(GraphLimits.refusal("document_too_large", "serve.graphql.max_document_bytes",
                     "the query document has " + query.length() + " characters", query.length(),
-                    limits.maxDocumentBytes()));
+                    limits.maxDocumentBytes()), shown);
         }
         Document doc;
         try {
@@ -148,7 +155,7 @@ public final class GraphQlEngine {
                     .newParserOptions().maxCharacters(limits.maxDocumentBytes()).maxTokens(15_000)
                     .maxRuleDepth(200).captureSourceLocation(true).build()).build());
         } catch (InvalidSyntaxException e) {
-            return refused(e.toInvalidSyntaxError());
+            return refused(e.toInvalidSyntaxError(), shown);
         }
         List<GraphQLError> errors = new ArrayList<>(bounds.aliases(doc));
         if (errors.isEmpty()) {
@@ -166,7 +173,7 @@ public final class GraphQlEngine {
             }
         }
         if (!errors.isEmpty()) {
-            return Future.succeededFuture(new Answer(400, body(errors, null, tally ? statements : null)));
+            return Future.succeededFuture(new Answer(400, body(errors, null, shown)));
         }
         Map<Object, Object> context = new HashMap<>();
         context.put(TALLY, statements);
@@ -179,7 +186,7 @@ public final class GraphQlEngine {
         long timer = vertx.setTimer(limits.timeoutMillis(), id -> answer.tryComplete(new Answer(200, body(List.of(
                 GraphqlErrorBuilder.newError().message("the request was not answered within " + limits.timeoutMillis()
                         + " ms (serve.graphql.timeout_ms)").extensions(Map.of("code", "timeout")).build()), null,
-                tally ? statements : null))));
+                shown))));
         io.vertx.core.Context ctx = vertx.getOrCreateContext();
         graphql.executeAsync(input).whenComplete((result, failure) -> ctx.runOnContext(v -> {
             vertx.cancelTimer(timer);
@@ -191,14 +198,14 @@ public final class GraphQlEngine {
                         + "error occurred; the server's log has it under reference " + ref)
                         .extensions(Map.of("code", "internal")).build()), null, null)));
             } else {
-                answer.tryComplete(new Answer(200, body(result.getErrors(), result, tally ? statements : null)));
+                answer.tryComplete(new Answer(200, body(result.getErrors(), result, shown)));
             }
         }));
         return answer.future();
     }
 
-    private static Future<Answer> refused(GraphQLError error) {
-        return Future.succeededFuture(new Answer(400, body(List.of(error), null, null)));
+    private static Future<Answer> refused(GraphQLError error, StatementTally tally) {
+        return Future.succeededFuture(new Answer(400, body(List.of(error), null, tally)));
     }
 
     private static JsonObject body(List<GraphQLError> errors, ExecutionResult result, StatementTally tally) {
@@ -256,7 +263,7 @@ public final class GraphQlEngine {
                 .thenApply(l -> l == null ? null : l.eventTimestamp()));
         f.put("Entity.history", env -> {
             Integer limit = env.getArgument("limit");
-            return env.<HistoryKey, List<Map<String, Object>>>getDataLoader("Entity.history").load(new HistoryKey(
+            return env.<HistoryKey, List<Map<String, Object>>>getDataLoader(HISTORY).load(new HistoryKey(
                     ((EntityRef) env.getSource()).key(), new GraphStore.HistoryArgs(env.getArgument("from"),
                     env.getArgument("to"), limit == null ? 10 : limit)));
         });
@@ -274,17 +281,17 @@ public final class GraphQlEngine {
                 return fieldError(env, "unknown_model", "this server serves model '" + servedModel + "', not '"
                         + model + "'");
             }
-            return env.<String, Answered>getDataLoader("Entity.prediction").load(((EntityRef) env.getSource()).id())
+            return env.<String, Answered>getDataLoader(PREDICTIONS).load(((EntityRef) env.getSource()).id())
                     .thenApply(a -> a.toResult(env));
         });
         f.put("PredictionModel.registered", env -> {
             Map<String, Object> m = env.getSource();
-            return env.getDataLoader("PredictionModel.registered").load(new GraphStore.VersionKey(
+            return env.getDataLoader(VERSIONS).load(new GraphStore.VersionKey(
                     (String) m.get("name"), (Integer) m.get("version")));
         });
         f.put("Model.events", env -> {
             Map<String, Object> m = env.getSource();
-            return env.<GraphStore.VersionKey, List<Map<String, Object>>>getDataLoader("Model.events")
+            return env.<GraphStore.VersionKey, List<Map<String, Object>>>getDataLoader(EVENTS)
                     .load(new GraphStore.VersionKey((String) m.get("name"), (Integer) m.get("version")))
                     .thenApply(l -> l == null ? List.of() : l);
         });
@@ -369,26 +376,27 @@ public final class GraphQlEngine {
 
     // ---- the loaders of one request ----
 
-    private record EntityRef(String id, String featureSet, String key) {}
+    /** An entity as resolved: the id asked for, its feature set and the key it is stored under. */
+    public record EntityRef(String id, String featureSet, String key) {}
 
     private record HistoryKey(String key, GraphStore.HistoryArgs args) {}
 
     private static DataLoader<String, GraphStore.Latest> latest(DataFetchingEnvironment env) {
-        return env.getDataLoader("Entity.features");
+        return env.getDataLoader(LATEST);
     }
 
     private DataLoaderRegistry loaders(StatementTally tally) {
         DataLoaderRegistry r = new DataLoaderRegistry();
-        r.register("Entity.features", loader("Entity.features", tally, (List<String> keys) -> store.latest(keys)
+        r.register(LATEST, loader(LATEST, tally, (List<String> keys) -> store.latest(keys)
                 .map(found -> keys.stream().map(found::get).toList())));
-        r.register("Entity.history", loader("Entity.history", tally, (List<HistoryKey> keys) -> {
+        r.register(HISTORY, loader(HISTORY, tally, (List<HistoryKey> keys) -> {
             // One statement per distinct (from, to, limit): normally one per batch.
             Map<GraphStore.HistoryArgs, List<String>> groups = new LinkedHashMap<>();
             keys.forEach(k -> groups.computeIfAbsent(k.args(), a -> new ArrayList<>()).add(k.key()));
             List<Future<Map<String, List<Map<String, Object>>>>> parts = new ArrayList<>();
             groups.forEach((args, ks) -> parts.add(store.history(ks, args)));
             for (int i = 1; i < groups.size(); i++) {
-                tally.batch("Entity.history"); // each group is a batch of its own
+                tally.batch(HISTORY); // each group is a batch of its own
             }
             return Future.all(parts).map(all -> {
                 Map<GraphStore.HistoryArgs, Map<String, List<Map<String, Object>>>> byArgs = new HashMap<>();
@@ -399,7 +407,7 @@ public final class GraphQlEngine {
                 return keys.stream().map(k -> byArgs.get(k.args()).getOrDefault(k.key(), List.of())).toList();
             });
         }));
-        r.register("Entity.prediction", loader("Entity.prediction", tally, (List<String> ids) -> {
+        r.register(PREDICTIONS, loader(PREDICTIONS, tally, (List<String> ids) -> {
             List<Object> rows = new ArrayList<>(ids.size());
             ids.forEach(id -> rows.add(Map.of("entity_id", id)));
             return service.predictBatch(rows).map(outcome -> {
@@ -413,10 +421,10 @@ public final class GraphQlEngine {
                 return out;
             });
         }));
-        r.register("PredictionModel.registered", loader("PredictionModel.registered", tally,
+        r.register(VERSIONS, loader(VERSIONS, tally,
                 (List<GraphStore.VersionKey> keys) -> store.versions(keys)
                         .map(found -> keys.stream().map(found::get).toList())));
-        r.register("Model.events", loader("Model.events", tally, (List<GraphStore.VersionKey> keys) -> store
+        r.register(EVENTS, loader(EVENTS, tally, (List<GraphStore.VersionKey> keys) -> store
                 .events(keys).map(found -> keys.stream().map(k -> found.getOrDefault(k, List.of())).toList())));
         return r;
     }
