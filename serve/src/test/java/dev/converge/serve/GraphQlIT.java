@@ -268,6 +268,35 @@ class GraphQlIT {
         assertThat(ui.bodyAsString()).containsIgnoringCase("graphiql").doesNotContain("cdn.");
     }
 
+    static final String INTROSPECTION = "{ __schema { types { name fields { name type { name ofType { name ofType {"
+            + " name ofType { name } } } } } } } }";
+
+    @Test
+    void introspectionIsAnsweredDespiteItsDepthAndCanBeTurnedOff() throws Exception {
+        JsonObject on = graphql(INTROSPECTION, null);
+        assertThat(on.getJsonArray("errors")).as(on.encode()).isNull();
+        assertThat(on.getJsonObject("data").getJsonObject("__schema").getJsonArray("types").encode())
+                .contains("\"Entity\"");
+
+        ServeConfig.GraphQl d = ServeConfig.GraphQl.DEFAULTS;
+        ServeConfig closed = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 2,
+                Resilience.defaults().with("none", 60)).withGraphql(new ServeConfig.GraphQl(d.maxDepth(), d.maxCost(),
+                d.maxAliases(), d.maxDocumentBytes(), d.maxIds(), d.maxLimit(), false, d.timeoutMillis(), d.weights()));
+        PredictionServer other = PredictionServer.start(closed, fixture.db.endpoint(), null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try {
+            other.awaitReady(java.time.Duration.ofSeconds(30)).toCompletionStage().toCompletableFuture().get();
+            HttpResponse<Buffer> off = http.post(other.port(), "127.0.0.1", "/graphql")
+                    .putHeader("content-type", "application/json")
+                    .sendBuffer(Buffer.buffer(new JsonObject().put("query", INTROSPECTION).encode()))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(off.bodyAsJsonObject().getValue("data")).as(off.bodyAsString()).isNull();
+            assertThat(off.bodyAsString()).containsIgnoringCase("introspection");
+        } finally {
+            other.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void malformedRequestsAreA400NamingTheProblem() throws Exception {
         assertThat(post("/graphql", "{\"query\": 5}").bodyAsJsonObject().getString("message")).contains("query");

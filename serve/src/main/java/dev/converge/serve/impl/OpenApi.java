@@ -59,6 +59,19 @@ public final class OpenApi {
                         new JsonObject().put("200", response("ready", null)).put("503", response("not ready", null)))))
                 .put("/metrics", new JsonObject().put("get", op("Prometheus metrics", null,
                         new JsonObject().put("200", response("text exposition format", null)))))
+                .put("/graphql", new JsonObject().put("post", op("GraphQL (docs/graphql.md): entities, features,"
+                                + " history, predictions and models in one request; GraphiQL at /graphql/ui/",
+                        new JsonObject().put("type", "object").put("required", new JsonArray().add("query"))
+                                .put("properties", new JsonObject().put("query", str()).put("operationName", str())
+                                        .put("variables", new JsonObject().put("type", "object"))
+                                        .put("extensions", new JsonObject().put("type", "object").put("description",
+                                                "{\"statements\": true} adds the SQL statements the request caused"))),
+                        new JsonObject().put("200", response("data, and per-field errors", null))
+                                .put("400", response("a syntax or validation error, or a bound exceeded (errors[]."
+                                        + "extensions: code, limit, measured, budget); nothing was run", null))
+                                .put("503", response("overloaded or not ready", "Error")))))
+                .put("/graphql/schema", new JsonObject().put("get", op("The GraphQL schema (SDL)", null,
+                        new JsonObject().put("200", response("application/graphql", null)))))
                 .put("/openapi.json", new JsonObject().put("get", op("This document", null,
                         new JsonObject().put("200", response("OpenAPI 3", null)))))
                 .put("/admin/models/{version}/activate", new JsonObject().put("post", op("Load, verify, warm and"
