@@ -131,6 +131,11 @@ class GraphQlIT {
         assertRefused(graphql(tooMany, null), "too_many_ids", "serve.graphql.max_ids", 101, 100);
         assertRefused(graphql(big, null), "document_too_large", "serve.graphql.max_document_bytes", big.length(),
                 16 * 1024);
+        String viaVariables = "query($n: Int, $x: Boolean = false) { entities(ids: " + ids(100) + ") {"
+                + " history(limit: $n) @include(if: $x) { features } } }";
+        assertThat(graphql(viaVariables, new JsonObject().put("n", 1)).getJsonArray("errors")).isNull();
+        assertRefused(graphql(viaVariables, new JsonObject().put("n", 1000).put("x", true)), "query_too_costly",
+                "serve.graphql.max_cost", 1 + 100 * 2 + 100 * 1000, 5000);
         JsonObject cyclic = graphql(cycle, null);
         assertThat(cyclic.getInteger("status")).isEqualTo(400);
         assertThat(cyclic.getJsonArray("errors").encode()).contains("Fragment cycles not allowed");

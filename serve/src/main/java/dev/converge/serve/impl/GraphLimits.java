@@ -67,6 +67,34 @@ final class GraphLimits {
         }
     }
 
+    /**
+     * Whether the measure can depend on the variables: a list size argument ({@code ids}, {@code limit},
+     * {@code last}, {@code rows}) given as a variable, or a directive ({@code @include(if: $x)} decides which fields
+     * run).
+     */
+    static boolean sizedByVariables(Document doc) {
+        boolean[] found = {false};
+        new graphql.language.NodeTraverser().depthFirst(new graphql.language.NodeVisitorStub() {
+            @Override
+            public graphql.util.TraversalControl visitArgument(graphql.language.Argument node,
+                                                               graphql.util.TraverserContext<Node> context) {
+                if (LIST_ARGUMENT.containsValue(node.getName())
+                        && node.getValue() instanceof graphql.language.VariableReference) {
+                    found[0] = true;
+                }
+                return graphql.util.TraversalControl.CONTINUE;
+            }
+
+            @Override
+            public graphql.util.TraversalControl visitDirective(graphql.language.Directive node,
+                                                                graphql.util.TraverserContext<Node> context) {
+                found[0] = true;
+                return graphql.util.TraversalControl.CONTINUE;
+            }
+        }, doc);
+        return found[0];
+    }
+
     /** Depth, list arguments and cost of a validated document's operation, fragments expanded. */
     List<GraphQLError> measure(GraphQLSchema schema, Document doc, String operationName, Map<String, Object> variables) {
         QueryTraverser traverser = QueryTraverser.newQueryTraverser().schema(schema).document(doc)

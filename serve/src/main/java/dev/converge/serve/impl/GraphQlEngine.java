@@ -149,32 +149,25 @@ public final class GraphQlEngine {
                     "the query document has " + query.length() + " characters", query.length(),
                     limits.maxDocumentBytes()), shown);
         }
-        Document doc;
-        try {
-            doc = Parser.parse(ParserEnvironment.newParserEnvironment().document(query).parserOptions(ParserOptions
-                    .newParserOptions().maxCharacters(limits.maxDocumentBytes()).maxTokens(15_000)
-                    .maxRuleDepth(200).captureSourceLocation(true).build()).build());
-        } catch (InvalidSyntaxException e) {
-            return refused(e.toInvalidSyntaxError(), shown);
-        }
-        List<GraphQLError> errors = new ArrayList<>(bounds.aliases(doc));
-        if (errors.isEmpty()) {
-            for (ValidationError v : new graphql.validation.Validator().validateDocument(schema, doc, Locale.ROOT)) {
-                errors.add(v);
-            }
-        }
         Map<String, Object> vars = variables == null ? Map.of() : variables;
+        Checked c = check(query, operationName);
+        List<GraphQLError> errors = new ArrayList<>(c.errors());
         if (errors.isEmpty()) {
-            try {
-                errors.addAll(bounds.measure(schema, doc, operationName, vars));
-            } catch (RuntimeException e) { // variables that do not coerce, an unknown operation name
-                errors.add(GraphqlErrorBuilder.newError().message(e.getMessage())
-                        .extensions(Map.of("code", "bad_request")).build());
+            if (c.measured() != null) {
+                errors.addAll(c.measured());
+            } else {
+                try {
+                    errors.addAll(bounds.measure(schema, c.doc(), operationName, vars));
+                } catch (RuntimeException e) { // variables that do not coerce, an unknown operation name
+                    errors.add(GraphqlErrorBuilder.newError().message(e.getMessage())
+                            .extensions(Map.of("code", "bad_request")).build());
+                }
             }
         }
         if (!errors.isEmpty()) {
             return Future.succeededFuture(new Answer(400, body(errors, null, shown)));
         }
+        Document doc = c.doc();
         Map<Object, Object> context = new HashMap<>();
         context.put(TALLY, statements);
         context.put(DOCUMENT, doc);
@@ -202,6 +195,59 @@ public final class GraphQlEngine {
             }
         }));
         return answer.future();
+    }
+
+    /**
+     * A document as checked once: parsed, its aliases counted and validated (none of which depends on the
+     * variables), and measured when no list size comes from a variable ({@code measured} null: measured per request).
+     */
+    private record Checked(Document doc, List<GraphQLError> errors, List<GraphQLError> measured) {}
+
+    /** Most documents a server sees are a few texts sent again and again with new variables. */
+    static final int CHECKED_DOCUMENTS = 1000;
+    private final Map<String, Checked> checked = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Checked> eldest) {
+                    return size() > CHECKED_DOCUMENTS;
+                }
+            });
+
+    /**
+     * Parses, counts aliases and validates a document, once per text and operation name (a bounded LRU of
+     * {@link #CHECKED_DOCUMENTS}): the three took 46% of a GraphQL prediction's time on the event loop (JFR).
+     */
+    private Checked check(String query, String operationName) {
+        String key = operationName == null ? query : operationName + "\u0000" + query;
+        Checked c = checked.get(key);
+        if (c != null) {
+            return c;
+        }
+        Document doc;
+        try {
+            doc = Parser.parse(ParserEnvironment.newParserEnvironment().document(query).parserOptions(ParserOptions
+                    .newParserOptions().maxCharacters(limits.maxDocumentBytes()).maxTokens(15_000)
+                    .maxRuleDepth(200).captureSourceLocation(true).build()).build());
+        } catch (InvalidSyntaxException e) {
+            c = new Checked(null, List.of(e.toInvalidSyntaxError()), null);
+            checked.put(key, c);
+            return c;
+        }
+        List<GraphQLError> errors = new ArrayList<>(bounds.aliases(doc));
+        if (errors.isEmpty()) {
+            errors.addAll(new graphql.validation.Validator().validateDocument(schema, doc, Locale.ROOT));
+        }
+        List<GraphQLError> measured = null;
+        if (errors.isEmpty() && !GraphLimits.sizedByVariables(doc)) {
+            try {
+                measured = bounds.measure(schema, doc, operationName, Map.of());
+            } catch (RuntimeException e) { // e.g. a required variable: measured per request, with its value
+                measured = null;
+            }
+        }
+        c = new Checked(doc, List.copyOf(errors), measured == null ? null : List.copyOf(measured));
+        checked.put(key, c);
+        return c;
     }
 
     private static Future<Answer> refused(GraphQLError error, StatementTally tally) {
