@@ -8,6 +8,9 @@ import dev.converge.serve.impl.ModelAdmin;
 import dev.converge.serve.impl.ModelHandle;
 import dev.converge.serve.impl.ModelLoader;
 import dev.converge.serve.impl.ModelSlot;
+import dev.converge.serve.drift.Drift;
+import dev.converge.serve.drift.DriftJob;
+import dev.converge.serve.impl.PredictionLog;
 import dev.converge.serve.impl.PredictionPath;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -53,6 +56,9 @@ public final class PredictionServer {
     private final WorkerExecutor loader;
     private final ModelSlot slot = new ModelSlot();
     private final ModelLoader modelLoader;
+    private final PredictionLog predictionLog;
+    private final DriftJob drift;
+    private final WorkerExecutor driftWorker;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicReference<String> notReadyReason = new AtomicReference<>(Readiness.LOADING);
     private final int port;
@@ -72,6 +78,11 @@ public final class PredictionServer {
         this.loader = vertx.createSharedWorkerExecutor("converge-model-loader", 1);
         this.modelLoader = new ModelLoader(db.dataSource(REGISTRY_SOCKET_TIMEOUT_SECONDS),
                 config.inlineScoringMaxMicros());
+        this.predictionLog = config.predictionLog().on() ? new PredictionLog(config.predictionLog(),
+                db.dataSource(REGISTRY_SOCKET_TIMEOUT_SECONDS), metrics) : PredictionLog.OFF;
+        ServeConfig.Drift d = config.drift();
+        this.drift = new DriftJob(db.dataSource(300), d.psiWarn(), d.psiAlert(), d.sampleRows(), metrics);
+        this.driftWorker = vertx.createSharedWorkerExecutor("converge-drift", 1, 10, java.util.concurrent.TimeUnit.MINUTES);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
@@ -90,9 +101,9 @@ public final class PredictionServer {
     }
 
     private Future<Void> deploy(Consumer<Router> extraRoutes) {
-        path = PredictionPath.build(vertx, config, pg, slot, metrics);
-        shared = new HttpApi.Shared(config, path.service(), path.graphQl(config, java.util.Map.of()), metrics,
-                new AdminImpl(), path.loopLag(), extraRoutes);
+        path = PredictionPath.build(vertx, config, pg, slot, metrics, predictionLog);
+        shared = new HttpApi.Shared(config, path.service(), path.graphQl(config, java.util.Map.of()),
+                path.feedback(), metrics, new AdminImpl(), path.loopLag(), extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> warmPool())
                 .onSuccess(v -> {
@@ -102,6 +113,7 @@ public final class PredictionServer {
                         LOG.error("no model loaded: {}", e.getMessage());
                     });
                     listenForChampions();
+                    scheduleDrift();
                 });
     }
 
@@ -213,6 +225,48 @@ public final class PredictionServer {
         });
     }
 
+    /** The drift job every serve.drift.interval_minutes, for the model served then (one replica at a time). */
+    private void scheduleDrift() {
+        long every = config.drift().intervalMinutes() * 60_000L;
+        if (every > 0) {
+            vertx.setPeriodic(every, every, id -> runDrift(config.drift().windowMinutes()).onFailure(e ->
+                    LOG.warn("drift run failed: {}", e.getMessage())));
+        }
+    }
+
+    private Future<JsonObject> runDrift(int windowMinutes) {
+        ModelHandle m = slot.active();
+        if (m == null) {
+            return Future.failedFuture(new IllegalStateException(Readiness.LOADING));
+        }
+        return driftWorker.executeBlocking(() -> drift.run(m.name(), m.version(),
+                java.time.Duration.ofMinutes(windowMinutes)), false).map(r -> {
+                    LOG.info("drift of {} v{} over {} logged predictions ({} sampled): {}", r.model(), r.version(),
+                            r.logged(), r.sampled(), r.skipped() != null ? r.skipped() : r.features().stream()
+                                    .filter(f -> !drift.level(f).equals("ok")).map(f -> f.feature() + " "
+                                            + drift.level(f) + " (PSI " + String.format("%.3f", f.psi()) + ")")
+                                    .toList());
+                    return driftJson(r);
+                });
+    }
+
+    private JsonObject driftJson(DriftJob.Report r) {
+        JsonObject o = new JsonObject().put("run_id", r.runId().toString()).put("model", r.model())
+                .put("version", r.version()).put("window_start", r.windowStart().toString())
+                .put("window_end", r.windowEnd().toString()).put("logged", r.logged()).put("sampled", r.sampled());
+        if (r.skipped() != null) {
+            return o.put("skipped", r.skipped());
+        }
+        io.vertx.core.json.JsonArray features = new io.vertx.core.json.JsonArray();
+        for (Drift.FeatureDrift f : r.features()) {
+            JsonObject bins = new JsonObject();
+            f.bins().forEach((k, v) -> bins.put(k, new io.vertx.core.json.JsonArray().add(v[0]).add(v[1])));
+            features.add(new JsonObject().put("feature", f.feature()).put("psi", f.rows() == 0 ? null : f.psi())
+                    .put("ks", f.ks()).put("level", drift.level(f)).put("bins", bins));
+        }
+        return o.put("features", features);
+    }
+
     /** Loads, verifies and warms a version (the champion when null) beside the active one, then swaps. */
     Future<JsonObject> activate(Integer version) {
         long t0 = System.nanoTime();
@@ -269,6 +323,11 @@ public final class PredictionServer {
         public Readiness readiness() {
             return PredictionServer.this.readiness();
         }
+
+        @Override
+        public Future<JsonObject> driftNow(int windowMinutes) {
+            return runDrift(windowMinutes);
+        }
     }
 
     private volatile boolean warmedUp;
@@ -283,6 +342,7 @@ public final class PredictionServer {
         long t0 = System.nanoTime();
         return path.warmUp(m, 500, 20_000).map(v -> {
             warmedUp = true;
+            predictionLog.accept();
             notReadyReason.set(null);
             LOG.info("prediction path warmed up in {} ms", (System.nanoTime() - t0) / 1_000_000);
             return new JsonObject();
@@ -317,7 +377,7 @@ public final class PredictionServer {
     public java.util.Set<String> routes() {
         java.util.Set<String> out = new java.util.TreeSet<>();
         for (io.vertx.ext.web.Route r : new HttpApi(new HttpApi.Shared(config, shared.service(),
-                shared.graphql(), metrics, shared.admin(), shared.loopLag(), null)).router(vertx).getRoutes()) {
+                shared.graphql(), shared.feedback(), metrics, shared.admin(), shared.loopLag(), null)).router(vertx).getRoutes()) {
             if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
                 out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
             }
@@ -349,6 +409,7 @@ public final class PredictionServer {
     /** Stops listening and serving; closing Vert.x closes the servers, the pool and the subscriber with it. */
     public Future<Void> close() {
         subscriber.reconnectPolicy(retries -> -1L);
+        predictionLog.close(); // writes what is buffered first
         return vertx.close();
     }
 

@@ -22,11 +22,95 @@ import dev.converge.contracts.config.Settings;
  * @param refuseUnseenLevels     refuse (422) a request with a categorical level the model never saw, instead of
  *                               scoring it as missing with a warning ({@code serve.unseen_levels=refuse|warn})
  * @param graphql                the bounds on a GraphQL request
+ * @param predictionLog          what of the predictions is logged, and how
+ * @param drift                  when drift is computed, over what, and its thresholds
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                           int pgPoolSize, Resilience resilience, Clients clients, boolean refuseUnseenLevels,
-                          GraphQl graphql) {
+                          GraphQl graphql, PredictionLog predictionLog, Drift drift) {
+    /**
+     * The drift job ({@code serve.drift.*}).
+     *
+     * @param intervalMinutes how often it runs (0: never on its own; {@code POST /admin/drift/run} still runs it)
+     * @param windowMinutes   the logged predictions it looks at: those of the last this many minutes
+     * @param sampleRows      at most this many of them, sampled uniformly
+     * @param psiWarn         PSI above this is a warning
+     * @param psiAlert        PSI above this is an alert
+     */
+    public record Drift(int intervalMinutes, int windowMinutes, int sampleRows, double psiWarn, double psiAlert) {
+        public static final Drift DEFAULTS = new Drift(60, 60, 10_000, 0.1, 0.25);
+
+        public Drift {
+            require(intervalMinutes >= 0, "serve.drift.interval_minutes must be >= 0, was " + intervalMinutes);
+            require(windowMinutes >= 1, "serve.drift.window_minutes must be >= 1, was " + windowMinutes);
+            require(sampleRows >= 100, "serve.drift.sample_rows must be >= 100, was " + sampleRows);
+            require(psiWarn > 0 && psiAlert >= psiWarn, "serve.drift.psi_warn must be > 0 and at most"
+                    + " serve.drift.psi_alert, were " + psiWarn + " and " + psiAlert);
+        }
+
+        static Drift from(Settings s) {
+            int interval = s.integer("serve.drift.interval_minutes", DEFAULTS.intervalMinutes);
+            return new Drift(interval, s.integer("serve.drift.window_minutes", interval == 0
+                    ? DEFAULTS.windowMinutes : interval), s.integer("serve.drift.sample_rows", DEFAULTS.sampleRows),
+                    number(s, "serve.drift.psi_warn", DEFAULTS.psiWarn),
+                    number(s, "serve.drift.psi_alert", DEFAULTS.psiAlert));
+        }
+    }
+
+    private static double number(Settings s, String key, double def) {
+        String v = s.string(key).orElse(null);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, was '" + v + "'");
+        }
+    }
+
+    /**
+     * The prediction log ({@code serve.prediction_log.*}).
+     *
+     * @param on            {@code serve.prediction_log=on|off}
+     * @param sampleRate    share of predictions logged, 0..1 ({@code sample})
+     * @param bufferRows    predictions waiting to be written; beyond this they are dropped and counted
+     * @param batchRows     rows per INSERT
+     * @param flushMillis   longest wait before a partial batch is written
+     * @param retentionDays partitions (one per UTC day) older than this are dropped
+     */
+    public record PredictionLog(boolean on, double sampleRate, int bufferRows, int batchRows, long flushMillis,
+                                int retentionDays) {
+        public static final PredictionLog DEFAULTS = new PredictionLog(true, 1.0, 100_000, 1000, 200, 30);
+
+        public PredictionLog {
+            require(sampleRate >= 0 && sampleRate <= 1, "serve.prediction_log.sample must be within 0..1, was "
+                    + sampleRate);
+            require(bufferRows >= 1, "serve.prediction_log.buffer_rows must be >= 1, was " + bufferRows);
+            require(batchRows >= 1, "serve.prediction_log.batch_rows must be >= 1, was " + batchRows);
+            require(flushMillis >= 1, "serve.prediction_log.flush_ms must be >= 1, was " + flushMillis);
+            require(retentionDays >= 1, "serve.prediction_log.retention_days must be >= 1, was " + retentionDays);
+        }
+
+        static PredictionLog from(Settings s) {
+            String on = s.string("serve.prediction_log").orElse("on");
+            require(on.equals("on") || on.equals("off"), "serve.prediction_log must be on or off, was '" + on + "'");
+            double rate;
+            String r = s.string("serve.prediction_log.sample").orElse("1.0");
+            try {
+                rate = Double.parseDouble(r);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("serve.prediction_log.sample must be a number within 0..1, was '"
+                        + r + "'");
+            }
+            return new PredictionLog(on.equals("on"), rate, s.integer("serve.prediction_log.buffer_rows",
+                    DEFAULTS.bufferRows), s.integer("serve.prediction_log.batch_rows", DEFAULTS.batchRows),
+                    s.integer("serve.prediction_log.flush_ms", (int) DEFAULTS.flushMillis),
+                    s.integer("serve.prediction_log.retention_days", DEFAULTS.retentionDays));
+        }
+    }
+
     /**
      * Bounds on a GraphQL request, checked before it runs (a refused query touches no database).
      *
@@ -120,7 +204,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
                        double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                        int pgPoolSize, Resilience resilience) {
         this(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros, batchMaxRows,
-                bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS, false, GraphQl.DEFAULTS);
+                bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS, false, GraphQl.DEFAULTS,
+                PredictionLog.DEFAULTS, Drift.DEFAULTS);
     }
 
     public ServeConfig {
@@ -138,6 +223,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
         java.util.Objects.requireNonNull(resilience, "resilience");
         java.util.Objects.requireNonNull(clients, "clients");
         java.util.Objects.requireNonNull(graphql, "graphql");
+        java.util.Objects.requireNonNull(predictionLog, "predictionLog");
+        java.util.Objects.requireNonNull(drift, "drift");
         require(clients.bodyBufferBytes() >= bodyLimitBytes, "serve.body_buffer_bytes (" + clients.bodyBufferBytes()
                 + ") must hold at least one body of serve.body_limit_bytes (" + bodyLimitBytes + ")");
     }
@@ -163,7 +250,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.integer("serve.lag_warn_ms", 50),
                 s.integer("serve.pg_pool_size", 8),
                 Resilience.from(s), Clients.from(s), unseenLevels(s.string("serve.unseen_levels").orElse("warn")),
-                GraphQl.from(s));
+                GraphQl.from(s), PredictionLog.from(s), Drift.from(s));
     }
 
     private static boolean unseenLevels(String policy) {
@@ -177,27 +264,44 @@ public record ServeConfig(String host, int port, String model, String adminToken
 
     public ServeConfig withPort(int p) {
         return new ServeConfig(host, p, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels, graphql);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
+                graphql, predictionLog, drift);
     }
 
     public ServeConfig withResilience(Resilience r) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients, refuseUnseenLevels, graphql);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients, refuseUnseenLevels,
+                graphql, predictionLog, drift);
     }
 
     public ServeConfig withClients(Clients c) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c, refuseUnseenLevels, graphql);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c, refuseUnseenLevels,
+                graphql, predictionLog, drift);
     }
 
     public ServeConfig withUnseenLevelsRefused(boolean refuse) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuse, graphql);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuse,
+                graphql, predictionLog, drift);
     }
 
     public ServeConfig withGraphql(GraphQl g) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
-                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels, g);
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels, g, predictionLog,
+                drift);
+    }
+
+    public ServeConfig withPredictionLog(PredictionLog l) {
+        return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
+                graphql, l, drift);
+    }
+
+    public ServeConfig withDrift(Drift d) {
+        return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
+                graphql, predictionLog, d);
     }
 
     @Override

@@ -32,6 +32,30 @@ final class AdminRoutes {
                 answer(ctx, admin.activate(version));
             }
         });
+        router.post("/admin/drift/run").handler(ctx -> {
+            if (authorized(ctx)) {
+                String w = ctx.request().getParam("window_minutes");
+                int window;
+                try {
+                    window = w == null ? 60 : Integer.parseInt(w);
+                } catch (NumberFormatException e) {
+                    window = -1;
+                }
+                if (window < 1) {
+                    Responses.error(ctx, 400, "bad_window", "window_minutes must be a positive integer, was '" + w
+                            + "'");
+                    return;
+                }
+                admin.driftNow(window).onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        Responses.json(ctx, 200, ar.result());
+                    } else {
+                        Responses.error(ctx, 503, "drift_failed", "the drift run failed: " + Failures.describe(
+                                ar.cause()));
+                    }
+                });
+            }
+        });
         router.post("/admin/models/rollback").handler(ctx -> {
             if (authorized(ctx)) {
                 answer(ctx, admin.rollback());

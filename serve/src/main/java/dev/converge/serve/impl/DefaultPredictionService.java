@@ -6,6 +6,7 @@ import dev.converge.model.Prediction;
 import dev.converge.serve.predict.BatchOutcome;
 import dev.converge.serve.predict.Degradation;
 import dev.converge.serve.predict.OverloadedException;
+import dev.converge.serve.predict.PredictionIds;
 import dev.converge.serve.predict.PredictionOutcome;
 import dev.converge.serve.predict.PredictionRequest;
 import dev.converge.serve.predict.PredictionService;
@@ -40,9 +41,12 @@ public final class DefaultPredictionService implements PredictionService {
     private final boolean refuseUnseenLevels;
     private final Counter degraded;
     private final MeterRegistry metrics;
+    private final PredictionLog log;
 
     DefaultPredictionService(Variants variants, OnlineFeatures online, Scorer scorer, AdmissionControl admission,
-                             Object fallback, int batchMaxRows, boolean refuseUnseenLevels, MeterRegistry metrics) {
+                             Object fallback, int batchMaxRows, boolean refuseUnseenLevels, MeterRegistry metrics,
+                             PredictionLog log) {
+        this.log = log;
         this.refuseUnseenLevels = refuseUnseenLevels;
         this.metrics = metrics;
         this.variants = variants;
@@ -70,15 +74,16 @@ public final class DefaultPredictionService implements PredictionService {
             return Future.succeededFuture(new PredictionOutcome.NotReady(Variants.NOT_READY));
         }
         PredictionRequest in = d.request();
-        Future<PredictionOutcome> out = in.entityId() == null ? afterFetch(model, in, Map.of(), false, null, true)
+        long t0 = System.nanoTime();
+        Future<PredictionOutcome> out = in.entityId() == null ? afterFetch(model, in, Map.of(), false, null, true, t0)
                 : online.one(model.entityKey(in.entityId())).transform(ar -> {
                     if (ar.failed()) {
                         // Our own overload (pool wait, a reply read late) is shed; a failed PostgreSQL degrades.
                         return ar.cause() instanceof OverloadedException ? Future.failedFuture(ar.cause())
-                                : afterFetch(model, in, Map.of(), false, ar.cause(), true);
+                                : afterFetch(model, in, Map.of(), false, ar.cause(), true, t0);
                     }
                     return afterFetch(model, in, ar.result() == null ? Map.of() : ar.result(), ar.result() != null,
-                            null, true);
+                            null, true, t0);
                 });
         return out.recover(this::shedIfOverloaded);
     }
@@ -88,6 +93,7 @@ public final class DefaultPredictionService implements PredictionService {
         if (rows.isEmpty() || rows.size() > batchMaxRows) {
             return Future.succeededFuture(new BatchOutcome.BadSize(rows.size(), batchMaxRows));
         }
+        long t0 = System.nanoTime();
         List<RequestDecoder.Decoded> decoded = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
@@ -132,7 +138,7 @@ public final class DefaultPredictionService implements PredictionService {
                 Map<String, Object> s = in.entityId() == null ? null : stored.get(model.entityKey(in.entityId()));
                 // A batch's rows queue behind one another by design: none is dropped for waiting.
                 results.add(afterFetch(model, in, s == null ? Map.of() : s, s != null,
-                        in.entityId() == null ? null : pgFailure, false));
+                        in.entityId() == null ? null : pgFailure, false, t0));
             }, all);
             return all.future().compose(v -> Future.join(results)).<BatchOutcome>transform(done -> {
                 if (done.failed()) { // a row dropped for overload refuses the batch with it (503), never a null row
@@ -185,7 +191,7 @@ public final class DefaultPredictionService implements PredictionService {
 
     /** Feature assembly, validation and scoring of one row whose stored features are known (or unreadable). */
     private Future<PredictionOutcome> afterFetch(ModelHandle model, PredictionRequest in, Map<String, Object> stored,
-                                                 boolean found, Throwable pgFailure, boolean droppable) {
+                                                 boolean found, Throwable pgFailure, boolean droppable, long t0) {
         List<Violation> warnings = new ArrayList<>(0);
         Map<String, Object> features = in.features();
         String label = model.label();
@@ -211,7 +217,7 @@ public final class DefaultPredictionService implements PredictionService {
             return Future.succeededFuture(new PredictionOutcome.Degraded(model.ref(), new Prediction(fallback, null),
                     false, List.of(new Degradation(Degradation.Kind.DEFAULT_ANSWER, "online features unavailable ("
                     + Failures.describe(pgFailure) + ") and the request's features are not enough ("
-                    + v.violations().get(0) + "); default answer"))));
+                    + v.violations().get(0) + "); default answer")), warnings, PredictionIds.next()));
         }
         v.readAsMissing().forEach((feature, token) -> warnings.add(new Violation(feature, token, "read_as_missing",
                 "'" + token + "' is one of the schema's missing values: feature '" + feature + "' was scored as"
@@ -244,8 +250,11 @@ public final class DefaultPredictionService implements PredictionService {
         }
         Map<String, Object> values = model.withDerived(v.values(), in.eventTime());
         return scorer.score(model, values, droppable).map(s -> {
+            String id = PredictionIds.next();
+            log.offer(id, model, in.entityId(), values, s.prediction(), (System.nanoTime() - t0) / 1e6, s.cached(),
+                    pgProblem != null || s.cacheProblem() != null, warnings);
             if (pgProblem == null && s.cacheProblem() == null) {
-                return new PredictionOutcome.Scored(model.ref(), s.prediction(), s.cached(), warnings);
+                return new PredictionOutcome.Scored(model.ref(), s.prediction(), s.cached(), warnings, id);
             }
             degraded.increment();
             List<Degradation> why = new ArrayList<>(2);
@@ -255,7 +264,7 @@ public final class DefaultPredictionService implements PredictionService {
             if (s.cacheProblem() != null) {
                 why.add(s.cacheProblem());
             }
-            return new PredictionOutcome.Degraded(model.ref(), s.prediction(), s.cached(), why, warnings);
+            return new PredictionOutcome.Degraded(model.ref(), s.prediction(), s.cached(), why, warnings, id);
         });
     }
 }

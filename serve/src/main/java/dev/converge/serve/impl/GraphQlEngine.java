@@ -539,6 +539,7 @@ public final class GraphQlEngine {
     /** REST's answer body, renamed to the GraphQL type's fields. */
     private static Map<String, Object> graphPrediction(JsonObject rest) {
         Map<String, Object> p = new LinkedHashMap<>();
+        p.put("predictionId", rest.getString("prediction_id"));
         p.put("value", rest.getValue("prediction"));
         JsonObject probs = rest.getJsonObject("probabilities");
         p.put("probabilities", probs == null ? null : probs.getMap());

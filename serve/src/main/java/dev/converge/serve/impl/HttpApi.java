@@ -27,13 +27,13 @@ import java.util.function.Consumer;
  */
 public final class HttpApi extends VerticleBase {
     /** What every instance shares. {@code extraRoutes} (tests only) may add routes; null in production. */
-    public record Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql,
+    public record Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql, Feedback feedback,
                          PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag,
                          Consumer<Router> extraRoutes, AtomicLong bodyBudget) {
-        public Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql,
+        public Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql, Feedback feedback,
                       PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag,
                       Consumer<Router> extraRoutes) {
-            this(config, service, graphql, metrics, admin, loopLag, extraRoutes,
+            this(config, service, graphql, feedback, metrics, admin, loopLag, extraRoutes,
                     new AtomicLong(config.clients().bodyBufferBytes()));
         }
     }
@@ -79,6 +79,7 @@ public final class HttpApi extends VerticleBase {
         router.post("/graphql").handler(this::admit);
         new PredictionRoutes(shared.service(), shared.config().resilience().shedDelayMillis()).mount(router);
         new GraphQlRoutes(shared.graphql()).mount(vertx, router);
+        shared.feedback().mount(router);
         router.get("/health/live").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "up")));
         router.get("/health/ready").handler(ctx -> {
             Readiness r = shared.admin().readiness();

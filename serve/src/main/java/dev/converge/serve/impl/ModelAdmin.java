@@ -11,4 +11,7 @@ public interface ModelAdmin {
     Future<JsonObject> rollback();
 
     Readiness readiness();
+
+    /** Runs the drift job now for the active model over the last {@code windowMinutes}; the report as JSON. */
+    Future<JsonObject> driftNow(int windowMinutes);
 }

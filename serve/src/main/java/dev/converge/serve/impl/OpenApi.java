@@ -22,6 +22,8 @@ public final class OpenApi {
                         .put("features", new JsonObject().put("type", "object").put("description",
                                 "feature name to value, typed as the model's schema says (no coercion)")));
         JsonObject prediction = new JsonObject().put("type", "object").put("properties", new JsonObject()
+                .put("prediction_id", new JsonObject().put("type", "string").put("description", "names the"
+                        + " prediction in the prediction log and in POST /v1/feedback"))
                 .put("model", new JsonObject().put("type", "object"))
                 .put("prediction", new JsonObject().put("description", "class label, or value for regression"))
                 .put("probabilities", new JsonObject().put("type", "object"))

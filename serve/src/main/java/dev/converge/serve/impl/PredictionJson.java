@@ -20,10 +20,10 @@ final class PredictionJson {
     /** A single request's answer: the prediction, the model, the latency and the cache and degraded flags. */
     static JsonObject answer(PredictionOutcome o, double latencyMs) {
         if (o instanceof PredictionOutcome.Scored s) {
-            return body(s.prediction(), s.model(), latencyMs, s.cached(), null, s.warnings());
+            return body(s.predictionId(), s.prediction(), s.model(), latencyMs, s.cached(), null, s.warnings());
         }
         if (o instanceof PredictionOutcome.Degraded d) {
-            return body(d.prediction(), d.model(), latencyMs, d.cached(), d.reason(), d.warnings());
+            return body(d.predictionId(), d.prediction(), d.model(), latencyMs, d.cached(), d.reason(), d.warnings());
         }
         throw new IllegalArgumentException("not an answer: " + o);
     }
@@ -32,10 +32,12 @@ final class PredictionJson {
     static JsonObject batchItem(int index, PredictionOutcome o) {
         JsonObject item = new JsonObject().put("index", index);
         if (o instanceof PredictionOutcome.Scored s) {
-            return item.put("ok", true).mergeIn(body(s.prediction(), null, 0, s.cached(), null, s.warnings()));
+            return item.put("ok", true).mergeIn(body(s.predictionId(), s.prediction(), null, 0, s.cached(), null,
+                    s.warnings()));
         }
         if (o instanceof PredictionOutcome.Degraded d) {
-            return item.put("ok", true).mergeIn(body(d.prediction(), null, 0, d.cached(), d.reason(), d.warnings()));
+            return item.put("ok", true).mergeIn(body(d.predictionId(), d.prediction(), null, 0, d.cached(), d.reason(),
+                    d.warnings()));
         }
         if (o instanceof PredictionOutcome.UnknownEntity u) {
             return item.put("ok", false).put("error", "unknown_entity").put("errors", violations(List.of(
@@ -66,9 +68,9 @@ final class PredictionJson {
                 + "'") + ", and the request sent none of model '" + u.model().name() + "''s");
     }
 
-    private static JsonObject body(Prediction p, ModelRef model, double latencyMs, boolean cached, String degraded,
-                                   List<Violation> warnings) {
-        JsonObject o = new JsonObject().put("prediction", p.value());
+    private static JsonObject body(String id, Prediction p, ModelRef model, double latencyMs, boolean cached,
+                                   String degraded, List<Violation> warnings) {
+        JsonObject o = new JsonObject().put("prediction_id", id).put("prediction", p.value());
         if (p.probabilities() != null) {
             o.put("probabilities", new JsonObject(new LinkedHashMap<>(p.probabilities())));
         }

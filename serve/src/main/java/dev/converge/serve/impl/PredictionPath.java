@@ -47,7 +47,7 @@ public final class PredictionPath {
     }
 
     public static PredictionPath build(Vertx vertx, ServeConfig config, Pool pg, ModelSlot slot,
-                                       MeterRegistry metrics) {
+                                       MeterRegistry metrics, PredictionLog log) {
         Resilience r = config.resilience();
         WorkerExecutor scoringPool = vertx.createSharedWorkerExecutor("converge-scoring", config.scoringWorkers());
         QueueDelay queue = new QueueDelay(config.scoringWorkers(), r.maxQueueMillis(), r.queueDeadlineMillis());
@@ -74,7 +74,7 @@ public final class PredictionPath {
         };
         PredictionService service = new DefaultPredictionService(new Variants(slot), online, scorer,
                 new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
-                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics);
+                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics, log);
         return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision);
     }
 
@@ -91,6 +91,11 @@ public final class PredictionPath {
 
     public PredictionService service() {
         return service;
+    }
+
+    /** The feedback route's store: ground truth goes through the same pool and breaker. */
+    public Feedback feedback() {
+        return new Feedback(online);
     }
 
     /**

@@ -12,16 +12,17 @@ public sealed interface PredictionOutcome {
     /**
      * Scored by {@code model}; {@code cached} when the answer came from the cache; {@code warnings} name what was
      * read other than as sent (a label column ignored, a level the model never saw scored as missing, an entity
-     * with no stored features scored from the request's).
+     * with no stored features scored from the request's). {@code predictionId} names it in the answer, the
+     * prediction log and feedback.
      */
-    record Scored(ModelRef model, Prediction prediction, boolean cached, List<Violation> warnings)
-            implements PredictionOutcome {
+    record Scored(ModelRef model, Prediction prediction, boolean cached, List<Violation> warnings,
+                  String predictionId) implements PredictionOutcome {
         public Scored {
             warnings = List.copyOf(warnings);
         }
 
         public Scored(ModelRef model, Prediction prediction, boolean cached) {
-            this(model, prediction, cached, List.of());
+            this(model, prediction, cached, List.of(), PredictionIds.next());
         }
     }
 
@@ -30,14 +31,14 @@ public sealed interface PredictionOutcome {
      * cache, or the configured default ({@code prediction.value()} may then be null).
      */
     record Degraded(ModelRef model, Prediction prediction, boolean cached, List<Degradation> degradations,
-                    List<Violation> warnings) implements PredictionOutcome {
+                    List<Violation> warnings, String predictionId) implements PredictionOutcome {
         public Degraded {
             degradations = List.copyOf(degradations);
             warnings = List.copyOf(warnings);
         }
 
         public Degraded(ModelRef model, Prediction prediction, boolean cached, List<Degradation> degradations) {
-            this(model, prediction, cached, degradations, List.of());
+            this(model, prediction, cached, degradations, List.of(), PredictionIds.next());
         }
 
         /** The reasons as one sentence for people. */

@@ -1,0 +1,122 @@
+package dev.converge.serve.impl;
+
+import dev.converge.contracts.Violation;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * {@code POST /v1/feedback {"prediction_id", "label", "observed_at"}}: the ground truth of a prediction, once known,
+ * for live metrics per model version. One label per prediction (a second is 409); an {@code observed_at} left out
+ * is now, and the answer says so. The write is one statement through the store's pool and breaker.
+ */
+public final class Feedback {
+    private static final Set<String> KEYS = Set.of("prediction_id", "label", "observed_at");
+    private static final String INSERT = "WITH ins AS (INSERT INTO prediction_feedback (prediction_id, label,"
+            + " observed_at) VALUES ($1, $2::jsonb, $3) ON CONFLICT (prediction_id) DO NOTHING RETURNING 1)"
+            + " SELECT (SELECT count(*) FROM ins), EXISTS (SELECT 1 FROM prediction_log WHERE id = $1)";
+
+    private final OnlineFeatures store;
+
+    Feedback(OnlineFeatures store) {
+        this.store = store;
+    }
+
+    void mount(Router router) {
+        router.post("/v1/feedback").handler(this::handle);
+    }
+
+    private void handle(RoutingContext ctx) {
+        Object body;
+        try {
+            body = ctx.body().buffer() == null ? null : io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+        } catch (io.vertx.core.json.DecodeException e) {
+            Responses.error(ctx, 400, "malformed_json", "the body is not valid JSON: " + e.getMessage());
+            return;
+        }
+        if (!(body instanceof JsonObject o)) {
+            Responses.error(ctx, 400, "bad_request", "the body must be an object with prediction_id, label and"
+                    + " optionally observed_at");
+            return;
+        }
+        List<Violation> problems = new ArrayList<>();
+        for (String k : o.fieldNames()) {
+            if (!KEYS.contains(k)) {
+                problems.add(new Violation(k, null, "unknown_field", "'" + k + "' is not a feedback field; they are"
+                        + " prediction_id, label and observed_at"));
+            }
+        }
+        UUID id = null;
+        Object rawId = o.getValue("prediction_id");
+        try {
+            id = rawId instanceof String s ? UUID.fromString(s) : null;
+        } catch (IllegalArgumentException e) {
+            id = null;
+        }
+        if (id == null) {
+            problems.add(new Violation("prediction_id", String.valueOf(rawId), rawId == null ? "missing" : "bad_id",
+                    "prediction_id must be the id an answer gave (a UUID string)"));
+        }
+        Object label = o.getValue("label");
+        if (!(label instanceof String || label instanceof Number || label instanceof Boolean)) {
+            problems.add(new Violation("label", label == null ? null : String.valueOf(label), label == null
+                    ? "missing" : "bad_type", "label must be the observed class (a string) or value (a number)"));
+        }
+        Instant observed = Instant.now();
+        boolean defaulted = !o.containsKey("observed_at");
+        if (!defaulted) {
+            Object t = o.getValue("observed_at");
+            try {
+                observed = OffsetDateTime.parse((String) t).toInstant();
+            } catch (RuntimeException e) {
+                problems.add(new Violation("observed_at", String.valueOf(t), "bad_time", "observed_at must be an"
+                        + " ISO-8601 instant with an offset, like 2026-01-31T12:00:00Z"));
+            }
+        }
+        if (!problems.isEmpty()) {
+            Responses.json(ctx, 400, PredictionJson.error("bad_request", "the feedback is not valid", problems));
+            return;
+        }
+        UUID pid = id;
+        Instant at = observed;
+        record(pid, label, at).onComplete(ar -> {
+            if (ar.failed()) {
+                Responses.error(ctx, 503, "unavailable", "the feedback could not be stored ("
+                        + Failures.describe(ar.cause()) + "); send it again");
+                return;
+            }
+            Row r = ar.result();
+            if (r.getLong(0) == 0) {
+                Responses.error(ctx, 409, "already_labelled", "prediction " + pid + " already has a label");
+                return;
+            }
+            JsonObject answer = new JsonObject().put("prediction_id", pid.toString()).put("recorded", true)
+                    .put("logged", r.getBoolean(1)).put("observed_at", at.toString());
+            if (defaulted) {
+                answer.put("warnings", PredictionJson.violations(List.of(new Violation("observed_at", null,
+                        "observed_at_defaulted", "no observed_at was sent; the time of receipt was used"))));
+            }
+            if (!r.getBoolean(1)) {
+                answer.put("note", "the prediction is not in the log (sampled out, not yet written, or older than"
+                        + " the retention); the label is kept for when it is");
+            }
+            Responses.json(ctx, 201, answer);
+        });
+    }
+
+    private Future<Row> record(UUID id, Object label, Instant at) {
+        // The client encodes a Java string, number or boolean bound to jsonb as that JSON value.
+        return store.query(INSERT, Tuple.of(id, label, at.atOffset(ZoneOffset.UTC)))
+                .map(rows -> rows.iterator().next());
+    }
+}

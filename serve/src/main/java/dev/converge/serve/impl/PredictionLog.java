@@ -1,0 +1,213 @@
+package dev.converge.serve.impl;
+
+import dev.converge.contracts.Violation;
+import dev.converge.model.Prediction;
+import dev.converge.registry.codec.Json;
+import dev.converge.serve.ServeConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+/**
+ * The prediction log: a sample of the predictions made (features as scored, output, latency, flags), written to the
+ * partitioned {@code prediction_log} table by one thread of its own, in batches of one statement each, so that the
+ * log never slows or fails an answer. A prediction is offered to a bounded buffer and dropped, counted, when the
+ * buffer is full or the database refuses the batch; partitions are created a day ahead and dropped whole after
+ * the retention period.
+ */
+public class PredictionLog implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PredictionLog.class);
+
+    /** A log that keeps nothing ({@code serve.prediction_log=off}). */
+    public static final PredictionLog OFF = new PredictionLog();
+
+    record Entry(String id, Instant at, String model, int version, String variant, String entityId,
+                 Map<String, Object> features, Prediction prediction, double latencyMs, boolean cached,
+                 boolean degraded, List<Violation> warnings) {}
+
+    private static final String INSERT = "INSERT INTO prediction_log (id, predicted_at, model, version, variant,"
+            + " entity_id, features, output, latency_ms, cached, degraded, warnings) SELECT * FROM unnest(?::uuid[],"
+            + " ?::timestamptz[], ?::text[], ?::int[], ?::text[], ?::text[], ?::jsonb[], ?::jsonb[], ?::real[],"
+            + " ?::boolean[], ?::boolean[], ?::jsonb[])";
+
+    private final ServeConfig.PredictionLog settings;
+    private final DataSource db;
+    private final ArrayBlockingQueue<Entry> buffer;
+    private final Counter written;
+    private final Counter droppedFull;
+    private final Counter droppedFailed;
+    private final Thread writer;
+    private volatile boolean closed;
+    /** Off until the server's warm-up is done: its synthetic requests are not predictions anyone made. */
+    private volatile boolean accepting;
+    private long maintainedAt;
+
+    private PredictionLog() {
+        settings = new ServeConfig.PredictionLog(false, 0, 1, 1, 1, 1);
+        db = null;
+        buffer = null;
+        written = droppedFull = droppedFailed = null;
+        writer = null;
+    }
+
+    public PredictionLog(ServeConfig.PredictionLog settings, DataSource db, MeterRegistry metrics) {
+        this.settings = settings;
+        this.db = db;
+        this.buffer = new ArrayBlockingQueue<>(settings.bufferRows());
+        this.written = Counter.builder("converge.prediction_log.rows").tag("outcome", "written").register(metrics);
+        this.droppedFull = Counter.builder("converge.prediction_log.rows").tag("outcome", "dropped_buffer_full")
+                .register(metrics);
+        this.droppedFailed = Counter.builder("converge.prediction_log.rows").tag("outcome", "dropped_write_failed")
+                .register(metrics);
+        metrics.gauge("converge.prediction_log.buffered", buffer, ArrayBlockingQueue::size);
+        this.writer = new Thread(this::run, "converge-prediction-log");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /**
+     * Offers a scored prediction to the log (a sample of them, at {@code serve.prediction_log.sample}); never blocks:
+     * with the buffer full the prediction is dropped and counted.
+     */
+    void offer(String id, ModelHandle model, String entityId, Map<String, Object> features, Prediction p,
+               double latencyMs, boolean cached, boolean degraded, List<Violation> warnings) {
+        if (!accepting || !settings.on() || settings.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble()
+                >= settings.sampleRate()) {
+            return;
+        }
+        if (!buffer.offer(new Entry(id, Instant.now(), model.name(), model.version(), "champion", entityId,
+                features, p, latencyMs, cached, degraded, warnings))) {
+            droppedFull.increment();
+        }
+    }
+
+    /** From now on, predictions are logged (the server calls this once warmed up). */
+    public void accept() {
+        accepting = true;
+    }
+
+    private void run() {
+        List<Entry> batch = new ArrayList<>(settings.batchRows());
+        while (!closed || !buffer.isEmpty()) {
+            try {
+                maintain();
+                Entry first = buffer.poll(settings.flushMillis(), TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                buffer.drainTo(batch, settings.batchRows() - 1);
+                write(batch);
+            } catch (InterruptedException e) {
+                if (closed) {
+                    buffer.drainTo(batch);
+                    write(batch);
+                    return;
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void write(List<Entry> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try (Connection c = db.getConnection(); PreparedStatement st = c.prepareStatement(INSERT)) {
+            int n = batch.size();
+            Object[][] cols = new Object[12][n];
+            for (int i = 0; i < n; i++) {
+                Entry e = batch.get(i);
+                cols[0][i] = UUID.fromString(e.id());
+                cols[1][i] = Timestamp.from(e.at());
+                cols[2][i] = e.model();
+                cols[3][i] = e.version();
+                cols[4][i] = e.variant();
+                cols[5][i] = e.entityId();
+                cols[6][i] = Json.write(e.features());
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("prediction", e.prediction().value());
+                if (e.prediction().probabilities() != null) {
+                    out.put("probabilities", e.prediction().probabilities());
+                }
+                cols[7][i] = Json.write(out);
+                cols[8][i] = (float) e.latencyMs();
+                cols[9][i] = e.cached();
+                cols[10][i] = e.degraded();
+                cols[11][i] = e.warnings().isEmpty() ? null : Json.write(e.warnings().stream()
+                        .map(w -> Map.of("field", String.valueOf(w.feature()), "reason", w.reason())).toList());
+            }
+            String[] types = {"uuid", "timestamptz", "text", "int4", "text", "text", "text", "text", "float4", "bool",
+                    "bool", "text"};
+            for (int k = 0; k < 12; k++) {
+                st.setArray(k + 1, c.createArrayOf(types[k], cols[k]));
+            }
+            st.executeUpdate();
+            written.increment(n);
+        } catch (SQLException | RuntimeException e) {
+            droppedFailed.increment(batch.size());
+            LOG.warn("prediction log: dropped {} rows ({})", batch.size(), e.getMessage());
+            maintainedAt = 0; // a missing partition is the likeliest cause: make them now
+            sleepQuietly(1000);
+        }
+    }
+
+    /** Once an hour (and after a failed write): partitions from yesterday to two days ahead; old ones dropped. */
+    private void maintain() {
+        long now = System.currentTimeMillis();
+        if (now - maintainedAt < 3_600_000L) {
+            return;
+        }
+        maintainedAt = now;
+        try (Connection c = db.getConnection(); var st = c.createStatement()) {
+            st.execute("SELECT converge_ensure_log_partitions(now() - interval '1 day', now() + interval '2 days')");
+            try (var rs = st.executeQuery("SELECT converge_drop_log_partitions(now() - interval '"
+                    + settings.retentionDays() + " days')")) {
+                while (rs.next()) {
+                    LOG.info("prediction log: dropped partition {} (older than {} days)", rs.getString(1),
+                            settings.retentionDays());
+                }
+            }
+        } catch (SQLException e) {
+            maintainedAt = now - 3_600_000L + 60_000L; // retry in a minute
+            LOG.warn("prediction log: could not maintain partitions ({})", e.getMessage());
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes what is buffered (up to a few seconds), then stops. */
+    @Override
+    public void close() {
+        if (writer == null) {
+            return;
+        }
+        closed = true;
+        writer.interrupt();
+        try {
+            writer.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

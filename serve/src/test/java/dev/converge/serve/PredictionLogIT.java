@@ -1,0 +1,204 @@
+package dev.converge.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The prediction log, feedback and the drift run, against a live server on real PostgreSQL. */
+class PredictionLogIT {
+    static final String TOKEN = "drift-admin-token-0123456789";
+    @TempDir
+    static Path work;
+    static ServeFixture fixture;
+    static PredictionServer server;
+    static Vertx clientVertx;
+    static WebClient http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fixture = new ServeFixture(work);
+        ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000, 1 << 20, 50, 4,
+                Resilience.defaults().with("none", 60)).withDrift(new ServeConfig.Drift(0, 60, 10_000, 0.1, 0.25));
+        server = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage().toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        ServeFixture.awaitModel(server);
+        clientVertx = Vertx.vertx();
+        http = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+                .setDefaultPort(server.port()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        clientVertx.close();
+        fixture.close();
+    }
+
+    static HttpResponse<Buffer> post(String path, String body) throws Exception {
+        return http.post(path).putHeader("content-type", "application/json").putHeader("Authorization", "Bearer "
+                + TOKEN).sendBuffer(Buffer.buffer(body)).toCompletionStage().toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+    }
+
+    static long count(String sql) throws Exception {
+        try (Connection c = fixture.db.connection(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Waits for the log's writer to catch up with {@code ids}. */
+    static void awaitLogged(Set<String> ids) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        String list = String.join("','", ids);
+        while (count("SELECT count(*) FROM prediction_log WHERE id IN ('" + list + "')") < ids.size()
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void everyAnswerNamesAPredictionTheLogHoldsAsScored() throws Exception {
+        Set<String> ids = new HashSet<>();
+        for (int i = 1; i <= 20; i++) {
+            JsonObject a = post("/v1/predict", "{\"entity_id\": \"" + i + "\"}").bodyAsJsonObject();
+            ids.add(a.getString("prediction_id"));
+        }
+        JsonObject batch = post("/v1/predict/batch", "{\"rows\": [{\"entity_id\": \"21\"}, {\"entity_id\": \"22\"}]}")
+                .bodyAsJsonObject();
+        batch.getJsonArray("results").forEach(r -> ids.add(((JsonObject) r).getString("prediction_id")));
+
+        awaitLogged(ids);
+
+        assertThat(ids).hasSize(22);
+        assertThat(count("SELECT count(*) FROM prediction_log WHERE id IN ('" + String.join("','", ids) + "')"))
+                .isEqualTo(22);
+        try (Connection c = fixture.db.connection(); ResultSet rs = c.createStatement().executeQuery("SELECT"
+                + " entity_id, features->>'int_rate', output->>'prediction', model, version, variant, latency_ms > 0"
+                + " FROM prediction_log WHERE entity_id = '7' AND id IN ('" + String.join("','", ids) + "')")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(2)).as("the features as scored").isNotNull();
+            assertThat(rs.getString(3)).isIn("good", "bad");
+            assertThat(rs.getString(4)).isEqualTo("credit_risk");
+            assertThat(rs.getInt(5)).isEqualTo(1);
+            assertThat(rs.getString(6)).isEqualTo("champion");
+            assertThat(rs.getBoolean(7)).isTrue();
+        }
+        assertThat(count("SELECT count(*) FROM prediction_log WHERE entity_id IS NULL AND predicted_at < now() -"
+                + " interval '1 hour'")).as("nothing from before").isZero();
+    }
+
+    @Test
+    void feedbackIsRecordedOncePerPredictionAndBadFeedbackNamesTheField() throws Exception {
+        String id = post("/v1/predict", "{\"entity_id\": \"30\"}").bodyAsJsonObject().getString("prediction_id");
+        awaitLogged(Set.of(id));
+
+        HttpResponse<Buffer> first = post("/v1/feedback", new JsonObject().put("prediction_id", id).put("label", "bad")
+                .put("observed_at", "2026-11-01T00:00:00Z").encode());
+        HttpResponse<Buffer> again = post("/v1/feedback", new JsonObject().put("prediction_id", id).put("label", "good")
+                .encode());
+        HttpResponse<Buffer> bad = post("/v1/feedback", "{\"prediction_id\": \"nope\", \"label\": [1]}");
+
+        assertThat(first.statusCode()).as(first.bodyAsString()).isEqualTo(201);
+        assertThat(first.bodyAsJsonObject().getBoolean("logged")).isTrue();
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(count("SELECT count(*) FROM prediction_feedback WHERE prediction_id = '" + id + "' AND label ="
+                + " '\"bad\"'")).isEqualTo(1);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.bodyAsJsonObject().getJsonArray("errors").encode()).contains("prediction_id").contains("label");
+    }
+
+    @Test
+    void aShiftedFeatureAndANewLevelShowAsDriftAndUnchangedTrafficDoesNot() throws Exception {
+        // Unchanged traffic: stored entities as they are.
+        List<String> rows = new ArrayList<>();
+        for (int i = 1; i <= 1000; i++) {
+            rows.add("{\"entity_id\": \"" + i + "\"}");
+        }
+        batch(rows);
+        JsonObject calm = awaitDrift(1000);
+        assertThat(level(calm, "int_rate")).as(calm.encode()).isIn("ok", "warn");
+        assertThat(psi(calm, "int_rate")).isLessThan(0.1);
+
+        // Then 4,000 rows whose int_rate is moved up by one standard deviation and whose addr_state is a new level.
+        double sd;
+        try (Connection c = fixture.db.connection(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT stddev_samp((hot->>'int_rate')::float8) FROM feature_online")) {
+            rs.next();
+            sd = rs.getDouble(1);
+        }
+        for (int b = 0; b < 4; b++) {
+            List<String> shifted = new ArrayList<>();
+            try (Connection c = fixture.db.connection(); ResultSet rs = c.createStatement().executeQuery(
+                    "SELECT entity_id, (hot->>'int_rate')::float8 FROM feature_online ORDER BY entity_id OFFSET "
+                            + b * 1000 + " LIMIT 1000")) {
+                while (rs.next()) {
+                    shifted.add(new JsonObject().put("entity_id", rs.getString(1)).put("features", new JsonObject()
+                            .put("int_rate", rs.getDouble(2) + sd).put("addr_state", "ZZ")).encode());
+                }
+            }
+            batch(shifted);
+        }
+        JsonObject drifted = awaitDrift(5000);
+
+        assertThat(psi(drifted, "int_rate")).isGreaterThan(0.25);
+        assertThat(level(drifted, "int_rate")).isEqualTo("alert");
+        JsonArray unseen = feature(drifted, "addr_state").getJsonObject("bins").getJsonArray("(unseen)");
+        assertThat(unseen.getDouble(0)).isZero();
+        assertThat(unseen.getDouble(1)).isCloseTo(0.8, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(count("SELECT count(*) FROM drift_reports WHERE feature = 'int_rate' AND level = 'alert'"))
+                .isEqualTo(1);
+        assertThat(server.metrics().scrape()).contains("converge_drift_psi{feature=\"int_rate\",model=\"credit_risk\"}");
+    }
+
+    /** Sends rows in batches of 200 (a batch's rows are admitted against the scoring queue together). */
+    static void batch(List<String> rows) throws Exception {
+        for (int i = 0; i < rows.size(); i += 200) {
+            HttpResponse<Buffer> r = post("/v1/predict/batch", "{\"rows\": [" + String.join(", ",
+                    rows.subList(i, Math.min(rows.size(), i + 200))) + "]}");
+            assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+        }
+    }
+
+    /** Runs the drift job once the log holds at least {@code rows} predictions. */
+    static JsonObject awaitDrift(long rows) throws Exception {
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (count("SELECT count(*) FROM prediction_log") < rows && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        HttpResponse<Buffer> r = post("/admin/drift/run?window_minutes=60", "");
+        assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+        return r.bodyAsJsonObject();
+    }
+
+    static JsonObject feature(JsonObject report, String name) {
+        return report.getJsonArray("features").stream().map(JsonObject.class::cast)
+                .filter(f -> f.getString("feature").equals(name)).findFirst().orElseThrow();
+    }
+
+    static double psi(JsonObject report, String name) {
+        return feature(report, name).getDouble("psi");
+    }
+
+    static String level(JsonObject report, String name) {
+        return feature(report, name).getString("level");
+    }
+}
