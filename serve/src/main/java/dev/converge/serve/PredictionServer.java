@@ -3,6 +3,7 @@ package dev.converge.serve;
 import dev.converge.registry.ChampionNotice;
 import dev.converge.registry.ModelRegistry;
 import dev.converge.registry.PgEndpoint;
+import dev.converge.serve.impl.Alerts;
 import dev.converge.serve.impl.HttpApi;
 import dev.converge.serve.impl.ModelAdmin;
 import dev.converge.serve.impl.ModelHandle;
@@ -58,6 +59,7 @@ public final class PredictionServer {
     private final ModelLoader modelLoader;
     private final PredictionLog predictionLog;
     private final DriftJob drift;
+    private final Alerts alerts;
     private final WorkerExecutor driftWorker;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicReference<String> notReadyReason = new AtomicReference<>(Readiness.LOADING);
@@ -80,6 +82,7 @@ public final class PredictionServer {
                 config.inlineScoringMaxMicros());
         this.predictionLog = config.predictionLog().on() ? new PredictionLog(config.predictionLog(),
                 db.dataSource(REGISTRY_SOCKET_TIMEOUT_SECONDS), metrics) : PredictionLog.OFF;
+        this.alerts = new Alerts(config.alertsWebhookUrl(), metrics);
         ServeConfig.Drift d = config.drift();
         this.drift = new DriftJob(db.dataSource(300), d.psiWarn(), d.psiAlert(), d.sampleRows(), metrics);
         this.driftWorker = vertx.createSharedWorkerExecutor("converge-drift", 1, 10, java.util.concurrent.TimeUnit.MINUTES);
@@ -101,7 +104,7 @@ public final class PredictionServer {
     }
 
     private Future<Void> deploy(Consumer<Router> extraRoutes) {
-        path = PredictionPath.build(vertx, config, pg, slot, metrics, predictionLog);
+        path = PredictionPath.build(vertx, config, pg, slot, metrics, predictionLog, alerts);
         shared = new HttpApi.Shared(config, path.service(), path.graphQl(config, java.util.Map.of()),
                 path.feedback(), metrics, new AdminImpl(), path.loopLag(), extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
@@ -246,8 +249,31 @@ public final class PredictionServer {
                                     .filter(f -> !drift.level(f).equals("ok")).map(f -> f.feature() + " "
                                             + drift.level(f) + " (PSI " + String.format("%.3f", f.psi()) + ")")
                                     .toList());
+                    alertOnDrift(r);
                     return driftJson(r);
                 });
+    }
+
+    /** A feature at the alert level fires {@code drift/<model>/<feature>}; one that no longer is, resolves it. */
+    private void alertOnDrift(DriftJob.Report r) {
+        if (r.skipped() != null) {
+            return;
+        }
+        String prefix = "drift/" + r.model() + "/";
+        java.util.Set<String> stillFiring = alerts.firing(prefix);
+        for (Drift.FeatureDrift f : r.features()) {
+            String key = prefix + f.feature();
+            if (drift.level(f).equals("alert")) {
+                alerts.fire(key, "warning", "feature '" + f.feature() + "' of model '" + r.model() + "' v" + r.version()
+                        + " has drifted: PSI " + String.format("%.3f", f.psi()) + " over " + r.sampled()
+                        + " predictions", java.util.Map.of("model", r.model(), "version", r.version(), "feature",
+                        f.feature(), "psi", f.psi(), "ks", f.ks() == null ? "" : f.ks(), "run_id",
+                        r.runId().toString(), "sampled", r.sampled()));
+                stillFiring.remove(key);
+            }
+        }
+        stillFiring.forEach(key -> alerts.resolve(key, "feature '" + key.substring(prefix.length())
+                + "' is back within the drift threshold (run " + r.runId() + ")"));
     }
 
     private JsonObject driftJson(DriftJob.Report r) {
@@ -270,7 +296,13 @@ public final class PredictionServer {
     /** Loads, verifies and warms a version (the champion when null) beside the active one, then swaps. */
     Future<JsonObject> activate(Integer version) {
         long t0 = System.nanoTime();
-        return loader.executeBlocking(() -> modelLoader.load(config.model(), version), true).map(next -> {
+        return loader.executeBlocking(() -> modelLoader.load(config.model(), version), true).onFailure(e ->
+                alerts.fire("model_refused/" + config.model(), "critical", "model '" + config.model() + "' "
+                        + (version == null ? "champion" : "v" + version) + " was refused at load: " + e.getMessage(),
+                        java.util.Map.of("model", config.model(), "version", version == null ? "champion"
+                                : version.toString()))).map(next -> {
+            alerts.resolve("model_refused/" + config.model(), "model '" + config.model() + "' v" + next.version()
+                    + " loaded and verified");
             ModelHandle before = slot.active();
             slot.activate(next);
             path.modelChanged(next.p90Micros() * 1000);
@@ -410,6 +442,7 @@ public final class PredictionServer {
     public Future<Void> close() {
         subscriber.reconnectPolicy(retries -> -1L);
         predictionLog.close(); // writes what is buffered first
+        alerts.close();
         return vertx.close();
     }
 

@@ -24,11 +24,12 @@ import dev.converge.contracts.config.Settings;
  * @param graphql                the bounds on a GraphQL request
  * @param predictionLog          what of the predictions is logged, and how
  * @param drift                  when drift is computed, over what, and its thresholds
+ * @param alertsWebhookUrl       where alerts are POSTed ({@code serve.alerts.webhook_url}); null: logged only
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                           int pgPoolSize, Resilience resilience, Clients clients, boolean refuseUnseenLevels,
-                          GraphQl graphql, PredictionLog predictionLog, Drift drift) {
+                          GraphQl graphql, PredictionLog predictionLog, Drift drift, String alertsWebhookUrl) {
     /**
      * The drift job ({@code serve.drift.*}).
      *
@@ -205,7 +206,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                        int pgPoolSize, Resilience resilience) {
         this(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros, batchMaxRows,
                 bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS, false, GraphQl.DEFAULTS,
-                PredictionLog.DEFAULTS, Drift.DEFAULTS);
+                PredictionLog.DEFAULTS, Drift.DEFAULTS, null);
     }
 
     public ServeConfig {
@@ -225,6 +226,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
         java.util.Objects.requireNonNull(graphql, "graphql");
         java.util.Objects.requireNonNull(predictionLog, "predictionLog");
         java.util.Objects.requireNonNull(drift, "drift");
+        require(alertsWebhookUrl == null || alertsWebhookUrl.matches("https?://.+"), "serve.alerts.webhook_url must be"
+                + " an http(s) URL, was '" + alertsWebhookUrl + "'");
         require(clients.bodyBufferBytes() >= bodyLimitBytes, "serve.body_buffer_bytes (" + clients.bodyBufferBytes()
                 + ") must hold at least one body of serve.body_limit_bytes (" + bodyLimitBytes + ")");
     }
@@ -250,7 +253,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.integer("serve.lag_warn_ms", 50),
                 s.integer("serve.pg_pool_size", 8),
                 Resilience.from(s), Clients.from(s), unseenLevels(s.string("serve.unseen_levels").orElse("warn")),
-                GraphQl.from(s), PredictionLog.from(s), Drift.from(s));
+                GraphQl.from(s), PredictionLog.from(s), Drift.from(s),
+                s.string("serve.alerts.webhook_url").orElse(null));
     }
 
     private static boolean unseenLevels(String policy) {
@@ -265,43 +269,49 @@ public record ServeConfig(String host, int port, String model, String adminToken
     public ServeConfig withPort(int p) {
         return new ServeConfig(host, p, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift);
+                graphql, predictionLog, drift, alertsWebhookUrl);
     }
 
     public ServeConfig withResilience(Resilience r) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift);
+                graphql, predictionLog, drift, alertsWebhookUrl);
     }
 
     public ServeConfig withClients(Clients c) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c, refuseUnseenLevels,
-                graphql, predictionLog, drift);
+                graphql, predictionLog, drift, alertsWebhookUrl);
     }
 
     public ServeConfig withUnseenLevelsRefused(boolean refuse) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuse,
-                graphql, predictionLog, drift);
+                graphql, predictionLog, drift, alertsWebhookUrl);
     }
 
     public ServeConfig withGraphql(GraphQl g) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels, g, predictionLog,
-                drift);
+                drift, alertsWebhookUrl);
     }
 
     public ServeConfig withPredictionLog(PredictionLog l) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, l, drift);
+                graphql, l, drift, alertsWebhookUrl);
     }
 
     public ServeConfig withDrift(Drift d) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, d);
+                graphql, predictionLog, d, alertsWebhookUrl);
+    }
+
+    public ServeConfig withAlertsWebhook(String url) {
+        return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
+                graphql, predictionLog, drift, url);
     }
 
     @Override

@@ -31,12 +31,23 @@ class PredictionLogIT {
     static PredictionServer server;
     static Vertx clientVertx;
     static WebClient http;
+    static com.sun.net.httpserver.HttpServer hook;
+    static final List<JsonObject> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
+        hook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        hook.createContext("/alerts", ex -> {
+            alerts.add(new JsonObject(new String(ex.getRequestBody().readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8)));
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        hook.start();
         fixture = new ServeFixture(work);
         ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000, 1 << 20, 50, 4,
-                Resilience.defaults().with("none", 60)).withDrift(new ServeConfig.Drift(0, 60, 10_000, 0.1, 0.25));
+                Resilience.defaults().with("none", 60)).withDrift(new ServeConfig.Drift(0, 60, 10_000, 0.1, 0.25))
+                .withAlertsWebhook("http://127.0.0.1:" + hook.getAddress().getPort() + "/alerts");
         server = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage().toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         ServeFixture.awaitModel(server);
@@ -50,6 +61,7 @@ class PredictionLogIT {
         server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         clientVertx.close();
         fixture.close();
+        hook.stop(0);
     }
 
     static HttpResponse<Buffer> post(String path, String body) throws Exception {
@@ -137,6 +149,8 @@ class PredictionLogIT {
         JsonObject calm = awaitDrift(1000);
         assertThat(level(calm, "int_rate")).as(calm.encode()).isIn("ok", "warn");
         assertThat(psi(calm, "int_rate")).isLessThan(0.1);
+        Thread.sleep(300);
+        assertThat(alerts).noneMatch(a -> a.getString("alert").equals("drift/credit_risk/int_rate"));
 
         // Then 4,000 rows whose int_rate is moved up by one standard deviation and whose addr_state is a new level.
         double sd;
@@ -167,6 +181,18 @@ class PredictionLogIT {
         assertThat(count("SELECT count(*) FROM drift_reports WHERE feature = 'int_rate' AND level = 'alert'"))
                 .isEqualTo(1);
         assertThat(server.metrics().scrape()).contains("converge_drift_psi{feature=\"int_rate\",model=\"credit_risk\"}");
+        long deadline = System.currentTimeMillis() + 5000;
+        while (alerts.stream().noneMatch(a -> a.getString("alert").equals("drift/credit_risk/int_rate"))
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        JsonObject fired = alerts.stream().filter(a -> a.getString("alert").equals("drift/credit_risk/int_rate"))
+                .findFirst().orElseThrow();
+        assertThat(fired.getString("status")).isEqualTo("firing");
+        assertThat(fired.getJsonObject("details").getDouble("psi")).isGreaterThan(0.25);
+        awaitDrift(5000); // the same drift again: still firing, not sent again
+        Thread.sleep(300);
+        assertThat(alerts.stream().filter(a -> a.getString("alert").equals("drift/credit_risk/int_rate"))).hasSize(1);
     }
 
     /** Sends rows in batches of 200 (a batch's rows are admitted against the scoring queue together). */

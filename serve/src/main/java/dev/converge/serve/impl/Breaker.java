@@ -74,6 +74,20 @@ public final class Breaker {
                         + " counted against the dependency").register(metrics);
     }
 
+    /** Alerts while the breaker is open: {@code breaker_open/<dependency>}, resolved when it closes again. */
+    void alertVia(Alerts alerts) {
+        breaker.getEventPublisher().onStateTransition(e -> {
+            String key = "breaker_open/" + dependency;
+            switch (e.getStateTransition().getToState()) {
+                case OPEN, FORCED_OPEN -> alerts.fire(key, "critical", "the " + dependency + " circuit breaker is open:"
+                        + " answers that need it are degraded", java.util.Map.of("dependency", dependency,
+                        "last_failure", lastError == null ? "" : Failures.kind(lastError)));
+                case CLOSED -> alerts.resolve(key, "the " + dependency + " circuit breaker closed again");
+                default -> { }
+            }
+        });
+    }
+
     /** Runs the call unless the breaker is open; the call's own time beyond the timeout counts as a failure. */
     public <T> Future<T> call(Supplier<Future<T>> call) {
         if (!breaker.tryAcquirePermission()) {

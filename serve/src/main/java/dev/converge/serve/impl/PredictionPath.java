@@ -47,13 +47,15 @@ public final class PredictionPath {
     }
 
     public static PredictionPath build(Vertx vertx, ServeConfig config, Pool pg, ModelSlot slot,
-                                       MeterRegistry metrics, PredictionLog log) {
+                                       MeterRegistry metrics, PredictionLog log, Alerts alerts) {
         Resilience r = config.resilience();
         WorkerExecutor scoringPool = vertx.createSharedWorkerExecutor("converge-scoring", config.scoringWorkers());
         QueueDelay queue = new QueueDelay(config.scoringWorkers(), r.maxQueueMillis(), r.queueDeadlineMillis());
         LoopLag loopLag = new LoopLag();
-        OnlineFeatures online = new OnlineFeatures(pg, breaker(vertx, "postgresql", r, r.pgTimeoutMillis(), loopLag, () -> queue.queued() > 0, metrics),
+        Breaker pgBreaker = breaker(vertx, "postgresql", r, r.pgTimeoutMillis(), loopLag, () -> queue.queued() > 0,
                 metrics);
+        pgBreaker.alertVia(alerts);
+        OnlineFeatures online = new OnlineFeatures(pg, pgBreaker, metrics);
         DirectScorer direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), metrics);
         Scorer scorer = direct;
         Redis redis = null;
@@ -61,8 +63,11 @@ public final class PredictionPath {
         if (!r.redisUrl().equals("none")) {
             redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.redisUrl()).setMaxPoolSize(8)
                     .setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000));
-            PredictionCache cache = new PredictionCache(redis, breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag, () -> queue.queued() > 0, metrics),
-                    r.cacheTtlSeconds() * 1000L, 1.0, Math::random, metrics);
+            Breaker redisBreaker = breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag,
+                    () -> queue.queued() > 0, metrics);
+            redisBreaker.alertVia(alerts);
+            PredictionCache cache = new PredictionCache(redis, redisBreaker, r.cacheTtlSeconds() * 1000L, 1.0,
+                    Math::random, metrics);
             scorer = new CachingScorer(scorer, cache, decision, metrics);
         }
         boolean cacheOn = redis != null;
