@@ -84,6 +84,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
     public record PredictionLog(boolean on, double sampleRate, int bufferRows, int batchRows, long flushMillis,
                                 int retentionDays) {
         public static final PredictionLog DEFAULTS = new PredictionLog(true, 1.0, 100_000, 1000, 200, 30);
+        public static final PredictionLog OFF = new PredictionLog(false, 1.0, 100_000, 1000, 200, 30);
 
         public PredictionLog {
             require(sampleRate >= 0 && sampleRate <= 1, "serve.prediction_log.sample must be within 0..1, was "

@@ -582,7 +582,7 @@ class PredictionServerIT {
         Set<String> documented = new HashSet<>(doc.getJsonObject("paths").fieldNames());
         assertThat(documented).containsExactlyInAnyOrder("/v1/predict", "/v1/predict/batch", "/health/live",
                 "/health/ready", "/metrics", "/openapi.json", "/admin/models/{version}/activate",
-                "/admin/models/rollback", "/graphql", "/graphql/schema");
+                "/admin/models/rollback", "/graphql", "/graphql/schema", "/v1/feedback", "/admin/drift/run");
         assertThat(server.routes()).containsExactlyInAnyOrderElementsOf(documented);
     }
 }

@@ -72,6 +72,26 @@ public final class OpenApi {
                                 .put("400", response("a syntax or validation error, or a bound exceeded (errors[]."
                                         + "extensions: code, limit, measured, budget); nothing was run", null))
                                 .put("503", response("overloaded or not ready", "Error")))))
+                .put("/v1/feedback", new JsonObject().put("post", op("The ground truth of a prediction, once known"
+                                + " (docs/monitoring.md)", new JsonObject().put("type", "object").put("required",
+                                new JsonArray().add("prediction_id").add("label")).put("additionalProperties", false)
+                                .put("properties", new JsonObject().put("prediction_id", str())
+                                        .put("label", new JsonObject().put("description", "the observed class or value"))
+                                        .put("observed_at", new JsonObject().put("type", "string").put("format",
+                                                "date-time"))),
+                        new JsonObject().put("201", response("recorded (logged: whether the prediction is in the log)",
+                                        null)).put("400", response("a bad field, named", "Error"))
+                                .put("409", response("the prediction already has a label", "Error"))
+                                .put("503", response("the store is unavailable or the server overloaded", "Error")))))
+                .put("/admin/drift/run", new JsonObject().put("post", op("Run the drift job now for the active model"
+                                + " over the last window_minutes (bearer token)", null, new JsonObject()
+                                .put("200", response("the drift report", null))
+                                .put("400", response("bad window_minutes", "Error"))
+                                .put("401", response("missing or wrong token", "Error"))
+                                .put("403", response("admin is disabled: no token configured", "Error"))
+                                .put("503", response("the run failed", "Error")))
+                        .put("parameters", new JsonArray().add(new JsonObject().put("name", "window_minutes")
+                                .put("in", "query").put("schema", new JsonObject().put("type", "integer"))))))
                 .put("/graphql/schema", new JsonObject().put("get", op("The GraphQL schema (SDL)", null,
                         new JsonObject().put("200", response("application/graphql", null)))))
                 .put("/openapi.json", new JsonObject().put("get", op("This document", null,
