@@ -117,6 +117,13 @@ public final class PredictionServer {
                     });
                     listenForChampions();
                     scheduleDrift();
+                    long every = config.latency().intervalSeconds() * 1000L;
+                    vertx.setPeriodic(every, every, id -> {
+                        ModelHandle m = slot.active();
+                        if (m != null) {
+                            path.latency().evaluate(m.name());
+                        }
+                    });
                 });
     }
 

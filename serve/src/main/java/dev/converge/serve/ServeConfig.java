@@ -25,11 +25,37 @@ import dev.converge.contracts.config.Settings;
  * @param predictionLog          what of the predictions is logged, and how
  * @param drift                  when drift is computed, over what, and its thresholds
  * @param alertsWebhookUrl       where alerts are POSTed ({@code serve.alerts.webhook_url}); null: logged only
+ * @param latency                when slow predictions raise an alert, with the stage that made them slow
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                           int pgPoolSize, Resilience resilience, Clients clients, boolean refuseUnseenLevels,
-                          GraphQl graphql, PredictionLog predictionLog, Drift drift, String alertsWebhookUrl) {
+                          GraphQl graphql, PredictionLog predictionLog, Drift drift, String alertsWebhookUrl,
+                          Latency latency) {
+    /**
+     * Latency attribution ({@code serve.latency.*}).
+     *
+     * @param alertMillis        the p99 of the service's latency above which an interval is slow ({@code alert_ms})
+     * @param intervalSeconds    how often the stage times are evaluated ({@code interval_s})
+     * @param sustainedIntervals slow intervals in a row before the alert fires ({@code sustained_intervals})
+     */
+    public record Latency(double alertMillis, int intervalSeconds, int sustainedIntervals) {
+        public static final Latency DEFAULTS = new Latency(50, 10, 3);
+
+        public Latency {
+            require(alertMillis > 0, "serve.latency.alert_ms must be > 0, was " + alertMillis);
+            require(intervalSeconds >= 1, "serve.latency.interval_s must be >= 1, was " + intervalSeconds);
+            require(sustainedIntervals >= 1, "serve.latency.sustained_intervals must be >= 1, was "
+                    + sustainedIntervals);
+        }
+
+        static Latency from(Settings s) {
+            return new Latency(number(s, "serve.latency.alert_ms", DEFAULTS.alertMillis),
+                    s.integer("serve.latency.interval_s", DEFAULTS.intervalSeconds),
+                    s.integer("serve.latency.sustained_intervals", DEFAULTS.sustainedIntervals));
+        }
+    }
+
     /**
      * The drift job ({@code serve.drift.*}).
      *
@@ -207,7 +233,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                        int pgPoolSize, Resilience resilience) {
         this(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros, batchMaxRows,
                 bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS, false, GraphQl.DEFAULTS,
-                PredictionLog.DEFAULTS, Drift.DEFAULTS, null);
+                PredictionLog.DEFAULTS, Drift.DEFAULTS, null, Latency.DEFAULTS);
     }
 
     public ServeConfig {
@@ -227,6 +253,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
         java.util.Objects.requireNonNull(graphql, "graphql");
         java.util.Objects.requireNonNull(predictionLog, "predictionLog");
         java.util.Objects.requireNonNull(drift, "drift");
+        java.util.Objects.requireNonNull(latency, "latency");
         require(alertsWebhookUrl == null || alertsWebhookUrl.matches("https?://.+"), "serve.alerts.webhook_url must be"
                 + " an http(s) URL, was '" + alertsWebhookUrl + "'");
         require(clients.bodyBufferBytes() >= bodyLimitBytes, "serve.body_buffer_bytes (" + clients.bodyBufferBytes()
@@ -255,7 +282,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.integer("serve.pg_pool_size", 8),
                 Resilience.from(s), Clients.from(s), unseenLevels(s.string("serve.unseen_levels").orElse("warn")),
                 GraphQl.from(s), PredictionLog.from(s), Drift.from(s),
-                s.string("serve.alerts.webhook_url").orElse(null));
+                s.string("serve.alerts.webhook_url").orElse(null), Latency.from(s));
     }
 
     private static boolean unseenLevels(String policy) {
@@ -270,49 +297,55 @@ public record ServeConfig(String host, int port, String model, String adminToken
     public ServeConfig withPort(int p) {
         return new ServeConfig(host, p, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency);
     }
 
     public ServeConfig withResilience(Resilience r) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency);
     }
 
     public ServeConfig withClients(Clients c) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency);
     }
 
     public ServeConfig withUnseenLevelsRefused(boolean refuse) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuse,
-                graphql, predictionLog, drift, alertsWebhookUrl);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency);
     }
 
     public ServeConfig withGraphql(GraphQl g) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels, g, predictionLog,
-                drift, alertsWebhookUrl);
+                drift, alertsWebhookUrl, latency);
     }
 
     public ServeConfig withPredictionLog(PredictionLog l) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, l, drift, alertsWebhookUrl);
+                graphql, l, drift, alertsWebhookUrl, latency);
     }
 
     public ServeConfig withDrift(Drift d) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, d, alertsWebhookUrl);
+                graphql, predictionLog, d, alertsWebhookUrl, latency);
     }
 
     public ServeConfig withAlertsWebhook(String url) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, url);
+                graphql, predictionLog, drift, url, latency);
+    }
+
+    public ServeConfig withLatency(Latency l) {
+        return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
+                graphql, predictionLog, drift, alertsWebhookUrl, l);
     }
 
     @Override

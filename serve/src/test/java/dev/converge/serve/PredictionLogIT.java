@@ -22,7 +22,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The prediction log, feedback and the drift run, against a live server on real PostgreSQL. */
+/**
+ * The prediction log, feedback, the drift run and alerts, against a live server on real PostgreSQL. The latency
+ * test runs last: its traffic is logged too, and would dilute the drift test's planted shift.
+ */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class PredictionLogIT {
     static final String TOKEN = "drift-admin-token-0123456789";
     @TempDir
@@ -47,9 +51,17 @@ class PredictionLogIT {
         fixture = new ServeFixture(work);
         ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000, 1 << 20, 50, 4,
                 Resilience.defaults().with("none", 60)).withDrift(new ServeConfig.Drift(0, 60, 10_000, 0.1, 0.25))
-                .withAlertsWebhook("http://127.0.0.1:" + hook.getAddress().getPort() + "/alerts");
-        server = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage().toCompletableFuture()
-                .get(30, TimeUnit.SECONDS);
+                .withAlertsWebhook("http://127.0.0.1:" + hook.getAddress().getPort() + "/alerts")
+                .withLatency(new ServeConfig.Latency(20, 1, 2));
+        server = PredictionServer.start(config, fixture.db.endpoint(), router -> router.post("/test/block")
+                .handler(ctx -> {
+                    try {
+                        Thread.sleep(250); // blocks the event loop on purpose
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    ctx.response().end();
+                })).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         ServeFixture.awaitModel(server);
         clientVertx = Vertx.vertx();
         http = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
@@ -193,6 +205,47 @@ class PredictionLogIT {
         awaitDrift(5000); // the same drift again: still firing, not sent again
         Thread.sleep(300);
         assertThat(alerts.stream().filter(a -> a.getString("alert").equals("drift/credit_risk/int_rate"))).hasSize(1);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void predictionsSlowedByABlockedEventLoopRaiseALatencyAlertThatNamesTheLoop() throws Exception {
+        long end = System.currentTimeMillis() + 6000;
+        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        Thread load = new Thread(() -> {
+            List<java.util.concurrent.CompletableFuture<?>> inFlight = new ArrayList<>();
+            int i = 0;
+            while (System.currentTimeMillis() < end) {
+                inFlight.removeIf(java.util.concurrent.CompletableFuture::isDone);
+                while (inFlight.size() < 8) {
+                    inFlight.add(http.post("/v1/predict").putHeader("content-type", "application/json")
+                            .sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (1 + i++ % 500) + "\"}"))
+                            .onSuccess(r -> answered.incrementAndGet()).toCompletionStage().toCompletableFuture());
+                }
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        load.start();
+        while (System.currentTimeMillis() < end) {
+            post("/test/block", "");
+            Thread.sleep(200);
+        }
+        load.join();
+
+        long deadline = System.currentTimeMillis() + 5000;
+        while (alerts.stream().noneMatch(a -> a.getString("alert").equals("latency/credit_risk"))
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        JsonObject alert = alerts.stream().filter(a -> a.getString("alert").equals("latency/credit_risk"))
+                .findFirst().orElseThrow(() -> new AssertionError("no latency alert; " + answered + " answered"));
+        assertThat(alert.getJsonObject("details").getString("cause")).as(alert.encode()).isEqualTo("event-loop lag");
+        assertThat(alert.getJsonObject("details").getDouble("loop_lag_ms")).isGreaterThan(100);
+        assertThat(alert.getString("summary")).contains("event-loop lag").contains("feature fetch");
     }
 
     /** Sends rows in batches of 200 (a batch's rows are admitted against the scoring queue together). */

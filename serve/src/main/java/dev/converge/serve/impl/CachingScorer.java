@@ -67,7 +67,7 @@ final class CachingScorer implements Scorer {
                 Degradation problem = new Degradation(Degradation.Kind.CACHE_UNAVAILABLE, "cache unavailable ("
                         + Failures.describe(ar.cause()) + "); computed and not cached");
                 return delegate.score(model, validated, droppable)
-                        .map(s -> new Scored(s.prediction(), false, problem));
+                        .map(s -> s.withCacheProblem(problem));
             }
             PredictionCache.Entry e = ar.result();
             if (e != null && !cache.refreshEarly(e, System.currentTimeMillis())) {

@@ -42,11 +42,13 @@ public final class DefaultPredictionService implements PredictionService {
     private final Counter degraded;
     private final MeterRegistry metrics;
     private final PredictionLog log;
+    private final LatencyAttribution latency;
 
     DefaultPredictionService(Variants variants, OnlineFeatures online, Scorer scorer, AdmissionControl admission,
                              Object fallback, int batchMaxRows, boolean refuseUnseenLevels, MeterRegistry metrics,
-                             PredictionLog log) {
+                             PredictionLog log, LatencyAttribution latency) {
         this.log = log;
+        this.latency = latency;
         this.refuseUnseenLevels = refuseUnseenLevels;
         this.metrics = metrics;
         this.variants = variants;
@@ -192,6 +194,7 @@ public final class DefaultPredictionService implements PredictionService {
     /** Feature assembly, validation and scoring of one row whose stored features are known (or unreadable). */
     private Future<PredictionOutcome> afterFetch(ModelHandle model, PredictionRequest in, Map<String, Object> stored,
                                                  boolean found, Throwable pgFailure, boolean droppable, long t0) {
+        long fetched = System.nanoTime();
         List<Violation> warnings = new ArrayList<>(0);
         Map<String, Object> features = in.features();
         String label = model.label();
@@ -249,9 +252,15 @@ public final class DefaultPredictionService implements PredictionService {
                     + "' derives features from the event time; none was sent, so now was used"));
         }
         Map<String, Object> values = model.withDerived(v.values(), in.eventTime());
+        long scoreStart = System.nanoTime();
         return scorer.score(model, values, droppable).map(s -> {
+            long now = System.nanoTime();
+            if (droppable) { // single requests: a batch row's time is the batch's
+                latency.record(now - t0, fetched - t0, Math.max(0, now - scoreStart - s.queueNanos()
+                        - s.scoringNanos()), s.queueNanos(), s.scoringNanos());
+            }
             String id = PredictionIds.next();
-            log.offer(id, model, in.entityId(), values, s.prediction(), (System.nanoTime() - t0) / 1e6, s.cached(),
+            log.offer(id, model, in.entityId(), values, s.prediction(), (now - t0) / 1e6, s.cached(),
                     pgProblem != null || s.cacheProblem() != null, warnings);
             if (pgProblem == null && s.cacheProblem() == null) {
                 return new PredictionOutcome.Scored(model.ref(), s.prediction(), s.cached(), warnings, id);

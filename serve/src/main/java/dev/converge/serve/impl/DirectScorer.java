@@ -45,7 +45,7 @@ final class DirectScorer implements Scorer {
                 return Future.failedFuture(refused);
             }
         }
-        return compute(model, model.encode(validated), droppable).map(p -> new Scored(p, false, null));
+        return compute(model, model.encode(validated), droppable);
     }
 
     /**
@@ -71,12 +71,13 @@ final class DirectScorer implements Scorer {
         return null;
     }
 
-    private Future<Prediction> compute(ModelHandle model, Map<String, Object> row, boolean droppable) {
+    private Future<Scored> compute(ModelHandle model, Map<String, Object> row, boolean droppable) {
         if (model.inline()) {
             long t0 = System.nanoTime();
             Prediction p = model.score(row);
-            inlineTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            return Future.succeededFuture(p);
+            long took = System.nanoTime() - t0;
+            inlineTimer.record(took, TimeUnit.NANOSECONDS);
+            return Future.succeededFuture(new Scored(p, false, null, 0, took));
         }
         long enqueued = queue.enqueued();
         return workers.executeBlocking(() -> {
@@ -89,7 +90,7 @@ final class DirectScorer implements Scorer {
             long took = System.nanoTime() - t0;
             queue.served(took);
             workerTimer.record(took, TimeUnit.NANOSECONDS);
-            return p;
+            return new Scored(p, false, null, t0 - enqueued, took);
         }, false);
     }
 }

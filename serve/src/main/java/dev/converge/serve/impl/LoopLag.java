@@ -13,6 +13,8 @@ public final class LoopLag {
     private static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** [window index, max lag] for the current window and the previous one, by window parity. */
     private final AtomicLongArray windows = new AtomicLongArray(4);
+    /** The largest lag since {@link #takeIntervalMax()} last read it. */
+    private final java.util.concurrent.atomic.AtomicLong intervalMax = new java.util.concurrent.atomic.AtomicLong();
 
     /** A tick of some event loop ran {@code lateByNanos} late, at {@code now}. Thread-safe. */
     void report(long lateByNanos, long now) {
@@ -24,6 +26,12 @@ public final class LoopLag {
             windows.set(slot + 1, 0);
         }
         windows.accumulateAndGet(slot + 1, lateByNanos, Math::max);
+        intervalMax.accumulateAndGet(lateByNanos, Math::max);
+    }
+
+    /** The largest lag any loop reported since the last call (latency attribution reads it once an interval). */
+    long takeIntervalMax() {
+        return intervalMax.getAndSet(0);
     }
 
     /** The largest lag reported in the current or the previous window. */

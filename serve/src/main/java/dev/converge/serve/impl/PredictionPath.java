@@ -35,8 +35,11 @@ public final class PredictionPath {
     private final Vertx vertx;
     private final CacheDecision cacheDecision;
 
+    private final LatencyAttribution latency;
+
     private PredictionPath(Vertx vertx, PredictionService service, QueueDelay queue, Redis redis, LoopLag loopLag,
-                           OnlineFeatures online, CacheDecision cacheDecision) {
+                           OnlineFeatures online, CacheDecision cacheDecision, LatencyAttribution latency) {
+        this.latency = latency;
         this.vertx = vertx;
         this.cacheDecision = cacheDecision;
         this.online = online;
@@ -77,10 +80,12 @@ public final class PredictionPath {
             ModelHandle m = slot.active();
             return m == null || cacheOn && decision.worthIt(m) ? null : direct.refusal(m, 1);
         };
+        LatencyAttribution latency = new LatencyAttribution(config.latency().alertMillis(),
+                config.latency().sustainedIntervals(), loopLag, alerts);
         PredictionService service = new DefaultPredictionService(new Variants(slot), online, scorer,
                 new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
-                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics, log);
-        return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision);
+                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics, log, latency);
+        return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision, latency);
     }
 
     private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
@@ -96,6 +101,11 @@ public final class PredictionPath {
 
     public PredictionService service() {
         return service;
+    }
+
+    /** Where slow predictions' time went; the server evaluates it once an interval. */
+    public LatencyAttribution latency() {
+        return latency;
     }
 
     /** The feedback route's store: ground truth goes through the same pool and breaker. */

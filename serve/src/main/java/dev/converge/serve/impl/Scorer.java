@@ -12,8 +12,20 @@ import java.util.Map;
  * {@link dev.converge.serve.predict.OverloadedException} means the scoring was dropped unrun.
  */
 interface Scorer {
-    /** A prediction, whether it came from the cache, and what went wrong with the cache (null when nothing). */
-    record Scored(Prediction prediction, boolean cached, Degradation cacheProblem) {}
+    /**
+     * A prediction, whether it came from the cache, what went wrong with the cache (null when nothing), and the
+     * time it waited for a scoring worker and was scored (0 when it was not: a cache hit).
+     */
+    record Scored(Prediction prediction, boolean cached, Degradation cacheProblem, long queueNanos,
+                  long scoringNanos) {
+        Scored(Prediction prediction, boolean cached, Degradation cacheProblem) {
+            this(prediction, cached, cacheProblem, 0, 0);
+        }
+
+        Scored withCacheProblem(Degradation problem) {
+            return new Scored(prediction, false, problem, queueNanos, scoringNanos);
+        }
+    }
 
     /**
      * @param validated the row's values as validation returned them (not yet encoded for genmodel)

@@ -86,6 +86,11 @@ class AlertsTest {
 
         assertThat(received).hasSize(1);
         assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(1500);
+        long deadline = System.currentTimeMillis() + 5000; // the client counts once it has read the response
+        while (!metrics.scrape().contains("converge_alerts_deliveries_total{outcome=\"delivered\"} 1.0")
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
         assertThat(metrics.scrape()).contains("converge_alerts_deliveries_total{outcome=\"delivered\"} 1.0");
     }
 }
