@@ -40,6 +40,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--artifacts", paramLabel = "DIR", description = "Artifact store (default ~/.converge/artifacts).")
     String artifacts;
 
+    @Option(names = "--actor", paramLabel = "NAME", description = "Who the registry records as registering (and"
+            + " promoting) the model (default: the OS user); a drift-triggered retrain names its drift run here.")
+    String actor;
+
     @Option(names = "--in-process", hidden = true, description = "Run here instead of in a child JVM (the child uses it).")
     boolean inProcess;
 
@@ -58,7 +62,8 @@ final class TrainCommand implements Callable<Integer> {
             H2oCloud.start(h2o);
             System.out.printf("  H2O cloud of %d node(s) on %s:%d%n", H2oCloud.size(), h2o.bindAddress(), h2o.port());
             Outcome o = new Pipeline(new Pipeline.Context(d, artifacts != null ? artifacts
-                    : home.resolve("artifacts").toString(), System.getProperty("user.name", "converge"),
+                    : home.resolve("artifacts").toString(), actor != null && !actor.isBlank() ? actor
+                    : System.getProperty("user.name", "converge"),
                     GitCommit.of(QuickstartCommand.home()), System.out)).run(spec);
             print(o);
             System.out.println("Training JVM peak RSS (VmHWM): " + peakRss());

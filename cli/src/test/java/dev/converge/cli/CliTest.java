@@ -69,7 +69,7 @@ class CliTest {
                 ROOT.resolve("pipelines/lending_club.yaml").toString(), "--port", "0", "--exit");
 
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).containsPattern("-> 200 \\{\"prediction\":\"(good|bad)\",\"probabilities\"");
+        assertThat(r.out()).containsPattern("-> 200 \\{\"prediction_id\":\"[0-9a-f-]{36}\",\"prediction\":\"(good|bad)\",\"probabilities\"");
         assertThat(r.out()).contains("9,857 rows read, 9,857 accepted, 0 rejected")
                 .contains("\"sub_grade\":\"C4\"").contains("one round trip, 3 found");
         Run models = run("models", "list", "--database-url", URL);

@@ -11,6 +11,7 @@ import dev.converge.serve.impl.ModelLoader;
 import dev.converge.serve.impl.ModelSlot;
 import dev.converge.serve.drift.Drift;
 import dev.converge.serve.drift.DriftJob;
+import dev.converge.serve.drift.Retrainer;
 import dev.converge.serve.impl.PredictionLog;
 import dev.converge.serve.impl.PredictionPath;
 import io.micrometer.core.instrument.Gauge;
@@ -60,6 +61,7 @@ public final class PredictionServer {
     private final PredictionLog predictionLog;
     private final DriftJob drift;
     private final Alerts alerts;
+    private final Retrainer retrainer;
     private final WorkerExecutor driftWorker;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicReference<String> notReadyReason = new AtomicReference<>(Readiness.LOADING);
@@ -85,6 +87,9 @@ public final class PredictionServer {
         this.alerts = new Alerts(config.alertsWebhookUrl(), metrics);
         ServeConfig.Drift d = config.drift();
         this.drift = new DriftJob(db.dataSource(300), d.psiWarn(), d.psiAlert(), d.sampleRows(), metrics);
+        this.retrainer = d.retrains() ? new Retrainer(db.dataSource(30), d.retrainCommand().isEmpty()
+                ? Retrainer.defaultCommand(d.retrainPipeline(), db.url(), db.user()) : d.retrainCommand(),
+                java.time.Duration.ofMinutes(d.retrainTimeoutMinutes()), alerts) : null;
         this.driftWorker = vertx.createSharedWorkerExecutor("converge-drift", 1, 10, java.util.concurrent.TimeUnit.MINUTES);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
@@ -268,9 +273,11 @@ public final class PredictionServer {
         }
         String prefix = "drift/" + r.model() + "/";
         java.util.Set<String> stillFiring = alerts.firing(prefix);
+        boolean newAlert = false;
         for (Drift.FeatureDrift f : r.features()) {
             String key = prefix + f.feature();
             if (drift.level(f).equals("alert")) {
+                newAlert |= !alerts.isFiring(key);
                 alerts.fire(key, "warning", "feature '" + f.feature() + "' of model '" + r.model() + "' v" + r.version()
                         + " has drifted: PSI " + String.format("%.3f", f.psi()) + " over " + r.sampled()
                         + " predictions", java.util.Map.of("model", r.model(), "version", r.version(), "feature",
@@ -281,6 +288,9 @@ public final class PredictionServer {
         }
         stillFiring.forEach(key -> alerts.resolve(key, "feature '" + key.substring(prefix.length())
                 + "' is back within the drift threshold (run " + r.runId() + ")"));
+        if (newAlert && retrainer != null) {
+            retrainer.trigger(r.model(), "drift run " + r.runId());
+        }
     }
 
     private JsonObject driftJson(DriftJob.Report r) {
@@ -450,6 +460,9 @@ public final class PredictionServer {
         subscriber.reconnectPolicy(retries -> -1L);
         predictionLog.close(); // writes what is buffered first
         alerts.close();
+        if (retrainer != null) {
+            retrainer.close();
+        }
         return vertx.close();
     }
 
