@@ -126,11 +126,13 @@ public record ServeConfig(String host, int port, String model, String adminToken
      * @param batchRows     rows per INSERT
      * @param flushMillis   longest wait before a partial batch is written
      * @param retentionDays partitions (one per UTC day) older than this are dropped
+     * @param maxRowsPerSecond at most this many predictions a second are logged, the rest counted
+     *                      ({@code over_rate_bound}): the log's cost stays bounded under any load (docs/perf.md)
      */
     public record PredictionLog(boolean on, double sampleRate, int bufferRows, int batchRows, long flushMillis,
-                                int retentionDays) {
-        public static final PredictionLog DEFAULTS = new PredictionLog(true, 1.0, 100_000, 1000, 200, 30);
-        public static final PredictionLog OFF = new PredictionLog(false, 1.0, 100_000, 1000, 200, 30);
+                                int retentionDays, int maxRowsPerSecond) {
+        public static final PredictionLog DEFAULTS = new PredictionLog(true, 1.0, 100_000, 1000, 200, 30, 1000);
+        public static final PredictionLog OFF = new PredictionLog(false, 1.0, 100_000, 1000, 200, 30, 1000);
 
         public PredictionLog {
             require(sampleRate >= 0 && sampleRate <= 1, "serve.prediction_log.sample must be within 0..1, was "
@@ -139,6 +141,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
             require(batchRows >= 1, "serve.prediction_log.batch_rows must be >= 1, was " + batchRows);
             require(flushMillis >= 1, "serve.prediction_log.flush_ms must be >= 1, was " + flushMillis);
             require(retentionDays >= 1, "serve.prediction_log.retention_days must be >= 1, was " + retentionDays);
+            require(maxRowsPerSecond >= 1, "serve.prediction_log.max_rows_per_s must be >= 1, was "
+                    + maxRowsPerSecond);
         }
 
         static PredictionLog from(Settings s) {
@@ -155,7 +159,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
             return new PredictionLog(on.equals("on"), rate, s.integer("serve.prediction_log.buffer_rows",
                     DEFAULTS.bufferRows), s.integer("serve.prediction_log.batch_rows", DEFAULTS.batchRows),
                     s.integer("serve.prediction_log.flush_ms", (int) DEFAULTS.flushMillis),
-                    s.integer("serve.prediction_log.retention_days", DEFAULTS.retentionDays));
+                    s.integer("serve.prediction_log.retention_days", DEFAULTS.retentionDays),
+                    s.integer("serve.prediction_log.max_rows_per_s", DEFAULTS.maxRowsPerSecond));
         }
     }
 

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The prediction log, feedback, the drift run and alerts, against a live server on real PostgreSQL. The latency
- * test runs last: its traffic is logged too, and would dilute the drift test's planted shift.
+ * The prediction log, feedback, the drift run and alerts, against a live server on real PostgreSQL. The burst and
+ * latency tests run last: their traffic is logged too, and would dilute the drift test's planted shift.
  */
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class PredictionLogIT {
@@ -52,7 +52,8 @@ class PredictionLogIT {
         ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000, 1 << 20, 50, 4,
                 Resilience.defaults().with("none", 60)).withDrift(new ServeConfig.Drift(0, 60, 10_000, 0.1, 0.25))
                 .withAlertsWebhook("http://127.0.0.1:" + hook.getAddress().getPort() + "/alerts")
-                .withLatency(new ServeConfig.Latency(20, 1, 2));
+                .withLatency(new ServeConfig.Latency(20, 1, 2))
+                .withPredictionLog(new ServeConfig.PredictionLog(true, 1.0, 100_000, 1000, 200, 30, 1_000_000));
         server = PredictionServer.start(config, fixture.db.endpoint(), router -> router.post("/test/block")
                 .handler(ctx -> {
                     try {
@@ -128,6 +129,34 @@ class PredictionLogIT {
         }
         assertThat(count("SELECT count(*) FROM prediction_log WHERE entity_id IS NULL AND predicted_at < now() -"
                 + " interval '1 hour'")).as("nothing from before").isZero();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE - 1) // its server logs into the same table: after the drift test
+    void aBurstThatOverflowsTheLogsBufferCostsNoAnswerAndIsCounted() throws Exception {
+        ServeConfig tiny = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 50, 1000, 1 << 20, 50, 4,
+                Resilience.defaults().with("none", 60)).withPredictionLog(new ServeConfig.PredictionLog(true, 1.0, 5,
+                5, 1000, 30, 1_000_000)).withDrift(new ServeConfig.Drift(0, 60, 10_000, 0.1, 0.25));
+        PredictionServer other = PredictionServer.start(tiny, fixture.db.endpoint(), null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try {
+            ServeFixture.awaitModel(other);
+            List<java.util.concurrent.CompletableFuture<HttpResponse<Buffer>>> burst = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                burst.add(http.post(other.port(), "127.0.0.1", "/v1/predict").putHeader("content-type",
+                        "application/json").sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (1 + i) + "\"}"))
+                        .toCompletionStage().toCompletableFuture());
+            }
+            for (var f : burst) {
+                assertThat(f.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            String scrape = other.metrics().scrape();
+            double dropped = Double.parseDouble(scrape.replaceAll("(?s).*converge_prediction_log_rows_total\\{outcome="
+                    + "\"dropped_buffer_full\"} ([0-9.E]+).*", "$1"));
+            assertThat(dropped).as(scrape).isGreaterThan(0);
+        } finally {
+            other.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test

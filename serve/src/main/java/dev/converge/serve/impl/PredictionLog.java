@@ -49,6 +49,10 @@ public class PredictionLog implements AutoCloseable {
     private final Counter written;
     private final Counter droppedFull;
     private final Counter droppedFailed;
+    private final Counter overRate;
+    /** Rows offered in the current second ({@code second} below), for the rate bound. */
+    private final java.util.concurrent.atomic.AtomicLong inSecond = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long second;
     private final Thread writer;
     private volatile boolean closed;
     /** Off until the server's warm-up is done: its synthetic requests are not predictions anyone made. */
@@ -56,10 +60,10 @@ public class PredictionLog implements AutoCloseable {
     private long maintainedAt;
 
     private PredictionLog() {
-        settings = new ServeConfig.PredictionLog(false, 0, 1, 1, 1, 1);
+        settings = ServeConfig.PredictionLog.OFF;
         db = null;
         buffer = null;
-        written = droppedFull = droppedFailed = null;
+        written = droppedFull = droppedFailed = overRate = null;
         writer = null;
     }
 
@@ -72,6 +76,8 @@ public class PredictionLog implements AutoCloseable {
                 .register(metrics);
         this.droppedFailed = Counter.builder("converge.prediction_log.rows").tag("outcome", "dropped_write_failed")
                 .register(metrics);
+        this.overRate = Counter.builder("converge.prediction_log.rows").tag("outcome", "over_rate_bound")
+                .register(metrics);
         metrics.gauge("converge.prediction_log.buffered", buffer, ArrayBlockingQueue::size);
         this.writer = new Thread(this::run, "converge-prediction-log");
         writer.setDaemon(true);
@@ -79,13 +85,23 @@ public class PredictionLog implements AutoCloseable {
     }
 
     /**
-     * Offers a scored prediction to the log (a sample of them, at {@code serve.prediction_log.sample}); never blocks:
-     * with the buffer full the prediction is dropped and counted.
+     * Offers a scored prediction to the log (a sample of them, at {@code serve.prediction_log.sample}, and at most
+     * {@code serve.prediction_log.max_rows_per_s} a second); never blocks: with the buffer full the prediction is
+     * dropped and counted.
      */
     void offer(String id, ModelHandle model, String entityId, Map<String, Object> features, Prediction p,
                double latencyMs, boolean cached, boolean degraded, List<Violation> warnings) {
         if (!accepting || !settings.on() || settings.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble()
                 >= settings.sampleRate()) {
+            return;
+        }
+        long now = System.nanoTime() / 1_000_000_000L;
+        if (now != second) {
+            second = now;
+            inSecond.set(0);
+        }
+        if (inSecond.incrementAndGet() > settings.maxRowsPerSecond()) {
+            overRate.increment(); // beyond the bound, the seconds' first rows are kept: a sample over time
             return;
         }
         if (!buffer.offer(new Entry(id, Instant.now(), model.name(), model.version(), "champion", entityId,
