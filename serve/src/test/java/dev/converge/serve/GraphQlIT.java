@@ -42,15 +42,22 @@ class GraphQlIT {
     static WebClient http;
     /** A GraphQL endpoint whose Entity.features resolver reads per entity, without a loader (what must be caught). */
     static final AtomicReference<Handler<RoutingContext>> naive = new AtomicReference<>();
+    /** A GraphQL endpoint whose Entity.features never answers (what the per-request timeout is for). */
+    static final AtomicReference<Handler<RoutingContext>> stuck = new AtomicReference<>();
 
     @BeforeAll
     static void start() throws Exception {
         fixture = new ServeFixture(work);
+        ServeConfig.GraphQl d = ServeConfig.GraphQl.DEFAULTS;
         ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 50, 100, 256 * 1024, 50, 4,
-                Resilience.defaults().with("none", 60));
-        server = PredictionServer.start(config, fixture.db.endpoint(), router -> router.post("/test/naive-graphql")
-                .handler(ctx -> naive.get().handle(ctx))).toCompletionStage().toCompletableFuture()
-                .get(30, TimeUnit.SECONDS);
+                Resilience.defaults().with("none", 60)).withGraphql(new ServeConfig.GraphQl(d.maxDepth(), d.maxCost(),
+                d.maxAliases(), d.maxDocumentBytes(), d.maxIds(), d.maxLimit(), true, 1500, d.weights()));
+        server = PredictionServer.start(config, fixture.db.endpoint(), router -> {
+            router.post("/test/naive-graphql").handler(ctx -> naive.get().handle(ctx));
+            router.post("/test/stuck-graphql").handler(ctx -> stuck.get().handle(ctx));
+        }).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        stuck.set(server.graphQlWith(Map.of("Entity.features", store -> env ->
+                new java.util.concurrent.CompletableFuture<>())));
         naive.set(server.graphQlWith(Map.of("Entity.features", store -> env -> {
             String key = ((GraphQlEngine.EntityRef) env.getSource()).key();
             return store.latest(List.of(key)).map(found -> found.get(key) == null ? null : found.get(key).hot())
@@ -259,6 +266,20 @@ class GraphQlIT {
         assertThat(good).allMatch(DataLoaderCheck.Result::ok);
         assertThat(bad.get(0).ok()).isFalse();
         assertThat(bad.get(0).problems()).anyMatch(p -> p.contains("resolver Entity.features issued 20 statements"));
+    }
+
+    @Test
+    void aRequestNotAnsweredInTimeGetsATimeoutErrorNamingTheSetting() throws Exception {
+        long t0 = System.nanoTime();
+        HttpResponse<Buffer> r = post("/test/stuck-graphql", new JsonObject().put("query",
+                "{ entity(id: \"1\") { id features } }").encode());
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonObject error = r.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0);
+        assertThat(error.getJsonObject("extensions").getString("code")).isEqualTo("timeout");
+        assertThat(error.getString("message")).contains("1500 ms").contains("serve.graphql.timeout_ms");
+        assertThat(tookMs).isBetween(1400L, 5000L);
     }
 
     @Test
