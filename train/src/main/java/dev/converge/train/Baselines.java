@@ -12,6 +12,12 @@ import java.util.TreeMap;
  */
 public final class Baselines {
     public static final int BINS = 10;
+    /**
+     * The key of the predictions' own baseline among the features': for a binomial classifier the probability of
+     * {@code class} ({@code source: probability}), for a multinomial one the predicted label ({@code source: label}),
+     * for a regression the predicted value ({@code source: value}), over the held-out rows of the last fold.
+     */
+    public static final String PREDICTION = "(prediction)";
 
     private Baselines() {}
 
@@ -24,11 +30,16 @@ public final class Baselines {
     }
 
     private static Map<String, Object> numeric(TrainingTable.Column c, int[] rows) {
-        double[] v = Arrays.stream(rows).mapToDouble(r -> c.numbers()[r]).filter(d -> !Double.isNaN(d)).sorted()
-                .toArray();
+        return numeric(Arrays.stream(rows).mapToDouble(r -> c.numbers()[r]).toArray());
+    }
+
+    /** Decile edges and shares of {@code values} (NaN: missing). */
+    public static Map<String, Object> numeric(double[] values) {
+        double[] v = Arrays.stream(values).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        int total = values.length;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", "numeric");
-        m.put("missing_share", rows.length == 0 ? 0.0 : (rows.length - v.length) / (double) rows.length);
+        m.put("missing_share", total == 0 ? 0.0 : (total - v.length) / (double) total);
         if (v.length == 0) {
             m.put("edges", new double[0]);
             m.put("shares", new double[0]);
@@ -45,7 +56,7 @@ public final class Baselines {
             shares[bin >= 0 ? bin + 1 : -bin - 1]++;
         }
         for (int i = 0; i < shares.length; i++) {
-            shares[i] /= rows.length;
+            shares[i] /= total;
         }
         m.put("edges", edges);
         m.put("shares", shares);
@@ -53,19 +64,23 @@ public final class Baselines {
     }
 
     private static Map<String, Object> categorical(TrainingTable.Column c, int[] rows) {
+        return categorical(Arrays.stream(rows).mapToObj(r -> c.strings()[r]).toArray(String[]::new));
+    }
+
+    /** The share of each level of {@code values} (null: missing). */
+    public static Map<String, Object> categorical(String[] values) {
         Map<String, Double> levels = new TreeMap<>();
         int missing = 0;
-        for (int r : rows) {
-            String s = c.strings()[r];
+        for (String s : values) {
             if (s == null) {
                 missing++;
             } else {
-                levels.merge(s, 1.0 / rows.length, Double::sum);
+                levels.merge(s, 1.0 / values.length, Double::sum);
             }
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", "categorical");
-        m.put("missing_share", rows.length == 0 ? 0.0 : missing / (double) rows.length);
+        m.put("missing_share", values.length == 0 ? 0.0 : missing / (double) values.length);
         m.put("shares", levels);
         return m;
     }

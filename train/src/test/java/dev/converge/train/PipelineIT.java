@@ -111,7 +111,11 @@ class PipelineIT {
 
         ModelReference ref = new ModelRegistry(db.dataSource()).reference("it_model", v.version()).orElseThrow();
         assertThat(ref.rows()).hasSizeGreaterThan(10).hasSameSizeAs(ref.predictions());
-        assertThat(ref.baselines()).containsKeys("x1", "x2", "grade");
+        assertThat(ref.baselines()).containsKeys("x1", "x2", "grade", "(prediction)");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> predicted = (Map<String, Object>) ref.baselines().get("(prediction)");
+        assertThat(predicted.get("source")).as("a binomial model's probability").isEqualTo("probability");
+        assertThat(predicted).containsKeys("class", "edges", "shares", "missing_share");
         Mojo reloaded = Mojo.load(artifact);
         for (int i = 0; i < ref.rows().size(); i++) {
             double[] now = reloaded.raw(ref.rows().get(i));

@@ -22,7 +22,9 @@ import javax.sql.DataSource;
 
 /**
  * The drift run: a uniform sample (at most {@code sampleRows}) of a model version's logged predictions in a window,
- * compared feature by feature with the training baselines registered with the version ({@link Drift}), written to
+ * compared feature by feature, and the predictions themselves ({@link #PREDICTION}: a binomial model's probability,
+ * a regression's value, a multinomial model's label), with the training baselines registered with the version
+ * ({@link Drift}), written to
  * {@code drift_reports} and published as {@code converge_drift_psi}. One replica at a time: a run takes a
  * transaction-scoped advisory lock for the model and skips when another holds it. The sample comes from the
  * prediction log, which every replica writes: it is shared, durable across restarts and already holds the
@@ -100,14 +102,20 @@ public final class DriftJob {
         // so that LIMIT rarely finds too few.
         double percent = logged <= sampleRows ? 100 : Math.min(100, 120.0 * sampleRows / logged);
         List<Map<String, Object>> rows = new ArrayList<>();
-        try (PreparedStatement q = c.prepareStatement("SELECT features::text FROM prediction_log"
+        try (PreparedStatement q = c.prepareStatement("SELECT features::text, output::text FROM prediction_log"
                 + (percent < 100 ? " TABLESAMPLE BERNOULLI (" + percent + ")" : "")
                 + " WHERE model = ? AND version = ? AND predicted_at >= ? AND predicted_at < ? LIMIT " + sampleRows)) {
             bindWindow(q, model, version, start, end);
             q.setFetchSize(1000);
             try (ResultSet rs = q.executeQuery()) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> predicted = (Map<String, Object>) ref.baselines().get(PREDICTION);
                 while (rs.next()) {
-                    rows.add(Json.readMap(rs.getString(1)));
+                    Map<String, Object> row = Json.readMap(rs.getString(1));
+                    if (predicted != null) {
+                        row.put(PREDICTION, predictedValue(predicted, Json.readMap(rs.getString(2))));
+                    }
+                    rows.add(row);
                 }
             }
         }
@@ -143,6 +151,18 @@ public final class DriftJob {
             ins.executeBatch();
         }
         return new Report(runId, model, version, start, end, logged, rows.size(), features, null);
+    }
+
+    /** The baseline key of the predictions' own distribution ({@code train.Baselines.PREDICTION}). */
+    public static final String PREDICTION = "(prediction)";
+
+    /** What the predictions' baseline measures, read from a logged output. */
+    static Object predictedValue(Map<String, Object> baseline, Map<String, Object> output) {
+        return switch (String.valueOf(baseline.get("source"))) {
+            case "probability" -> output.get("probabilities") instanceof Map<?, ?> p ? p.get(baseline.get("class"))
+                    : null;
+            default -> output.get("prediction"); // "value" and "label"
+        };
     }
 
     private void publish(String model, Drift.FeatureDrift f) {

@@ -97,4 +97,13 @@ class DriftTest {
 
         assertThat(all).hasSize(50).allMatch(d -> d.rows() == 10_000 && d.psi() < 0.01);
     }
+
+    @Test
+    void thePredictionsBaselineReadsWhatItMeasuresFromTheLoggedOutput() {
+        Map<String, Object> output = Map.of("prediction", "good", "probabilities", Map.of("bad", 0.2, "good", 0.8));
+
+        assertThat(DriftJob.predictedValue(Map.of("source", "probability", "class", "good"), output)).isEqualTo(0.8);
+        assertThat(DriftJob.predictedValue(Map.of("source", "label"), output)).isEqualTo("good");
+        assertThat(DriftJob.predictedValue(Map.of("source", "value"), Map.of("prediction", 3.5))).isEqualTo(3.5);
+    }
 }

@@ -84,9 +84,11 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
                     c.runs().plan());
         }
         ModelRegistry registry = new ModelRegistry(ctx.db().dataSource());
+        Map<String, Object> baselines = new LinkedHashMap<>(Baselines.of(table, lastFold[0]));
+        baselines.put(Baselines.PREDICTION, predictionBaseline(ctx, model, table, lastFold[1]));
         ModelVersion registered = registry.register(version(ctx, c, stored, info, s),
-                new ModelReference(ctx.sweepId(), rows, gate.reference().storedOutputs(),
-                        Baselines.of(table, lastFold[0]), gate.latency()), ctx.actor());
+                new ModelReference(ctx.sweepId(), rows, gate.reference().storedOutputs(), baselines,
+                        gate.latency()), ctx.actor());
         ctx.log().printf("  registered %s v%d: %s (sha256 %s, %,d bytes)%n", registered.name(), registered.version(),
                 registered.artifactUri(), registered.artifactSha256().substring(0, 12), registered.artifactSize());
         boolean promoted = autoPromote != null
@@ -94,6 +96,46 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
         model.delete();
         return new Outcome(ctx.sweepId(), c.runs().runs(), c.best(), c.metric(), gate, registered, promoted,
                 c.runs().plan());
+    }
+
+    /**
+     * The predictions' own baseline, from the model's predictions on the last fold's held-out rows: what serving's
+     * predictions drift from ({@link Baselines#PREDICTION}).
+     */
+    private static Map<String, Object> predictionBaseline(BlockContext ctx, Model<?, ?, ?> model, TrainingTable table,
+                                                          int[] heldOut) {
+        Frame frame = table.toFrame(heldOut, "prediction_baseline_" + ctx.sweepId());
+        Frame preds = model.score(frame);
+        try {
+            Map<String, Object> b;
+            if (!table.classification()) {
+                double[] v = new double[heldOut.length];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = preds.vec(0).at(i);
+                }
+                b = new LinkedHashMap<>(Baselines.numeric(v));
+                b.put("source", "value");
+            } else if (preds.numCols() == 3) { // predict, p(class 0), p(class 1)
+                double[] v = new double[heldOut.length];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = preds.vec(2).at(i);
+                }
+                b = new LinkedHashMap<>(Baselines.numeric(v));
+                b.put("source", "probability");
+                b.put("class", preds.vec(0).domain()[1]);
+            } else {
+                String[] labels = new String[heldOut.length];
+                for (int i = 0; i < labels.length; i++) {
+                    labels[i] = preds.vec(0).isNA(i) ? null : preds.vec(0).domain()[(int) preds.vec(0).at8(i)];
+                }
+                b = new LinkedHashMap<>(Baselines.categorical(labels));
+                b.put("source", "label");
+            }
+            return b;
+        } finally {
+            preds.delete();
+            frame.delete();
+        }
     }
 
     /** H2O's own predictions for the reference rows (the parity check's expectation); fills {@code rows}. */
