@@ -28,6 +28,8 @@ final class LagProbe {
     private final long warnNanos;
     private final long shedNanos;
     private long expected;
+    /** The end of the last stretch this loop was counted as blocked for (no stretch is counted twice). */
+    private long blockedUntil;
     private long lastLog;
     private boolean late;
     private long lateSince;
@@ -69,7 +71,10 @@ final class LagProbe {
         }
         lag.record(lateBy, TimeUnit.NANOSECONDS);
         if (shared != null) {
-            shared.report(lateBy, now);
+            // The loop could not run from (now - lateBy) to now: count that stretch once, whatever ticks report it.
+            long blocked = Math.max(0, now - Math.max(now - lateBy, blockedUntil));
+            blockedUntil = Math.max(blockedUntil, now);
+            shared.report(lateBy, now, blocked);
         }
         if (lateBy <= shedNanos) {
             late = false;

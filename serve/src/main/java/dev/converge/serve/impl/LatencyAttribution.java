@@ -27,7 +27,11 @@ public final class LatencyAttribution {
     private long recorded;
     private int slowIntervals;
 
-    LatencyAttribution(double thresholdMillis, int sustainedIntervals, LoopLag loopLag, Alerts alerts) {
+    private final int loops;
+    private long lastEvaluated = System.nanoTime();
+
+    LatencyAttribution(double thresholdMillis, int sustainedIntervals, LoopLag loopLag, Alerts alerts, int loops) {
+        this.loops = Math.max(1, loops);
         this.thresholdMillis = thresholdMillis;
         this.sustainedIntervals = sustainedIntervals;
         this.loopLag = loopLag;
@@ -70,6 +74,9 @@ public final class LatencyAttribution {
             recorded = 0;
         }
         double lagMillis = loopLag.takeIntervalMax() / 1e6;
+        long now = System.nanoTime();
+        double blockedShare = loopLag.takeBlocked() / (double) loops / Math.max(1, now - lastEvaluated);
+        lastEvaluated = now;
         if (taken.length == 0) {
             slowIntervals = 0;
             alerts.resolve("latency/" + model, "no requests in the last interval");
@@ -97,7 +104,14 @@ public final class LatencyAttribution {
                 top = STAGES[st];
             }
         }
-        String cause = lagMillis >= 0.5 * tailTotal ? "event-loop lag" : top;
+        // A request that arrived while its loop was blocked waited for it before anything here could time it: the
+        // stages never see that wait. When the loops were blocked for 1% of the interval or more, at least 1% of
+        // the requests arriving in it waited, up to the longest lag: the p99 callers saw is at least that.
+        boolean lagInP99 = blockedShare >= 0.01 && lagMillis > p99;
+        if (lagInP99) {
+            p99 = lagMillis;
+        }
+        String cause = lagInP99 || lagMillis >= 0.5 * tailTotal ? "event-loop lag" : top;
         Finding f = new Finding(taken.length, p99, lagMillis, tail, cause);
         if (p99 > thresholdMillis) {
             if (++slowIntervals >= sustainedIntervals) {

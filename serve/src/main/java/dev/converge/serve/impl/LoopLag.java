@@ -15,9 +15,20 @@ public final class LoopLag {
     private final AtomicLongArray windows = new AtomicLongArray(4);
     /** The largest lag since {@link #takeIntervalMax()} last read it. */
     private final java.util.concurrent.atomic.AtomicLong intervalMax = new java.util.concurrent.atomic.AtomicLong();
+    /** Time the loops could not run since {@link #takeBlocked()} (a tick's ordinary jitter of a few ms aside). */
+    private final java.util.concurrent.atomic.AtomicLong blocked = new java.util.concurrent.atomic.AtomicLong();
+    private static final long PERIOD_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /** A tick of some event loop ran {@code lateByNanos} late, at {@code now}. Thread-safe. */
     void report(long lateByNanos, long now) {
+        report(lateByNanos, now, 0);
+    }
+
+    /** The same, with the stretch of time the loop was newly counted as blocked for. */
+    void report(long lateByNanos, long now, long blockedNanos) {
+        if (blockedNanos > PERIOD_SLACK_NANOS) {
+            blocked.addAndGet(blockedNanos);
+        }
         long w = now / WINDOW_NANOS;
         int slot = (int) (w & 1) * 2;
         long seen = windows.get(slot);
@@ -27,6 +38,11 @@ public final class LoopLag {
         }
         windows.accumulateAndGet(slot + 1, lateByNanos, Math::max);
         intervalMax.accumulateAndGet(lateByNanos, Math::max);
+    }
+
+    /** Loop-time blocked since the last call, summed over the loops (latency attribution reads it once an interval). */
+    long takeBlocked() {
+        return blocked.getAndSet(0);
     }
 
     /** The largest lag any loop reported since the last call (latency attribution reads it once an interval). */

@@ -81,7 +81,7 @@ public final class PredictionPath {
             return m == null || cacheOn && decision.worthIt(m) ? null : direct.refusal(m, 1);
         };
         LatencyAttribution latency = new LatencyAttribution(config.latency().alertMillis(),
-                config.latency().sustainedIntervals(), loopLag, alerts);
+                config.latency().sustainedIntervals(), loopLag, alerts, config.eventLoops());
         PredictionService service = new DefaultPredictionService(new Variants(slot), online, scorer,
                 new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
                 r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics, log, latency);

@@ -11,7 +11,7 @@ class LatencyAttributionTest {
     final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final Alerts alerts = new Alerts(null, metrics);
     final LoopLag lag = new LoopLag();
-    final LatencyAttribution attribution = new LatencyAttribution(50, 2, lag, alerts);
+    final LatencyAttribution attribution = new LatencyAttribution(50, 2, lag, alerts, 1);
 
     static final long MS = 1_000_000;
 
@@ -37,6 +37,20 @@ class LatencyAttributionTest {
         traffic(1);
         attribution.evaluate("m");
         assertThat(alerts.isFiring("latency/m")).as("resolved after a good interval").isFalse();
+    }
+
+    @Test
+    void aBlockedLoopCountsAsLatencyEvenWhenNoTimedRequestWasCaughtInIt() {
+        for (int i = 0; i < 1000; i++) {
+            attribution.record(MS, MS / 2, 0, 0, MS / 10); // every timed request fast
+        }
+        long now = System.nanoTime();
+        lag.report(250 * MS, now, 250 * MS); // the loop could not run for 250 ms: whoever arrived then waited
+
+        LatencyAttribution.Finding f = attribution.evaluate("m");
+
+        assertThat(f.p99Millis()).isEqualTo(250.0);
+        assertThat(f.cause()).isEqualTo("event-loop lag");
     }
 
     @Test
