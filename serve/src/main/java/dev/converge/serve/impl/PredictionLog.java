@@ -112,10 +112,33 @@ public class PredictionLog implements AutoCloseable {
 
     /** From now on, predictions are logged (the server calls this once warmed up). */
     public void accept() {
-        accepting = true;
+        accepting = !missingTable;
+    }
+
+    private volatile boolean missingTable;
+
+    /** Whether the log's table exists (the server does not migrate; an old database lacks it). */
+    private boolean migrated() {
+        for (int attempt = 0; attempt < 30 && !closed; attempt++) {
+            try (Connection c = db.getConnection(); var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT to_regclass('prediction_log') IS NOT NULL")) {
+                rs.next();
+                return rs.getBoolean(1);
+            } catch (SQLException e) { // PostgreSQL not reachable yet: the writes will say so when it is needed
+                sleepQuietly(1000);
+            }
+        }
+        return true;
     }
 
     private void run() {
+        if (!migrated()) {
+            accepting = false;
+            missingTable = true;
+            LOG.error("prediction log: the database has no prediction_log table (it predates migration 7): run"
+                    + " `converge migrate`; until this server restarts, predictions are not logged");
+            return;
+        }
         List<Entry> batch = new ArrayList<>(settings.batchRows());
         while (!closed || !buffer.isEmpty()) {
             try {
