@@ -9,13 +9,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +37,11 @@ public class PredictionLog implements AutoCloseable {
                  boolean degraded, List<Violation> warnings) {}
 
     private static final String INSERT = "INSERT INTO prediction_log (id, predicted_at, model, version, variant,"
-            + " entity_id, features, output, latency_ms, cached, degraded, warnings) SELECT * FROM unnest(?::uuid[],"
-            + " ?::timestamptz[], ?::text[], ?::int[], ?::text[], ?::text[], ?::jsonb[], ?::jsonb[], ?::real[],"
-            + " ?::boolean[], ?::boolean[], ?::jsonb[])";
+            + " entity_id, features, output, latency_ms, cached, degraded, warnings) SELECT id, predicted_at, model,"
+            + " version, variant, entity_id, features, output, latency_ms, cached, degraded, warnings FROM"
+            + " jsonb_to_recordset(?::jsonb) AS r(id uuid, predicted_at timestamptz, model text, version int,"
+            + " variant text, entity_id text, features jsonb, output jsonb, latency_ms real, cached boolean,"
+            + " degraded boolean, warnings jsonb)";
 
     private final ServeConfig.PredictionLog settings;
     private final DataSource db;
@@ -139,67 +139,94 @@ public class PredictionLog implements AutoCloseable {
                     + " `converge migrate`; until this server restarts, predictions are not logged");
             return;
         }
-        List<Entry> batch = new ArrayList<>(settings.batchRows());
-        while (!closed || !buffer.isEmpty()) {
-            try {
-                maintain();
-                Entry first = buffer.poll(settings.flushMillis(), TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                buffer.drainTo(batch, settings.batchRows() - 1);
-                write(batch);
-            } catch (InterruptedException e) {
-                if (closed) {
-                    buffer.drainTo(batch);
+        try {
+            List<Entry> batch = new ArrayList<>(settings.batchRows());
+            while (!closed || !buffer.isEmpty()) {
+                try {
+                    maintain();
+                    Entry first = buffer.poll(settings.flushMillis(), TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    buffer.drainTo(batch, settings.batchRows() - 1);
                     write(batch);
-                    return;
+                } catch (InterruptedException e) {
+                    if (closed) {
+                        buffer.drainTo(batch);
+                        write(batch);
+                        return;
+                    }
+                } finally {
+                    batch.clear();
                 }
-            } finally {
-                batch.clear();
             }
+        } finally {
+            dropConnection();
         }
     }
 
+    /** The writer's one connection, kept open (a new connection per batch forked a PostgreSQL backend each time). */
+    private Connection conn;
+
+    private Connection connection() throws SQLException {
+        if (conn == null || conn.isClosed()) {
+            conn = db.getConnection();
+        }
+        return conn;
+    }
+
+    private void dropConnection() {
+        try {
+            if (conn != null) {
+                conn.close();
+            }
+        } catch (SQLException ignored) {
+            // going anyway
+        }
+        conn = null;
+    }
+
+    /**
+     * One INSERT for the batch: the rows as one JSON array, expanded by {@code jsonb_to_recordset} (one parameter,
+     * no per-element array quoting).
+     */
     private void write(List<Entry> batch) {
         if (batch.isEmpty()) {
             return;
         }
-        try (Connection c = db.getConnection(); PreparedStatement st = c.prepareStatement(INSERT)) {
-            int n = batch.size();
-            Object[][] cols = new Object[12][n];
-            for (int i = 0; i < n; i++) {
+        try (PreparedStatement st = connection().prepareStatement(INSERT)) {
+            StringBuilder b = new StringBuilder(batch.size() * 700).append('[');
+            for (int i = 0; i < batch.size(); i++) {
                 Entry e = batch.get(i);
-                cols[0][i] = UUID.fromString(e.id());
-                cols[1][i] = Timestamp.from(e.at());
-                cols[2][i] = e.model();
-                cols[3][i] = e.version();
-                cols[4][i] = e.variant();
-                cols[5][i] = e.entityId();
-                cols[6][i] = Json.write(e.features());
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("prediction", e.prediction().value());
                 if (e.prediction().probabilities() != null) {
                     out.put("probabilities", e.prediction().probabilities());
                 }
-                cols[7][i] = Json.write(out);
-                cols[8][i] = (float) e.latencyMs();
-                cols[9][i] = e.cached();
-                cols[10][i] = e.degraded();
-                cols[11][i] = e.warnings().isEmpty() ? null : Json.write(e.warnings().stream()
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("id", e.id());
+                row.put("predicted_at", e.at().toString());
+                row.put("model", e.model());
+                row.put("version", e.version());
+                row.put("variant", e.variant());
+                row.put("entity_id", e.entityId());
+                row.put("features", e.features());
+                row.put("output", out);
+                row.put("latency_ms", (float) e.latencyMs());
+                row.put("cached", e.cached());
+                row.put("degraded", e.degraded());
+                row.put("warnings", e.warnings().isEmpty() ? null : e.warnings().stream()
                         .map(w -> Map.of("field", String.valueOf(w.feature()), "reason", w.reason())).toList());
+                b.append(i == 0 ? "" : ",").append(Json.write(row));
             }
-            String[] types = {"uuid", "timestamptz", "text", "int4", "text", "text", "text", "text", "float4", "bool",
-                    "bool", "text"};
-            for (int k = 0; k < 12; k++) {
-                st.setArray(k + 1, c.createArrayOf(types[k], cols[k]));
-            }
+            st.setString(1, b.append(']').toString());
             st.executeUpdate();
-            written.increment(n);
+            written.increment(batch.size());
         } catch (SQLException | RuntimeException e) {
             droppedFailed.increment(batch.size());
             LOG.warn("prediction log: dropped {} rows ({})", batch.size(), e.getMessage());
+            dropConnection();
             maintainedAt = 0; // a missing partition is the likeliest cause: make them now
             sleepQuietly(1000);
         }
@@ -212,7 +239,7 @@ public class PredictionLog implements AutoCloseable {
             return;
         }
         maintainedAt = now;
-        try (Connection c = db.getConnection(); var st = c.createStatement()) {
+        try (var st = connection().createStatement()) {
             st.execute("SELECT converge_ensure_log_partitions(now() - interval '1 day', now() + interval '2 days')");
             try (var rs = st.executeQuery("SELECT converge_drop_log_partitions(now() - interval '"
                     + settings.retentionDays() + " days')")) {
@@ -222,6 +249,7 @@ public class PredictionLog implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
+            dropConnection();
             maintainedAt = now - 3_600_000L + 60_000L; // retry in a minute
             LOG.warn("prediction log: could not maintain partitions ({})", e.getMessage());
         }
