@@ -35,23 +35,17 @@ class PredictionLogIT {
     static PredictionServer server;
     static Vertx clientVertx;
     static WebClient http;
-    static com.sun.net.httpserver.HttpServer hook;
-    static final List<JsonObject> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    static WebhookListener hook;
+    static List<JsonObject> alerts;
 
     @BeforeAll
     static void start() throws Exception {
-        hook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-        hook.createContext("/alerts", ex -> {
-            alerts.add(new JsonObject(new String(ex.getRequestBody().readAllBytes(),
-                    java.nio.charset.StandardCharsets.UTF_8)));
-            ex.sendResponseHeaders(204, -1);
-            ex.close();
-        });
-        hook.start();
+        hook = new WebhookListener();
+        alerts = hook.received();
         fixture = new ServeFixture(work);
         ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000, 1 << 20, 50, 4,
                 Resilience.defaults().with("none", 60)).withDrift(new ServeConfig.Drift(0, 60, 10_000, 0.1, 0.25))
-                .withAlertsWebhook("http://127.0.0.1:" + hook.getAddress().getPort() + "/alerts")
+                .withAlertsWebhook(hook.url())
                 .withLatency(new ServeConfig.Latency(20, 1, 2))
                 .withPredictionLog(new ServeConfig.PredictionLog(true, 1.0, 100_000, 1000, 200, 30, 1_000_000));
         server = PredictionServer.start(config, fixture.db.endpoint(), router -> router.post("/test/block")
@@ -74,7 +68,7 @@ class PredictionLogIT {
         server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         clientVertx.close();
         fixture.close();
-        hook.stop(0);
+        hook.close();
     }
 
     static HttpResponse<Buffer> post(String path, String body) throws Exception {

@@ -13,7 +13,6 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,25 +24,19 @@ class RetrainIT {
     @TempDir
     static Path work;
     static ServeFixture fixture;
-    static com.sun.net.httpserver.HttpServer hook;
-    static final List<JsonObject> received = new CopyOnWriteArrayList<>();
+    static WebhookListener hook;
+    static List<JsonObject> received;
 
     @BeforeAll
     static void start() throws Exception {
         fixture = new ServeFixture(work);
-        hook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-        hook.createContext("/alerts", ex -> {
-            received.add(new JsonObject(new String(ex.getRequestBody().readAllBytes(),
-                    java.nio.charset.StandardCharsets.UTF_8)));
-            ex.sendResponseHeaders(204, -1);
-            ex.close();
-        });
-        hook.start();
+        hook = new WebhookListener();
+        received = hook.received();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        hook.stop(0);
+        hook.close();
         fixture.close();
     }
 
@@ -54,7 +47,7 @@ class RetrainIT {
     @Test
     void threeFailedRetrainsOpenTheBreakerWithOneAlertAndOnlyAResetClosesIt() throws Exception {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Alerts alerts = new Alerts("http://127.0.0.1:" + hook.getAddress().getPort() + "/alerts", metrics);
+        Alerts alerts = new Alerts(hook.url(), metrics);
         List<String> outcomes = new ArrayList<>();
         try (Retrainer failing = retrainer(alerts, "echo 'training failed for {actor}'; exit 3")) {
             for (int i = 0; i < 4; i++) {
@@ -93,9 +86,6 @@ class RetrainIT {
     }
 
     static void awaitAlerts(int n) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 5000;
-        while (received.size() < n && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
+        hook.await(n, 5000);
     }
 }

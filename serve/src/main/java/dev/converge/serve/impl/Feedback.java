@@ -37,13 +37,10 @@ public final class Feedback {
     }
 
     private void handle(RoutingContext ctx) {
-        Object body;
-        try {
-            body = ctx.body().buffer() == null ? null : io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
-        } catch (io.vertx.core.json.DecodeException e) {
-            Responses.error(ctx, 400, "malformed_json", "the body is not valid JSON: " + e.getMessage());
-            return;
-        }
+        Responses.withJsonBody(ctx, body -> handle(ctx, body));
+    }
+
+    private void handle(RoutingContext ctx, Object body) {
         if (!(body instanceof JsonObject o)) {
             Responses.error(ctx, 400, "bad_request", "the body must be an object with prediction_id, label and"
                     + " optionally observed_at");

@@ -1,9 +1,6 @@
 package dev.converge.serve.impl;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -40,35 +37,26 @@ public final class GraphQlRoutes {
 
     /** POST /graphql. */
     void handle(RoutingContext ctx) {
-        Buffer buf = ctx.body().buffer();
-        if (buf == null || buf.length() == 0) {
-            Responses.error(ctx, 400, "empty_body", "the request body must be a JSON object with a \"query\"");
-            return;
-        }
-        Object body;
-        try {
-            body = Json.decodeValue(buf);
-        } catch (DecodeException e) {
-            Responses.error(ctx, 400, "malformed_json", "the body is not valid JSON: " + e.getMessage());
-            return;
-        }
-        if (!(body instanceof JsonObject o)) {
-            Responses.error(ctx, 400, "bad_request", "the body must be a JSON object with a \"query\"");
-            return;
-        }
-        String problem = shapeProblem(o);
-        if (problem != null) {
-            Responses.error(ctx, 400, "bad_request", problem);
-            return;
-        }
-        JsonObject variables = o.getJsonObject("variables");
-        JsonObject extensions = o.getJsonObject("extensions");
-        boolean tally = extensions != null && Boolean.TRUE.equals(extensions.getValue("statements"));
-        Long t0 = ctx.get("t0");
-        engine.execute(ctx.vertx(), o.getString("query"), o.getString("operationName"),
-                        variables == null ? Map.of() : variables.getMap(), tally, t0 == null ? System.nanoTime() : t0)
-                .onSuccess(a -> Responses.json(ctx, a.status(), a.body()))
-                .onFailure(ctx::fail);
+        Responses.withJsonBody(ctx, body -> {
+            if (!(body instanceof JsonObject o)) {
+                Responses.error(ctx, 400, "bad_request", "the body must be a JSON object with a \"query\"");
+                return;
+            }
+            String problem = shapeProblem(o);
+            if (problem != null) {
+                Responses.error(ctx, 400, "bad_request", problem);
+                return;
+            }
+            JsonObject variables = o.getJsonObject("variables");
+            JsonObject extensions = o.getJsonObject("extensions");
+            boolean tally = extensions != null && Boolean.TRUE.equals(extensions.getValue("statements"));
+            Long t0 = ctx.get("t0");
+            engine.execute(ctx.vertx(), o.getString("query"), o.getString("operationName"),
+                            variables == null ? Map.of() : variables.getMap(), tally,
+                            t0 == null ? System.nanoTime() : t0)
+                    .onSuccess(a -> Responses.json(ctx, a.status(), a.body()))
+                    .onFailure(ctx::fail);
+        });
     }
 
     private static String shapeProblem(JsonObject o) {

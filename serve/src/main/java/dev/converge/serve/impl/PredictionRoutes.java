@@ -4,9 +4,6 @@ import dev.converge.serve.predict.BatchOutcome;
 import dev.converge.serve.predict.PredictionOutcome;
 import dev.converge.serve.predict.PredictionService;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -33,7 +30,7 @@ final class PredictionRoutes {
     }
 
     private void predict(RoutingContext ctx) {
-        withBody(ctx, body -> answer(ctx, service.predict(body), o -> {
+        Responses.withJsonBody(ctx, body -> answer(ctx, service.predict(body), o -> {
             if (o instanceof PredictionOutcome.Scored || o instanceof PredictionOutcome.Degraded) {
                 Responses.json(ctx, 200, PredictionJson.answer(o, elapsedMs(ctx)));
             } else if (o instanceof PredictionOutcome.Invalid i) {
@@ -54,7 +51,7 @@ final class PredictionRoutes {
     }
 
     private void batch(RoutingContext ctx) {
-        withBody(ctx, body -> {
+        Responses.withJsonBody(ctx, body -> {
             if (!(body instanceof JsonObject o) || !(o.getValue("rows") instanceof JsonArray rows) || o.size() != 1) {
                 Responses.error(ctx, 400, "bad_request", "the body must be an object with one key, \"rows\": an array");
                 return;
@@ -101,23 +98,6 @@ final class PredictionRoutes {
                 ctx.fail(ar.cause());
             }
         });
-    }
-
-    /** Parses the body as JSON and passes it on; answers 400 when there is none or it is not JSON. */
-    private static void withBody(RoutingContext ctx, Consumer<Object> next) {
-        Buffer buf = ctx.body().buffer();
-        if (buf == null || buf.length() == 0) {
-            Responses.error(ctx, 400, "empty_body", "the request body must be a JSON object");
-            return;
-        }
-        Object body;
-        try {
-            body = Json.decodeValue(buf);
-        } catch (DecodeException e) {
-            Responses.error(ctx, 400, "malformed_json", "the body is not valid JSON: " + e.getMessage());
-            return;
-        }
-        next.accept(body);
     }
 
     static double elapsedMs(RoutingContext ctx) {

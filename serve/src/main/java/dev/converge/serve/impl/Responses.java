@@ -8,6 +8,26 @@ final class Responses {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Responses.class);
     private Responses() {}
 
+    /**
+     * Parses the body as JSON and passes it on; answers 400 when there is none ({@code empty_body}) or it is not
+     * JSON ({@code malformed_json}). Every JSON route reads its body through here.
+     */
+    static void withJsonBody(RoutingContext ctx, java.util.function.Consumer<Object> next) {
+        io.vertx.core.buffer.Buffer buf = ctx.body().buffer();
+        if (buf == null || buf.length() == 0) {
+            error(ctx, 400, "empty_body", "the request body must be a JSON object");
+            return;
+        }
+        Object body;
+        try {
+            body = io.vertx.core.json.Json.decodeValue(buf);
+        } catch (io.vertx.core.json.DecodeException e) {
+            error(ctx, 400, "malformed_json", "the body is not valid JSON: " + e.getMessage());
+            return;
+        }
+        next.accept(body);
+    }
+
     static void json(RoutingContext ctx, int status, JsonObject body) {
         if (ctx.response().ended()) {
             return;

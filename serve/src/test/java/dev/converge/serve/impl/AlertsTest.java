@@ -2,55 +2,38 @@ package dev.converge.serve.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.converge.serve.WebhookListener;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Webhook delivery to a real HTTP listener on loopback: once per firing, a resolve message, retries. */
 class AlertsTest {
-    HttpServer listener;
-    final List<JsonObject> received = new CopyOnWriteArrayList<>();
-    final AtomicInteger failFirst = new AtomicInteger();
+    WebhookListener listener;
+    List<JsonObject> received;
     final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Alerts alerts;
 
     @BeforeEach
     void listen() throws Exception {
-        listener = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        listener.createContext("/hook", ex -> {
-            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            int status = failFirst.getAndDecrement() > 0 ? 500 : 204;
-            if (status == 204) {
-                received.add(new JsonObject(body));
-            }
-            ex.sendResponseHeaders(status, -1);
-            ex.close();
-        });
-        listener.start();
-        alerts = new Alerts("http://127.0.0.1:" + listener.getAddress().getPort() + "/hook", metrics);
+        listener = new WebhookListener();
+        received = listener.received();
+        alerts = new Alerts(listener.url(), metrics);
     }
 
     @AfterEach
     void stop() {
         alerts.close();
-        listener.stop(0);
+        listener.close();
     }
 
     void awaitReceived(int n, long millis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        while (received.size() < n && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
+        listener.await(n, millis);
     }
 
     @Test
@@ -78,7 +61,7 @@ class AlertsTest {
 
     @Test
     void aFailingWebhookIsRetriedWithBackoff() throws Exception {
-        failFirst.set(2); // 500, 500, then 204: delivered on the third attempt, 0.5 s + 1 s later
+        listener.failNext(2); // 500, 500, then 204: delivered on the third attempt, 0.5 s + 1 s later
 
         long t0 = System.nanoTime();
         alerts.fire("breaker_open/postgresql", "critical", "open", Map.of());
