@@ -118,6 +118,84 @@ public final class ModelRegistry {
         });
     }
 
+    /**
+     * Appends a deployment of {@code name}: its challengers (none ends the experiment) and whether requests may pin a
+     * version. Every challenger must be a registered version other than the champion. With {@code expectedId} set,
+     * nothing is written (and empty is returned) unless the deployment is still that one: a canary's step never
+     * overwrites an operator's change made since the canary read it. Replicas are notified on {@link #CHANNEL}.
+     */
+    public Optional<Deployment> deploy(String name, List<Deployment.Challenger> challengers, boolean allowPinning,
+                                       String actor, String reason, Long expectedId) throws SQLException {
+        if (actor == null || actor.isBlank()) {
+            throw new IllegalArgumentException("every deployment needs an actor");
+        }
+        Deployment checked = new Deployment(0, name, challengers, allowPinning, actor, reason, null);
+        return inTransaction(name, c -> {
+            Deployment current = deployment(c, name);
+            if (expectedId != null && current.id() != expectedId) {
+                return Optional.<Deployment>empty();
+            }
+            Optional<Integer> champion = ChampionHistory.replay(history(c, name)).champion();
+            for (Deployment.Challenger ch : checked.challengers()) {
+                requireVersion(c, name, ch.version());
+                if (champion.isPresent() && champion.get() == ch.version()) {
+                    throw new IllegalArgumentException("v" + ch.version() + " is the champion of '" + name
+                            + "'; a challenger is another version");
+                }
+            }
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO model_deployments (name, challengers,"
+                    + " allow_pinning, actor, reason) VALUES (?, ?::jsonb, ?, ?, ?)")) {
+                ins.setString(1, name);
+                ins.setString(2, Deployment.challengersJson(checked.challengers()));
+                ins.setBoolean(3, allowPinning);
+                ins.setString(4, actor);
+                ins.setString(5, reason == null ? "" : reason);
+                ins.executeUpdate();
+            }
+            notifyChampion(c, name);
+            return Optional.of(deployment(c, name));
+        });
+    }
+
+    /** The deployment of {@code name} now ({@link Deployment#none} when it never had one). */
+    public Deployment deployment(String name) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            return deployment(c, name);
+        }
+    }
+
+    /** Every deployment of {@code name}, oldest first: who changed what, when and why. */
+    public List<Deployment> deploymentHistory(String name) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement q = c.prepareStatement(DEPLOYMENTS
+                + " WHERE name = ? ORDER BY id")) {
+            q.setString(1, name);
+            List<Deployment> out = new ArrayList<>();
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(deployment(rs));
+                }
+            }
+            return out;
+        }
+    }
+
+    private static final String DEPLOYMENTS = "SELECT id, name, challengers::text, allow_pinning, actor, reason,"
+            + " created_at FROM model_deployments";
+
+    private static Deployment deployment(Connection c, String name) throws SQLException {
+        try (PreparedStatement q = c.prepareStatement(DEPLOYMENTS + " WHERE name = ? ORDER BY id DESC LIMIT 1")) {
+            q.setString(1, name);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? deployment(rs) : Deployment.none(name);
+            }
+        }
+    }
+
+    private static Deployment deployment(ResultSet rs) throws SQLException {
+        return new Deployment(rs.getLong(1), rs.getString(2), Deployment.challengersFromJson(rs.getString(3)),
+                rs.getBoolean(4), rs.getString(5), rs.getString(6), rs.getTimestamp(7).toInstant());
+    }
+
     public Optional<ModelVersion> champion(String name) throws SQLException {
         try (Connection c = db.getConnection()) {
             Optional<Integer> v = ChampionHistory.replay(history(c, name)).champion();

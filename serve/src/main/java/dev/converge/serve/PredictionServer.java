@@ -103,13 +103,20 @@ public final class PredictionServer {
      * turns true when that has passed. {@code extraRoutes} lets tests add routes; null in production.
      */
     public static Future<PredictionServer> start(ServeConfig config, PgEndpoint db, Consumer<Router> extraRoutes) {
-        int port = config.port() == 0 ? freePort() : config.port();
-        PredictionServer s = new PredictionServer(config.withPort(port), db, port);
-        return s.deploy(extraRoutes).map(v -> s);
+        return start(config, db, extraRoutes, ScoringFaults.NONE);
     }
 
-    private Future<Void> deploy(Consumer<Router> extraRoutes) {
-        path = PredictionPath.build(vertx, config, pg, slot, metrics, predictionLog, alerts);
+    /** As {@link #start(ServeConfig, PgEndpoint, Consumer)}, with faults injected into scoring (tests). */
+    public static Future<PredictionServer> start(ServeConfig config, PgEndpoint db, Consumer<Router> extraRoutes,
+                                                 ScoringFaults faults) {
+        int port = config.port() == 0 ? freePort() : config.port();
+        PredictionServer s = new PredictionServer(config.withPort(port), db, port);
+        return s.deploy(extraRoutes, faults).map(v -> s);
+    }
+
+    private Future<Void> deploy(Consumer<Router> extraRoutes, ScoringFaults faults) {
+        path = PredictionPath.build(vertx, config, pg, slot, metrics, predictionLog, alerts, faults);
+        canary = path.canaryJudge();
         shared = new HttpApi.Shared(config, path.service(), path.graphQl(config, java.util.Map.of()),
                 path.feedback(), metrics, new AdminImpl(), path.loopLag(), extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
@@ -119,8 +126,9 @@ public final class PredictionServer {
                     activate(null).onSuccess(a -> followed = a.getInteger("active")).onFailure(e -> {
                         notReadyReason.set(e.getMessage());
                         LOG.error("no model loaded: {}", e.getMessage());
-                    });
+                    }).onComplete(ar -> followDeployment("start"));
                     listenForChampions();
+                    vertx.setPeriodic(1000, 1000, id -> judgeCanary());
                     scheduleDrift();
                     long every = config.latency().intervalSeconds() * 1000L;
                     vertx.setPeriodic(every, every, id -> {
@@ -213,7 +221,7 @@ public final class PredictionServer {
 
     private void followPass(String why) {
         followAgain = false;
-        loader.executeBlocking(() -> modelLoader.championVersion(config.model()), true).compose(champion -> {
+        loader.executeBlocking(() -> modelLoader.championVersion(config.model()), true).<Void>compose(champion -> {
             ModelHandle active = slot.active();
             if (champion.isEmpty() || active != null && (champion.get().equals(followed)
                     || active.version() == champion.get())) {
@@ -229,7 +237,7 @@ public final class PredictionServer {
                     active == null ? "nothing" : "v" + active.version());
             return activate(v).<Void>mapEmpty().onFailure(e -> LOG.error("champion v{} refused: {}", v,
                     e.getMessage()));
-        }).onComplete(ar -> {
+        }).compose(v -> followDeployment(why)).onComplete(ar -> {
             if (ar.failed()) {
                 LOG.warn("could not re-read the champion of {} ({}): {}", config.model(), why, ar.cause().getMessage());
             }
@@ -238,6 +246,85 @@ public final class PredictionServer {
                 followPass("a notice during the last pass");
             }
         });
+    }
+
+    private dev.converge.serve.impl.CanaryJudge canary;
+    /** Challengers loaded for the deployment being served, by version (the loader thread's only). */
+    private java.util.Map<Integer, ModelHandle> challengers = java.util.Map.of();
+    private volatile boolean deploymentFollowed;
+    private volatile boolean deploymentsMissing;
+
+    /**
+     * Reads the model's deployment and serves it: challengers not yet loaded are loaded and verified like any model
+     * (one refused is left out, with an alert), those no longer deployed are released. On the loader's thread, after
+     * the champion, so a replica started during an experiment routes like the others before it says it is ready.
+     */
+    private Future<Void> followDeployment(String why) {
+        return loader.executeBlocking(() -> {
+            dev.converge.registry.Deployment d;
+            try {
+                d = modelLoader.deployment(config.model());
+                deploymentsMissing = false;
+            } catch (java.sql.SQLException e) {
+                if (!"42P01".equals(e.getSQLState())) {
+                    throw e;
+                }
+                if (!deploymentsMissing) {
+                    LOG.warn("the registry has no model_deployments table (run 'converge migrate'): the champion"
+                            + " takes every request");
+                }
+                deploymentsMissing = true;
+                d = dev.converge.registry.Deployment.none(config.model());
+            }
+            java.util.Map<Integer, ModelHandle> loaded = new java.util.HashMap<>();
+            for (dev.converge.registry.Deployment.Challenger c : d.challengers()) {
+                ModelHandle have = challengers.get(c.version());
+                if (have == null) {
+                    try {
+                        have = modelLoader.load(config.model(), c.version());
+                        LOG.info("loaded challenger {} v{} ({}, {} of the traffic, p90 {} us per row)", config.model(),
+                                c.version(), c.mode().wireName(), c.share(), have.p90Micros());
+                    } catch (Exception e) {
+                        LOG.error("challenger v{} refused: {}", c.version(), e.getMessage());
+                        alerts.fire("model_refused/" + config.model() + "/v" + c.version(), "critical", "challenger"
+                                + " v" + c.version() + " of '" + config.model() + "' was refused at load: "
+                                + e.getMessage(), java.util.Map.of("model", config.model(), "version", c.version()));
+                        continue;
+                    }
+                }
+                loaded.put(c.version(), have);
+            }
+            challengers = loaded;
+            path.deploy(d, loaded);
+            return null;
+        }, true).<Void>mapEmpty().onComplete(ar -> {
+            deploymentFollowed = true;
+            if (ar.failed()) {
+                LOG.warn("could not follow the deployment of {} ({}): {}", config.model(), why, ar.cause().getMessage());
+            }
+        });
+    }
+
+    /** Once a second: a canary's step or rollback, written to the registry if the deployment is still the one judged. */
+    private void judgeCanary() {
+        dev.converge.serve.impl.CanaryJudge.Decision decision = canary.judge(slot.active(), System.currentTimeMillis());
+        if (decision == null) {
+            return;
+        }
+        dev.converge.registry.Deployment from = decision.from();
+        loader.executeBlocking(() -> modelLoader.registry().deploy(config.model(), from.replacing(decision.changed()),
+                from.allowPinning(), "canary", decision.reason(), from.id()), true).onSuccess(written -> {
+                    if (written.isEmpty()) {
+                        return; // changed since: judged again on the new deployment
+                    }
+                    LOG.warn("{}", decision.reason());
+                    if (decision.rollback()) {
+                        alerts.fire("canary/" + config.model() + "/v" + decision.changed().version(), "warning",
+                                decision.reason(), java.util.Map.of("model", config.model(), "version",
+                                        decision.changed().version()));
+                    }
+                    followChampion("canary decision");
+                }).onFailure(e -> LOG.error("canary decision not written ({}): {}", decision.reason(), e.getMessage()));
     }
 
     /** The drift job every serve.drift.interval_minutes, for the model served then (one replica at a time). */
@@ -401,6 +488,9 @@ public final class PredictionServer {
     /** Whether the server takes traffic, and with which model, or why not. */
     public Readiness readiness() {
         ModelHandle m = slot.active();
+        if (m != null && warmedUp && !deploymentFollowed) {
+            return Readiness.notReady(Readiness.CHALLENGERS);
+        }
         return m == null || !warmedUp ? Readiness.notReady(notReadyReason.get())
                 : Readiness.ready(m.name(), m.version(), m.inline(), m.p90Micros(), path.cacheDecision(m));
     }
@@ -447,6 +537,11 @@ public final class PredictionServer {
         return dev.converge.serve.impl.GraphQlRoutes.handler(path.graphQl(config, overrides));
     }
 
+    /** The registry id of the deployment this server routes by (0: the model never had one). */
+    public long deploymentId() {
+        return path.deploymentId();
+    }
+
     public ModelHandle activeModel() {
         return slot.active();
     }
@@ -458,6 +553,7 @@ public final class PredictionServer {
     /** Stops listening and serving; closing Vert.x closes the servers, the pool and the subscriber with it. */
     public Future<Void> close() {
         subscriber.reconnectPolicy(retries -> -1L);
+        path.close();
         predictionLog.close(); // writes what is buffered first
         alerts.close();
         if (retrainer != null) {

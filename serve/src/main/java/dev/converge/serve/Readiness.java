@@ -10,6 +10,8 @@ public record Readiness(boolean ready, String model, Integer version, String sco
     public static final String LOADING = "loading the champion";
     /** The reason while the verified model warms the prediction path up. */
     public static final String WARMING = "warming up the prediction path";
+    /** The reason while the challengers of an experiment load (the champion is ready). */
+    public static final String CHALLENGERS = "loading the challengers of the model's deployment";
 
     /** @param cache whether the cache serves the model and why ("none" without a cache) */
     public static Readiness ready(String model, int version, boolean inline, double p90Micros, String cache) {
@@ -22,6 +24,6 @@ public record Readiness(boolean ready, String model, Integer version, String sco
 
     /** Still starting: loading the first model or warming up with it. */
     public boolean loading() {
-        return !ready && (LOADING.equals(reason) || WARMING.equals(reason));
+        return !ready && (LOADING.equals(reason) || WARMING.equals(reason) || CHALLENGERS.equals(reason));
     }
 }

@@ -43,10 +43,12 @@ public final class DefaultPredictionService implements PredictionService {
     private final MeterRegistry metrics;
     private final PredictionLog log;
     private final LatencyAttribution latency;
+    private final ShadowScorer shadows;
 
     DefaultPredictionService(Variants variants, OnlineFeatures online, Scorer scorer, AdmissionControl admission,
                              Object fallback, int batchMaxRows, boolean refuseUnseenLevels, MeterRegistry metrics,
-                             PredictionLog log, LatencyAttribution latency) {
+                             PredictionLog log, LatencyAttribution latency, ShadowScorer shadows) {
+        this.shadows = shadows;
         this.log = log;
         this.latency = latency;
         this.refuseUnseenLevels = refuseUnseenLevels;
@@ -71,14 +73,17 @@ public final class DefaultPredictionService implements PredictionService {
         if (!d.ok()) {
             return Future.succeededFuture(new PredictionOutcome.Malformed(d.violations()));
         }
-        ModelHandle model = variants.choose(d.request());
+        Variants.Choice model = variants.choose(d.request());
         if (model == null) {
             return Future.succeededFuture(new PredictionOutcome.NotReady(Variants.NOT_READY));
+        }
+        if (model.refused() != null) {
+            return Future.succeededFuture(new PredictionOutcome.Malformed(List.of(model.refused())));
         }
         PredictionRequest in = d.request();
         long t0 = System.nanoTime();
         Future<PredictionOutcome> out = in.entityId() == null ? afterFetch(model, in, Map.of(), false, null, true, t0)
-                : online.one(model.entityKey(in.entityId())).transform(ar -> {
+                : online.one(model.model().entityKey(in.entityId())).transform(ar -> {
                     if (ar.failed()) {
                         // Our own overload (pool wait, a reply read late) is shed; a failed PostgreSQL degrades.
                         return ar.cause() instanceof OverloadedException ? Future.failedFuture(ar.cause())
@@ -96,22 +101,31 @@ public final class DefaultPredictionService implements PredictionService {
             return Future.succeededFuture(new BatchOutcome.BadSize(rows.size(), batchMaxRows));
         }
         long t0 = System.nanoTime();
+        Variants.Choice champion = variants.choose(null);
+        if (champion == null) {
+            return Future.succeededFuture(new BatchOutcome.Refused(new PredictionOutcome.NotReady(Variants.NOT_READY)));
+        }
+        ModelHandle model = champion.model();
+        // Each row is routed like a single request (an entity sees the same variant either way).
         List<RequestDecoder.Decoded> decoded = new ArrayList<>();
+        List<Variants.Choice> chosen = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             RequestDecoder.Decoded d = RequestDecoder.decode(rows.get(i), "rows[" + i + "].");
+            Variants.Choice c = d.ok() ? variants.choose(d.request()) : null;
+            if (c != null && c.refused() != null) {
+                Violation v = c.refused();
+                d = new RequestDecoder.Decoded(null, List.of(new Violation("rows[" + i + "]." + v.feature(),
+                        v.value(), v.reason(), v.message())));
+                c = null;
+            }
             decoded.add(d);
-            if (d.ok() && d.request().entityId() != null) {
-                ids.add(d.request().entityId());
+            chosen.add(c);
+            if (c != null && d.request().entityId() != null) {
+                ids.add(c.model().entityKey(d.request().entityId())); // the keys of the row's model's feature set
             }
         }
-        // One variant per batch for now: the batch's rows are scored by one model.
-        ModelHandle model = variants.choose(null);
-        if (model == null) {
-            return Future.succeededFuture(new BatchOutcome.Refused(new PredictionOutcome.NotReady(Variants.NOT_READY)));
-        }
         int rowsToScore = (int) decoded.stream().filter(RequestDecoder.Decoded::ok).count();
-        ids.replaceAll(model::entityKey); // the keys of the model's feature set
         OverloadedException refused = scorer.refusal(model, rowsToScore);
         if (refused != null) {
             return shedIfOverloaded(refused).map(BatchOutcome.Refused::new);
@@ -131,15 +145,18 @@ public final class DefaultPredictionService implements PredictionService {
             List<Future<PredictionOutcome>> results = new ArrayList<>(decoded.size());
             Promise<Void> all = Promise.promise();
             int slice = model.inline() ? Math.max(1, (int) (SLICE_MICROS / Math.max(1.0, model.p90Micros()))) : 256;
-            sliced(decoded, 0, slice, d -> {
+            List<Integer> indexes = java.util.stream.IntStream.range(0, decoded.size()).boxed().toList();
+            sliced(indexes, 0, slice, i -> {
+                RequestDecoder.Decoded d = decoded.get(i);
                 if (!d.ok()) {
                     results.add(Future.succeededFuture(new PredictionOutcome.Malformed(d.violations())));
                     return;
                 }
+                Variants.Choice c = chosen.get(i);
                 PredictionRequest in = d.request();
-                Map<String, Object> s = in.entityId() == null ? null : stored.get(model.entityKey(in.entityId()));
+                Map<String, Object> s = in.entityId() == null ? null : stored.get(c.model().entityKey(in.entityId()));
                 // A batch's rows queue behind one another by design: none is dropped for waiting.
-                results.add(afterFetch(model, in, s == null ? Map.of() : s, s != null,
+                results.add(afterFetch(c, in, s == null ? Map.of() : s, s != null,
                         in.entityId() == null ? null : pgFailure, false, t0));
             }, all);
             return all.future().compose(v -> Future.join(results)).<BatchOutcome>transform(done -> {
@@ -150,7 +167,7 @@ public final class DefaultPredictionService implements PredictionService {
                 for (Future<PredictionOutcome> f : results) {
                     out.add(f.result());
                 }
-                return Future.succeededFuture(new BatchOutcome.Rows(model.ref(), out));
+                return Future.succeededFuture(new BatchOutcome.Rows(champion.ref(), out));
             });
         });
     }
@@ -192,9 +209,12 @@ public final class DefaultPredictionService implements PredictionService {
     }
 
     /** Feature assembly, validation and scoring of one row whose stored features are known (or unreadable). */
-    private Future<PredictionOutcome> afterFetch(ModelHandle model, PredictionRequest in, Map<String, Object> stored,
-                                                 boolean found, Throwable pgFailure, boolean droppable, long t0) {
+    private Future<PredictionOutcome> afterFetch(Variants.Choice choice, PredictionRequest in,
+                                                 Map<String, Object> stored, boolean found, Throwable pgFailure,
+                                                 boolean droppable, long t0) {
         long fetched = System.nanoTime();
+        ModelHandle model = choice.model();
+        dev.converge.serve.predict.ModelRef ref = choice.ref();
         List<Violation> warnings = new ArrayList<>(0);
         Map<String, Object> features = in.features();
         String label = model.label();
@@ -207,17 +227,17 @@ public final class DefaultPredictionService implements PredictionService {
         }
         boolean unknownEntity = in.entityId() != null && !found && pgFailure == null;
         if (unknownEntity && features.isEmpty()) {
-            return Future.succeededFuture(new PredictionOutcome.UnknownEntity(model.ref(), in.entityId(),
+            return Future.succeededFuture(new PredictionOutcome.UnknownEntity(ref, in.entityId(),
                     model.featureSet()));
         }
         ValidationResult v = model.validator().validate(FeatureAssembly.merge(model.schema(), stored, features));
         if (!v.valid()) {
             if (pgFailure == null) {
-                return Future.succeededFuture(new PredictionOutcome.Invalid(model.ref(), v.violations(),
+                return Future.succeededFuture(new PredictionOutcome.Invalid(ref, v.violations(),
                         in.entityId(), found));
             }
             degraded.increment();
-            return Future.succeededFuture(new PredictionOutcome.Degraded(model.ref(), new Prediction(fallback, null),
+            return Future.succeededFuture(new PredictionOutcome.Degraded(ref, new Prediction(fallback, null),
                     false, List.of(new Degradation(Degradation.Kind.DEFAULT_ANSWER, "online features unavailable ("
                     + Failures.describe(pgFailure) + ") and the request's features are not enough ("
                     + v.violations().get(0) + "); default answer")), warnings, PredictionIds.next()));
@@ -239,7 +259,7 @@ public final class DefaultPredictionService implements PredictionService {
                         + (refuseUnseenLevels ? " refuses it (serve.unseen_levels=refuse)" : " scores it as missing")));
             });
             if (refuseUnseenLevels) {
-                return Future.succeededFuture(new PredictionOutcome.Invalid(model.ref(), levels, in.entityId(),
+                return Future.succeededFuture(new PredictionOutcome.Invalid(ref, levels, in.entityId(),
                         found));
             }
             warnings.addAll(levels);
@@ -253,17 +273,38 @@ public final class DefaultPredictionService implements PredictionService {
         }
         Map<String, Object> values = model.withDerived(v.values(), in.eventTime());
         long scoreStart = System.nanoTime();
-        return scorer.score(model, values, droppable).map(s -> {
+        Future<Scorer.Scored> scoring;
+        try {
+            scoring = scorer.score(model, values, droppable);
+        } catch (RuntimeException e) { // an inline model failed on the event loop
+            scoring = Future.failedFuture(e);
+        }
+        VariantStats stats = choice.stats();
+        if (stats != null) {
+            scoring = scoring.onFailure(e -> {
+                if (!(e instanceof OverloadedException)) {
+                    stats.error();
+                }
+            });
+        }
+        Map<String, Object> request = features;
+        return scoring.map(s -> {
             long now = System.nanoTime();
+            if (stats != null) {
+                stats.answered(now - t0);
+            }
             if (droppable) { // single requests: a batch row's time is the batch's
                 latency.record(now - t0, fetched - t0, Math.max(0, now - scoreStart - s.queueNanos()
                         - s.scoringNanos()), s.queueNanos(), s.scoringNanos());
             }
             String id = PredictionIds.next();
-            log.offer(id, model, in.entityId(), values, s.prediction(), (now - t0) / 1e6, s.cached(),
+            log.offer(id, model, ref.variant(), in.entityId(), values, s.prediction(), (now - t0) / 1e6, s.cached(),
                     pgProblem != null || s.cacheProblem() != null, warnings);
+            for (Variants.Arm shadow : variants.shadowsFor()) {
+                shadows.offer(new ShadowScorer.Job(shadow, stored, request, in.eventTime(), in.entityId(), id));
+            }
             if (pgProblem == null && s.cacheProblem() == null) {
-                return new PredictionOutcome.Scored(model.ref(), s.prediction(), s.cached(), warnings, id);
+                return new PredictionOutcome.Scored(ref, s.prediction(), s.cached(), warnings, id);
             }
             degraded.increment();
             List<Degradation> why = new ArrayList<>(2);
@@ -273,7 +314,7 @@ public final class DefaultPredictionService implements PredictionService {
             if (s.cacheProblem() != null) {
                 why.add(s.cacheProblem());
             }
-            return new PredictionOutcome.Degraded(model.ref(), s.prediction(), s.cached(), why, warnings, id);
+            return new PredictionOutcome.Degraded(ref, s.prediction(), s.cached(), why, warnings, id);
         });
     }
 }

@@ -22,8 +22,11 @@ final class DirectScorer implements Scorer {
     private final Timer inlineTimer;
     private final Timer workerTimer;
     private final int maxQueued;
+    private final dev.converge.serve.ScoringFaults faults;
 
-    DirectScorer(WorkerExecutor workers, QueueDelay queue, int maxQueued, MeterRegistry metrics) {
+    DirectScorer(WorkerExecutor workers, QueueDelay queue, int maxQueued, dev.converge.serve.ScoringFaults faults,
+                 MeterRegistry metrics) {
+        this.faults = faults;
         this.workers = workers;
         this.queue = queue;
         this.maxQueued = maxQueued;
@@ -74,6 +77,7 @@ final class DirectScorer implements Scorer {
     private Future<Scored> compute(ModelHandle model, Map<String, Object> row, boolean droppable) {
         if (model.inline()) {
             long t0 = System.nanoTime();
+            faults.beforeScoring(model.name(), model.version());
             Prediction p = model.score(row);
             long took = System.nanoTime() - t0;
             inlineTimer.record(took, TimeUnit.NANOSECONDS);
@@ -86,6 +90,7 @@ final class DirectScorer implements Scorer {
                 throw new OverloadedException(ShedReason.DEADLINE, "the scoring waited " + (t0 - enqueued) / 1_000_000
                         + " ms for a worker, past the " + queue.deadlineMillis() + " ms deadline");
             }
+            faults.beforeScoring(model.name(), model.version());
             Prediction p = model.score(row);
             long took = System.nanoTime() - t0;
             queue.served(took);

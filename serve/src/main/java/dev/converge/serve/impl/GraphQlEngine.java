@@ -384,6 +384,9 @@ public final class GraphQlEngine {
         if (input.get("eventTime") instanceof Instant t) {
             r.put("event_time", t.toString());
         }
+        if (input.containsKey("modelVersion")) {
+            r.put("model_version", input.get("modelVersion"));
+        }
         return r;
     }
 
@@ -557,6 +560,7 @@ public final class GraphQlEngine {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", m.getString("name"));
         out.put("version", m.getInteger("version"));
+        out.put("variant", m.getString("variant"));
         out.put("threshold", m.getValue("threshold"));
         out.put("thresholdMetric", m.getString("threshold_metric"));
         return out;

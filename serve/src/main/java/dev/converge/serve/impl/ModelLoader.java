@@ -48,6 +48,16 @@ public final class ModelLoader {
         return registry.champion(name).map(ModelVersion::version);
     }
 
+    /** The deployment of {@code name}: its challengers besides the champion. */
+    public dev.converge.registry.Deployment deployment(String name) throws java.sql.SQLException {
+        return registry.deployment(name);
+    }
+
+    /** The registry this loader reads (for a canary's writes). */
+    public ModelRegistry registry() {
+        return registry;
+    }
+
     /** The champion of {@code name}, or the given version. */
     public ModelHandle load(String name, Integer version) throws Exception {
         ModelVersion v = (version == null ? registry.champion(name) : registry.show(name, version))

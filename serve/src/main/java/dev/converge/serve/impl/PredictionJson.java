@@ -32,12 +32,12 @@ final class PredictionJson {
     static JsonObject batchItem(int index, PredictionOutcome o) {
         JsonObject item = new JsonObject().put("index", index);
         if (o instanceof PredictionOutcome.Scored s) {
-            return item.put("ok", true).mergeIn(body(s.predictionId(), s.prediction(), null, 0, s.cached(), null,
-                    s.warnings()));
+            return rowOf(item.put("ok", true).mergeIn(body(s.predictionId(), s.prediction(), variantOnly(s.model()),
+                    0, s.cached(), null, s.warnings())));
         }
         if (o instanceof PredictionOutcome.Degraded d) {
-            return item.put("ok", true).mergeIn(body(d.predictionId(), d.prediction(), null, 0, d.cached(), d.reason(),
-                    d.warnings()));
+            return rowOf(item.put("ok", true).mergeIn(body(d.predictionId(), d.prediction(), variantOnly(d.model()),
+                    0, d.cached(), d.reason(), d.warnings())));
         }
         if (o instanceof PredictionOutcome.UnknownEntity u) {
             return item.put("ok", false).put("error", "unknown_entity").put("errors", violations(List.of(
@@ -52,9 +52,20 @@ final class PredictionJson {
         throw new IllegalArgumentException("not a batch row: " + o);
     }
 
+    /** A batch's latency is the batch's, not a row's. */
+    private static JsonObject rowOf(JsonObject item) {
+        item.remove("latency_ms");
+        return item;
+    }
+
+    /** A batch row names its model only when another variant than the champion answered it. */
+    private static ModelRef variantOnly(ModelRef m) {
+        return m == null || m.variant().equals(ModelRef.CHAMPION) ? null : m;
+    }
+
     /** The model that answered; for a binomial model, the threshold its labels were decided with. */
     static JsonObject model(ModelRef m) {
-        JsonObject o = new JsonObject().put("name", m.name()).put("version", m.version());
+        JsonObject o = new JsonObject().put("name", m.name()).put("version", m.version()).put("variant", m.variant());
         if (m.threshold() != null) {
             o.put("threshold", m.threshold()).put("threshold_metric", m.thresholdMetric());
         }

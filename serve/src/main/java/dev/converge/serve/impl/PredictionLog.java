@@ -89,7 +89,7 @@ public class PredictionLog implements AutoCloseable {
      * {@code serve.prediction_log.max_rows_per_s} a second); never blocks: with the buffer full the prediction is
      * dropped and counted.
      */
-    void offer(String id, ModelHandle model, String entityId, Map<String, Object> features, Prediction p,
+    void offer(String id, ModelHandle model, String variant, String entityId, Map<String, Object> features, Prediction p,
                double latencyMs, boolean cached, boolean degraded, List<Violation> warnings) {
         if (!accepting || !settings.on() || settings.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble()
                 >= settings.sampleRate()) {
@@ -104,7 +104,7 @@ public class PredictionLog implements AutoCloseable {
             overRate.increment(); // beyond the bound, the seconds' first rows are kept: a sample over time
             return;
         }
-        if (!buffer.offer(new Entry(id, Instant.now(), model.name(), model.version(), "champion", entityId,
+        if (!buffer.offer(new Entry(id, Instant.now(), model.name(), model.version(), variant, entityId,
                 features, p, latencyMs, cached, degraded, warnings))) {
             droppedFull.increment();
         }

@@ -36,9 +36,14 @@ public final class PredictionPath {
     private final CacheDecision cacheDecision;
 
     private final LatencyAttribution latency;
+    private final Variants variants;
+    private final ShadowScorer shadows;
 
     private PredictionPath(Vertx vertx, PredictionService service, QueueDelay queue, Redis redis, LoopLag loopLag,
-                           OnlineFeatures online, CacheDecision cacheDecision, LatencyAttribution latency) {
+                           OnlineFeatures online, CacheDecision cacheDecision, LatencyAttribution latency,
+                           Variants variants, ShadowScorer shadows) {
+        this.variants = variants;
+        this.shadows = shadows;
         this.latency = latency;
         this.vertx = vertx;
         this.cacheDecision = cacheDecision;
@@ -49,8 +54,12 @@ public final class PredictionPath {
         this.loopLag = loopLag;
     }
 
+    /** Requests mirrored to shadow variants that may wait for the shadow scorer; more are dropped and counted. */
+    static final int SHADOW_QUEUE = 1000;
+
     public static PredictionPath build(Vertx vertx, ServeConfig config, Pool pg, ModelSlot slot,
-                                       MeterRegistry metrics, PredictionLog log, Alerts alerts) {
+                                       MeterRegistry metrics, PredictionLog log, Alerts alerts,
+                                       dev.converge.serve.ScoringFaults faults) {
         Resilience r = config.resilience();
         WorkerExecutor scoringPool = vertx.createSharedWorkerExecutor("converge-scoring", config.scoringWorkers());
         QueueDelay queue = new QueueDelay(config.scoringWorkers(), r.maxQueueMillis(), r.queueDeadlineMillis());
@@ -59,7 +68,7 @@ public final class PredictionPath {
                 metrics);
         pgBreaker.alertVia(alerts);
         OnlineFeatures online = new OnlineFeatures(pg, pgBreaker, metrics);
-        DirectScorer direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), metrics);
+        DirectScorer direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), faults, metrics);
         Scorer scorer = direct;
         Redis redis = null;
         CacheDecision decision = new CacheDecision(r.cacheAlways());
@@ -82,16 +91,38 @@ public final class PredictionPath {
         };
         LatencyAttribution latency = new LatencyAttribution(config.latency().alertMillis(),
                 config.latency().sustainedIntervals(), loopLag, alerts, config.eventLoops());
-        PredictionService service = new DefaultPredictionService(new Variants(slot), online, scorer,
+        Variants variants = new Variants(slot, metrics);
+        ShadowScorer shadows = new ShadowScorer(SHADOW_QUEUE, log, faults, metrics);
+        PredictionService service = new DefaultPredictionService(variants, online, scorer,
                 new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
-                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics, log, latency);
-        return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision, latency);
+                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics, log, latency, shadows);
+        return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision, latency, variants, shadows);
     }
 
     private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
                                    java.util.function.BooleanSupplier saturated, MeterRegistry metrics) {
         return new Breaker(vertx, dependency, r.breakerFailures(), Duration.ofSeconds(r.breakerOpenSeconds()),
                 r.halfOpenProbes(), timeoutMillis, loopLag, saturated, metrics);
+    }
+
+    /** Serves a deployment whose challengers the server has loaded (version to model; a refused one missing). */
+    public void deploy(dev.converge.registry.Deployment d, Map<Integer, ModelHandle> loaded) {
+        variants.deploy(d, loaded);
+    }
+
+    /** The registry id of the deployment served now (0: none ever). */
+    public long deploymentId() {
+        return variants.live().deployment().id();
+    }
+
+    /** A judge of this path's canaries (the server asks it once a second). */
+    public CanaryJudge canaryJudge() {
+        return new CanaryJudge(variants);
+    }
+
+    /** Stops the shadow scorer's thread. */
+    public void close() {
+        shadows.close();
     }
 
     /** The event loops' recent lag, which every loop's probe reports to. */

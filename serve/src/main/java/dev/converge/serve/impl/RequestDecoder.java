@@ -22,7 +22,7 @@ final class RequestDecoder {
         }
     }
 
-    private static final Set<String> REQUEST_KEYS = Set.of("entity_id", "features", "event_time");
+    private static final Set<String> REQUEST_KEYS = Set.of("entity_id", "features", "event_time", "model_version");
 
     private RequestDecoder() {}
 
@@ -40,7 +40,7 @@ final class RequestDecoder {
         for (String k : o.keySet()) {
             if (!REQUEST_KEYS.contains(k)) {
                 out.add(new Violation(prefix + Violation.fieldName(k), null, "unknown_field", "unknown field '" + k
-                        + "'; a request has entity_id and/or features, and optionally event_time"));
+                        + "'; a request has entity_id and/or features, and optionally event_time and model_version"));
             }
         }
         String entity = null;
@@ -72,10 +72,18 @@ final class RequestDecoder {
                         + " an ISO-8601 instant or date, e.g. 2024-06-01T00:00:00Z"));
             }
         }
+        Integer pinned = null;
+        Object mv = o.get("model_version");
+        if (mv instanceof Integer i && i > 0) {
+            pinned = i;
+        } else if (mv != null) {
+            out.add(new Violation(prefix + "model_version", String.valueOf(mv), "bad_model_version", "model_version"
+                    + " must be a positive integer, a version of the model that is deployed"));
+        }
         if (id == null && f == null) {
             out.add(new Violation(prefix + "(row)", null, "empty_request", "give an entity_id, features, or both"));
         }
-        return new Decoded(out.isEmpty() ? new PredictionRequest(entity, features, eventTime) : null,
+        return new Decoded(out.isEmpty() ? new PredictionRequest(entity, features, eventTime, pinned) : null,
                 List.copyOf(out));
     }
 }
