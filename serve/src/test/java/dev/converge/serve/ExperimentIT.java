@@ -41,10 +41,11 @@ class ExperimentIT {
     /** Per version: milliseconds each scoring sleeps, or -1 to fail it. */
     static final Map<Integer, Integer> faults = new ConcurrentHashMap<>();
     static JsonObject row;
+    static WebhookListener hook;
 
     static ServeConfig config() {
         return new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000, 1 << 20, 50, 4,
-                Resilience.defaults().with("none", 60))
+                Resilience.defaults().with("none", 60)).withAlertsWebhook(hook.url())
                 .withPredictionLog(new ServeConfig.PredictionLog(true, 1.0, 100_000, 100_000, 100, 30, 1_000_000));
     }
 
@@ -65,6 +66,7 @@ class ExperimentIT {
 
     @BeforeAll
     static void start() throws Exception {
+        hook = new WebhookListener();
         fixture = new ServeFixture(work);
         server = PredictionServer.start(config(), fixture.db.endpoint(), null, FAULTS).toCompletionStage()
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -79,6 +81,7 @@ class ExperimentIT {
         server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         clientVertx.close();
         fixture.close();
+        hook.close();
     }
 
     @AfterEach
@@ -221,6 +224,28 @@ class ExperimentIT {
         }
         assertThat(logged).isEqualTo(ids.size());
 
+        // One label per prediction scores both variants; the report compares them.
+        for (int i = 0; i < predictionIds.size(); i++) {
+            HttpResponse<Buffer> fb = http.post(server.port(), "127.0.0.1", "/v1/feedback")
+                    .putHeader("content-type", "application/json").sendBuffer(new JsonObject()
+                            .put("prediction_id", predictionIds.get(i)).put("label", i % 3 == 0 ? "bad" : "good")
+                            .put("observed_at", "2026-01-01T00:00:00Z").toBuffer())
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(fb.statusCode()).as(fb.bodyAsString()).isIn(200, 201, 202);
+        }
+        dev.converge.serve.drift.ExperimentReport.Report report = dev.converge.serve.drift.ExperimentReport.of(
+                fixture.db.dataSource(), "credit_risk", 1, 100_000);
+        assertThat(report.variants()).extracting(v -> v.variant() + "/v" + v.version())
+                .contains("champion/v1", "shadow/v2");
+        assertThat(report.variants().stream().filter(v -> v.variant().equals("shadow")).findFirst().orElseThrow()
+                .losses()).hasSize(ids.size());
+        assertThat(report.comparisons()).singleElement().satisfies(c -> {
+            assertThat(c.variant()).isEqualTo("shadow");
+            assertThat(c.p()).isBetween(0.0, 1.0);
+        });
+        assertThat(dev.converge.serve.drift.ExperimentReport.render(report)).contains("Welch's t-test")
+                .contains("log loss");
+
         // A shadow that takes 20 ms a row: its queue (1000) fills; the champion's answers do not change.
         faults.put(2, 20);
         List<String> many = new ArrayList<>();
@@ -268,6 +293,14 @@ class ExperimentIT {
         List<Deployment> history = fixture.registry.deploymentHistory("credit_risk");
         assertThat(history.stream().filter(d -> d.id() > start.id()).map(Deployment::reason))
                 .anyMatch(r -> r.contains("raised to 50%")).anyMatch(r -> r.contains("rolled back to 0%"));
+
+        long alertBy = System.currentTimeMillis() + 5000;
+        while (hook.received().stream().noneMatch(a -> a.getString("alert").equals("canary/credit_risk/v2"))
+                && System.currentTimeMillis() < alertBy) {
+            Thread.sleep(50);
+        }
+        assertThat(hook.received()).filteredOn(a -> a.getString("alert").equals("canary/credit_risk/v2"))
+                .singleElement().satisfies(a -> assertThat(a.getString("summary")).contains("rolled back"));
 
         awaitDeployment(server, back.id());
         faults.clear();

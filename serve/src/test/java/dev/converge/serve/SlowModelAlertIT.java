@@ -1,0 +1,76 @@
+package dev.converge.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Latency attribution with a model made slow on purpose (issue 12): scoring on the worker pool takes 40 ms a row,
+ * the loops stay free, and the alert names scoring with the figures; when the model is fast again it resolves.
+ */
+class SlowModelAlertIT {
+    @TempDir
+    Path work;
+
+    volatile int slowMillis = 40;
+
+    @Test
+    void aSlowModelRaisesALatencyAlertThatNamesScoringAndResolvesWhenItIsFastAgain() throws Exception {
+        try (ServeFixture fixture = new ServeFixture(work); WebhookListener hook = new WebhookListener()) {
+            ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 0, 1000, 1 << 20, 50, 4,
+                    Resilience.defaults().with("none", 60)).withLatency(new ServeConfig.Latency(20, 1, 2))
+                    .withAlertsWebhook(hook.url());
+            PredictionServer server = PredictionServer.start(config, fixture.db.endpoint(), null, (model, version) -> {
+                try {
+                    Thread.sleep(slowMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            Vertx vertx = Vertx.vertx();
+            try {
+                slowMillis = 0; // the warm-up scores at full speed
+                assertThat(ServeFixture.awaitModel(server).inline()).as("scored on the worker pool").isFalse();
+                slowMillis = 40;
+                WebClient http = WebClient.create(vertx);
+                JsonObject row = new JsonObject(new HashMap<>(server.activeModel().referenceRows().get(0)));
+                long end = System.currentTimeMillis() + 15_000;
+                while (firing(hook.received()).isEmpty() && System.currentTimeMillis() < end) {
+                    http.post(server.port(), "127.0.0.1", "/v1/predict").sendJsonObject(new JsonObject()
+                            .put("features", row)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                }
+                JsonObject alert = firing(hook.received()).orElseThrow(() -> new AssertionError("no latency alert"));
+                assertThat(alert.getJsonObject("details").getString("cause")).as(alert.encode()).isEqualTo("scoring");
+                assertThat(alert.getJsonObject("details").getDouble("scoring_ms")).isGreaterThan(30);
+                assertThat(alert.getString("summary")).contains("mostly from scoring");
+
+                slowMillis = 0;
+                end = System.currentTimeMillis() + 15_000;
+                while (hook.received().stream().noneMatch(a -> a.getString("alert").equals("latency/credit_risk")
+                        && a.getString("status").equals("resolved")) && System.currentTimeMillis() < end) {
+                    http.post(server.port(), "127.0.0.1", "/v1/predict").sendJsonObject(new JsonObject()
+                            .put("features", row)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                }
+                assertThat(hook.received()).anyMatch(a -> a.getString("alert").equals("latency/credit_risk")
+                        && a.getString("status").equals("resolved"));
+            } finally {
+                server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                vertx.close();
+            }
+        }
+    }
+
+    static Optional<JsonObject> firing(List<JsonObject> alerts) {
+        return alerts.stream().filter(a -> a.getString("alert").equals("latency/credit_risk")
+                && a.getString("status").equals("firing")).findFirst();
+    }
+}
