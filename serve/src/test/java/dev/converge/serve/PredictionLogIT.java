@@ -135,14 +135,20 @@ class PredictionLogIT {
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         try {
             ServeFixture.awaitModel(other);
-            List<java.util.concurrent.CompletableFuture<HttpResponse<Buffer>>> burst = new ArrayList<>();
-            for (int i = 0; i < 400; i++) {
-                burst.add(http.post(other.port(), "127.0.0.1", "/v1/predict").putHeader("content-type",
-                        "application/json").sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (1 + i) + "\"}"))
-                        .toCompletionStage().toCompletableFuture());
-            }
-            for (var f : burst) {
-                assertThat(f.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            // The writer is held up by a lock on the log (a slow database, made certain): its buffer of 5 fills.
+            try (Connection lock = fixture.db.connection()) {
+                lock.setAutoCommit(false);
+                lock.createStatement().execute("LOCK TABLE prediction_log IN ACCESS EXCLUSIVE MODE");
+                List<java.util.concurrent.CompletableFuture<HttpResponse<Buffer>>> burst = new ArrayList<>();
+                for (int i = 0; i < 400; i++) {
+                    burst.add(http.post(other.port(), "127.0.0.1", "/v1/predict").putHeader("content-type",
+                            "application/json").sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (1 + i) + "\"}"))
+                            .toCompletionStage().toCompletableFuture());
+                }
+                for (var f : burst) {
+                    assertThat(f.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+                }
+                lock.rollback();
             }
             String scrape = other.metrics().scrape();
             double dropped = Double.parseDouble(scrape.replaceAll("(?s).*converge_prediction_log_rows_total\\{outcome="
