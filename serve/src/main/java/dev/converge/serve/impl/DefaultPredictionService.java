@@ -73,23 +73,23 @@ public final class DefaultPredictionService implements PredictionService {
         if (!d.ok()) {
             return Future.succeededFuture(new PredictionOutcome.Malformed(d.violations()));
         }
-        Variants.Choice model = variants.choose(d.request());
-        if (model == null) {
+        Variants.Choice choice = variants.choose(d.request());
+        if (choice == null) {
             return Future.succeededFuture(new PredictionOutcome.NotReady(Variants.NOT_READY));
         }
-        if (model.refused() != null) {
-            return Future.succeededFuture(new PredictionOutcome.Malformed(List.of(model.refused())));
+        if (choice.refused() != null) {
+            return Future.succeededFuture(new PredictionOutcome.Malformed(List.of(choice.refused())));
         }
         PredictionRequest in = d.request();
         long t0 = System.nanoTime();
-        Future<PredictionOutcome> out = in.entityId() == null ? afterFetch(model, in, Map.of(), false, null, true, t0)
-                : online.one(model.model().entityKey(in.entityId())).transform(ar -> {
+        Future<PredictionOutcome> out = in.entityId() == null ? afterFetch(choice, in, Map.of(), false, null, true, t0)
+                : online.one(choice.model().entityKey(in.entityId())).transform(ar -> {
                     if (ar.failed()) {
                         // Our own overload (pool wait, a reply read late) is shed; a failed PostgreSQL degrades.
                         return ar.cause() instanceof OverloadedException ? Future.failedFuture(ar.cause())
-                                : afterFetch(model, in, Map.of(), false, ar.cause(), true, t0);
+                                : afterFetch(choice, in, Map.of(), false, ar.cause(), true, t0);
                     }
-                    return afterFetch(model, in, ar.result() == null ? Map.of() : ar.result(), ar.result() != null,
+                    return afterFetch(choice, in, ar.result() == null ? Map.of() : ar.result(), ar.result() != null,
                             null, true, t0);
                 });
         return out.recover(this::shedIfOverloaded);
@@ -298,9 +298,9 @@ public final class DefaultPredictionService implements PredictionService {
                         - s.scoringNanos()), s.queueNanos(), s.scoringNanos());
             }
             String id = PredictionIds.next();
-            log.offer(id, model, ref.variant(), in.entityId(), values, s.prediction(), (now - t0) / 1e6, s.cached(),
-                    pgProblem != null || s.cacheProblem() != null, warnings);
-            for (Variants.Arm shadow : variants.shadowsFor()) {
+            boolean logged = log.offer(id, model, ref.variant(), in.entityId(), values, s.prediction(),
+                    (now - t0) / 1e6, s.cached(), pgProblem != null || s.cacheProblem() != null, warnings);
+            for (Variants.Arm shadow : logged ? variants.shadowsFor() : List.<Variants.Arm>of()) {
                 shadows.offer(new ShadowScorer.Job(shadow, stored, request, in.eventTime(), in.entityId(), id));
             }
             if (pgProblem == null && s.cacheProblem() == null) {

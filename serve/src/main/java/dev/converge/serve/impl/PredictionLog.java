@@ -87,13 +87,13 @@ public class PredictionLog implements AutoCloseable {
     /**
      * Offers a scored prediction to the log (a sample of them, at {@code serve.prediction_log.sample}, and at most
      * {@code serve.prediction_log.max_rows_per_s} a second); never blocks: with the buffer full the prediction is
-     * dropped and counted.
+     * dropped and counted. Returns whether it was taken (a shadow mirrors only the answers that were).
      */
-    void offer(String id, ModelHandle model, String variant, String entityId, Map<String, Object> features, Prediction p,
-               double latencyMs, boolean cached, boolean degraded, List<Violation> warnings) {
+    boolean offer(String id, ModelHandle model, String variant, String entityId, Map<String, Object> features,
+                  Prediction p, double latencyMs, boolean cached, boolean degraded, List<Violation> warnings) {
         if (!accepting || !settings.on() || settings.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble()
                 >= settings.sampleRate()) {
-            return;
+            return false;
         }
         long now = System.nanoTime() / 1_000_000_000L;
         if (now != second) {
@@ -102,12 +102,28 @@ public class PredictionLog implements AutoCloseable {
         }
         if (inSecond.incrementAndGet() > settings.maxRowsPerSecond()) {
             overRate.increment(); // beyond the bound, the seconds' first rows are kept: a sample over time
-            return;
+            return false;
         }
-        if (!buffer.offer(new Entry(id, Instant.now(), model.name(), model.version(), variant, entityId,
-                features, p, latencyMs, cached, degraded, warnings))) {
-            droppedFull.increment();
+        return buffer(new Entry(id, Instant.now(), model.name(), model.version(), variant, entityId, features, p,
+                latencyMs, cached, degraded, warnings));
+    }
+
+    /**
+     * A shadow's row, paired with a champion's row the log took: not sampled or rate-bounded again (the pair would
+     * be broken), only bounded by the buffer.
+     */
+    boolean offerPaired(String id, ModelHandle model, String variant, String entityId, Map<String, Object> features,
+                        Prediction p, double latencyMs) {
+        return buffer(new Entry(id, Instant.now(), model.name(), model.version(), variant, entityId, features, p,
+                latencyMs, false, false, List.of()));
+    }
+
+    private boolean buffer(Entry e) {
+        if (buffer.offer(e)) {
+            return true;
         }
+        droppedFull.increment();
+        return false;
     }
 
     /** From now on, predictions are logged (the server calls this once warmed up). */

@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Shadow scoring, off the answer's path: a request mirrored to a shadow variant is queued here after its answer's
- * features were assembled, and one thread of the lowest CPU priority (nice 19, so the kernel runs it only on time the
+ * Shadow scoring, off the answer's path: a request mirrored to a shadow variant (one whose answer the prediction log
+ * took: a shadow's output is only of use there, so it costs at most {@code serve.prediction_log.max_rows_per_s}
+ * scorings a second) is queued here after its answer's features were assembled, and one thread of the lowest CPU priority (nice 19, so the kernel runs it only on time the
  * event loops and scoring workers leave) validates it against the shadow's own contract, scores it and writes the
  * output to the prediction log under the champion's prediction id, so feedback for that prediction labels both. The
  * queue is bounded: when it is full the mirror is dropped and counted, and the answer never waits for it.
@@ -103,8 +103,7 @@ final class ShadowScorer implements AutoCloseable {
             long took = System.nanoTime() - t0;
             job.arm().stats().answered(took);
             scored.increment();
-            log.offer(job.predictionId(), m, ModelRef.SHADOW, job.entityId(), values, p, took / 1e6, false, false,
-                    List.of());
+            log.offerPaired(job.predictionId(), m, ModelRef.SHADOW, job.entityId(), values, p, took / 1e6);
         } catch (RuntimeException e) {
             job.arm().stats().error();
             failed.increment();

@@ -42,6 +42,8 @@ final class Variants {
     private final MeterRegistry metrics;
     private final Map<String, VariantStats> stats = new ConcurrentHashMap<>();
     private volatile Live live;
+    /** The champion's choice without an experiment, made once per champion. */
+    private volatile Choice plain;
 
     Variants(ModelSlot slot, MeterRegistry metrics) {
         this.slot = slot;
@@ -60,8 +62,14 @@ final class Variants {
             return pinned(champion, l, request.modelVersion());
         }
         if (l.splits().isEmpty() || request == null) {
-            return new Choice(champion, champion.ref(), l.experimenting() ? stats(ModelRef.CHAMPION, champion)
-                    : null, null);
+            if (!l.experimenting()) { // the common case: no allocation per request
+                Choice c = plain;
+                if (c == null || c.model() != champion) {
+                    plain = c = new Choice(champion, champion.ref(), null, null);
+                }
+                return c;
+            }
+            return new Choice(champion, champion.ref(), stats(ModelRef.CHAMPION, champion), null);
         }
         double point = request.entityId() != null ? point(champion.name(), request.entityId())
                 : ThreadLocalRandom.current().nextDouble();
