@@ -265,15 +265,15 @@ public final class ExperimentReport {
     /** The report as text: a table per variant, then the comparisons. */
     public static String render(Report r) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "Experiment report of '%s', the last %d hours (from the prediction log)%n%n",
-                r.model(), r.hours()));
+        b.append(String.format(Locale.ROOT, "Experiment report of '%s', the last %d hour%s (from the prediction log)%n%n",
+                r.model(), r.hours(), r.hours() == 1 ? "" : "s"));
         if (r.variants().isEmpty()) {
             return b.append("No logged predictions in the window.\n").toString();
         }
         b.append(String.format(Locale.ROOT, "%-11s %7s %10s %9s %9s %9s  %s%n", "variant", "version", "requests",
                 "p50 ms", "p90 ms", "p99 ms", "predictions"));
         for (Variant v : r.variants()) {
-            b.append(String.format(Locale.ROOT, "%-11s %7s %10d %9.2f %9.2f %9.2f  %s%n", v.variant(), "v"
+            b.append(String.format(Locale.ROOT, "%-11s %7s %10d %9.3f %9.3f %9.3f  %s%n", v.variant(), "v"
                     + v.version(), v.requests(), v.p50Millis(), v.p90Millis(), v.p99Millis(), v.distribution()));
         }
         b.append(String.format(Locale.ROOT, "%nLive metrics (predictions with feedback)%n"));
