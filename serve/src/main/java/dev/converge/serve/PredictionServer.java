@@ -58,6 +58,7 @@ public final class PredictionServer {
     private final WorkerExecutor loader;
     private final ModelSlot slot = new ModelSlot();
     private final ModelLoader modelLoader;
+    private final javax.sql.DataSource registryDb;
     private final PredictionLog predictionLog;
     private final DriftJob drift;
     private final Alerts alerts;
@@ -72,6 +73,7 @@ public final class PredictionServer {
     private PredictionServer(ServeConfig config, PgEndpoint db, int port) {
         this.config = config;
         this.port = port;
+        metrics.config().meterFilter(new dev.converge.serve.impl.MetricHelp());
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
         PgConnectOptions pgOptions = pgOptions(db);
         this.pg = PgBuilder.pool().with(new PoolOptions().setMaxSize(config.pgPoolSize()).setMaxWaitQueueSize(1024)
@@ -82,6 +84,7 @@ public final class PredictionServer {
         this.loader = vertx.createSharedWorkerExecutor("converge-model-loader", 1);
         this.modelLoader = new ModelLoader(db.dataSource(REGISTRY_SOCKET_TIMEOUT_SECONDS),
                 config.inlineScoringMaxMicros());
+        this.registryDb = db.dataSource(10);
         this.predictionLog = config.predictionLog().on() ? new PredictionLog(config.predictionLog(),
                 db.dataSource(REGISTRY_SOCKET_TIMEOUT_SECONDS), metrics) : PredictionLog.OFF;
         this.alerts = new Alerts(config.alertsWebhookUrl(), metrics);
@@ -117,11 +120,14 @@ public final class PredictionServer {
     private Future<Void> deploy(Consumer<Router> extraRoutes, ScoringFaults faults) {
         path = PredictionPath.build(vertx, config, pg, slot, metrics, predictionLog, alerts, faults);
         canary = path.canaryJudge();
+        dashboard = new dev.converge.serve.impl.Dashboard(new dev.converge.serve.impl.LiveSeries(metrics),
+                registryDb, config.model(), this::servedJson, config.drift().psiWarn(), config.drift().psiAlert());
         shared = new HttpApi.Shared(config, path.service(), path.graphQl(config, java.util.Map.of()),
-                path.feedback(), metrics, new AdminImpl(), path.loopLag(), extraRoutes);
+                path.feedback(), metrics, new AdminImpl(), path.loopLag(), dashboard, extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> warmPool())
                 .onSuccess(v -> {
+                    dashboard.start(vertx);
                     LOG.info("converge serving on {}:{} ({} event loops)", config.host(), port, config.eventLoops());
                     activate(null).onSuccess(a -> followed = a.getInteger("active")).onFailure(e -> {
                         notReadyReason.set(e.getMessage());
@@ -249,6 +255,20 @@ public final class PredictionServer {
     }
 
     private dev.converge.serve.impl.CanaryJudge canary;
+    private dev.converge.serve.impl.Dashboard dashboard;
+
+    /** What this replica serves, for the dashboard: readiness, and the deployment as routed. */
+    private JsonObject servedJson() {
+        Readiness r = readiness();
+        JsonObject o = new JsonObject().put("ready", r.ready()).put("reason", r.reason());
+        ModelHandle m = slot.active();
+        if (m != null) {
+            o.put("champion", new JsonObject().put("version", m.version()).put("algorithm", m.algorithm())
+                    .put("scoring", m.inline() ? "inline" : "worker").put("p90_us", m.p90Micros())
+                    .put("cache", path.cacheDecision(m)));
+        }
+        return o.put("deployment", path.servedDeployment());
+    }
     /** Challengers loaded for the deployment being served, by version (the loader thread's only). */
     private java.util.Map<Integer, ModelHandle> challengers = java.util.Map.of();
     private volatile boolean deploymentFollowed;
@@ -464,6 +484,30 @@ public final class PredictionServer {
         public Future<JsonObject> driftNow(int windowMinutes) {
             return runDrift(windowMinutes);
         }
+
+        @Override
+        public Future<JsonObject> promote(int version, String actor, String reason) {
+            return loader.executeBlocking(() -> modelLoader.registry().promote(config.model(), version, actor, reason),
+                    true).map(e -> new JsonObject().put("model", e.name()).put("version", e.version())
+                    .put("event", e.type().wireName()).put("actor", e.actor()).put("reason", e.reason()));
+        }
+
+        @Override
+        public Future<JsonObject> setShare(int version, double share, String actor, String reason) {
+            return loader.executeBlocking(() -> {
+                dev.converge.registry.ModelRegistry registry = modelLoader.registry();
+                dev.converge.registry.Deployment d = registry.deployment(config.model());
+                dev.converge.registry.Deployment.Challenger c = d.challenger(version).orElseThrow(() ->
+                        new IllegalArgumentException("v" + version + " is not a challenger of '" + config.model()
+                                + "' (start an experiment first: converge experiment start)"));
+                return registry.deploy(config.model(), d.replacing(c.withShare(share)), d.allowPinning(), actor,
+                        reason, d.id()).orElseThrow(() -> new IllegalStateException("the deployment changed"
+                        + " meanwhile; read it again"));
+            }, true).map(d -> new JsonObject().put("deployment", d.id()).put("challengers",
+                    new io.vertx.core.json.JsonArray(d.challengers().stream().map(c -> new JsonObject()
+                            .put("version", c.version()).put("mode", c.mode().wireName()).put("share", c.share()))
+                            .toList())));
+        }
     }
 
     private volatile boolean warmedUp;
@@ -516,7 +560,8 @@ public final class PredictionServer {
     public java.util.Set<String> routes() {
         java.util.Set<String> out = new java.util.TreeSet<>();
         for (io.vertx.ext.web.Route r : new HttpApi(new HttpApi.Shared(config, shared.service(),
-                shared.graphql(), shared.feedback(), metrics, shared.admin(), shared.loopLag(), null)).router(vertx).getRoutes()) {
+                shared.graphql(), shared.feedback(), metrics, shared.admin(), shared.loopLag(), shared.dashboard(),
+                null)).router(vertx).getRoutes()) {
             if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
                 out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
             }

@@ -61,6 +61,40 @@ final class AdminRoutes {
                 answer(ctx, admin.rollback());
             }
         });
+        router.post("/admin/registry/promote").handler(ctx -> {
+            if (authorized(ctx)) {
+                Responses.withJsonBody(ctx, body -> {
+                    Integer version = body instanceof JsonObject o && o.getValue("version") instanceof Integer v
+                            && v > 0 ? v : null;
+                    if (version == null) {
+                        Responses.error(ctx, 400, "bad_version", "version must be a positive integer");
+                        return;
+                    }
+                    answer(ctx, admin.promote(version, "admin api", reason((JsonObject) body, "promoted from the"
+                            + " admin API")));
+                });
+            }
+        });
+        router.post("/admin/experiment/share").handler(ctx -> {
+            if (authorized(ctx)) {
+                Responses.withJsonBody(ctx, body -> {
+                    JsonObject o = body instanceof JsonObject j ? j : new JsonObject();
+                    Integer version = o.getValue("version") instanceof Integer v && v > 0 ? v : null;
+                    Double share = o.getValue("share") instanceof Number n ? n.doubleValue() : null;
+                    if (version == null || share == null || !(share >= 0 && share <= 1)) {
+                        Responses.error(ctx, 400, "bad_share", "give version (a positive integer, a challenger)"
+                                + " and share (a number from 0 to 1)");
+                        return;
+                    }
+                    answer(ctx, admin.setShare(version, share, "admin api", reason(o, "share set from the admin"
+                            + " API")));
+                });
+            }
+        });
+    }
+
+    private static String reason(JsonObject body, String otherwise) {
+        return body.getValue("reason") instanceof String r && !r.isBlank() ? r : otherwise;
     }
 
     private boolean authorized(RoutingContext ctx) {
@@ -86,6 +120,8 @@ final class AdminRoutes {
                         refused.code(), refused.getMessage());
             } else if (ar.cause() instanceof IllegalStateException e) {
                 Responses.error(ctx, 409, "conflict", e.getMessage());
+            } else if (ar.cause() instanceof IllegalArgumentException e) {
+                Responses.error(ctx, 400, "refused", e.getMessage());
             } else {
                 Responses.error(ctx, 409, "model_refused", String.valueOf(ar.cause().getMessage()));
             }

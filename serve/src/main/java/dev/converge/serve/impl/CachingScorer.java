@@ -33,6 +33,8 @@ final class CachingScorer implements Scorer {
         this.hits = Counter.builder("converge.cache.requests").tag("result", "hit").register(metrics);
         this.misses = Counter.builder("converge.cache.requests").tag("result", "miss").register(metrics);
         this.late = Counter.builder("converge.cache.requests").tag("result", "late").register(metrics);
+        io.micrometer.core.instrument.FunctionCounter.builder("converge.cache.single_flight.shared", singleFlight,
+                SingleFlight::shared).register(metrics);
     }
 
     @Override

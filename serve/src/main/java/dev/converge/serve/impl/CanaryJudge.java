@@ -28,7 +28,8 @@ public final class CanaryJudge {
     public synchronized Decision judge(ModelHandle champion, long nowMillis) {
         Variants.Live live = variants.live();
         Deployment d = live.deployment();
-        if (champion == null) {
+        if (champion == null || live.splits().stream().noneMatch(a -> a.challenger().canary() != null)) {
+            deploymentId = -1; // judged afresh when a canary appears
             return null;
         }
         VariantStats base = variants.stats(ModelRef.CHAMPION, champion);

@@ -28,12 +28,12 @@ import java.util.function.Consumer;
 public final class HttpApi extends VerticleBase {
     /** What every instance shares. {@code extraRoutes} (tests only) may add routes; null in production. */
     public record Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql, Feedback feedback,
-                         PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag,
+                         PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag, Dashboard dashboard,
                          Consumer<Router> extraRoutes, AtomicLong bodyBudget) {
         public Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql, Feedback feedback,
-                      PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag,
+                      PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag, Dashboard dashboard,
                       Consumer<Router> extraRoutes) {
-            this(config, service, graphql, feedback, metrics, admin, loopLag, extraRoutes,
+            this(config, service, graphql, feedback, metrics, admin, loopLag, dashboard, extraRoutes,
                     new AtomicLong(config.clients().bodyBufferBytes()));
         }
     }
@@ -89,6 +89,9 @@ public final class HttpApi extends VerticleBase {
                 "text/plain; version=0.0.4; charset=utf-8").end(shared.metrics().scrape()));
         router.get("/openapi.json").handler(ctx -> Responses.json(ctx, 200, OpenApi.document()));
         new AdminRoutes(shared.admin(), shared.config().adminToken()).mount(router);
+        if (shared.dashboard() != null) {
+            shared.dashboard().mount(vertx, router);
+        }
         if (shared.extraRoutes() != null) {
             shared.extraRoutes().accept(router);
         }

@@ -14,4 +14,10 @@ public interface ModelAdmin {
 
     /** Runs the drift job now for the active model over the last {@code windowMinutes}; the report as JSON. */
     Future<JsonObject> driftNow(int windowMinutes);
+
+    /** Promotes {@code version} to champion in the registry (every replica follows); the event as JSON. */
+    Future<JsonObject> promote(int version, String actor, String reason);
+
+    /** Sets the share of an experiment's challenger {@code version} in the registry; the new deployment as JSON. */
+    Future<JsonObject> setShare(int version, double share, String actor, String reason);
 }

@@ -115,6 +115,21 @@ public final class PredictionPath {
         return variants.live().deployment().id();
     }
 
+    /** The deployment as this replica routes it: its id and the loaded challengers. */
+    public JsonObject servedDeployment() {
+        Variants.Live l = variants.live();
+        io.vertx.core.json.JsonArray cs = new io.vertx.core.json.JsonArray();
+        for (java.util.List<Variants.Arm> arms : java.util.List.of(l.splits(), l.shadows())) {
+            for (Variants.Arm a : arms) {
+                cs.add(new JsonObject().put("version", a.model().version()).put("mode", a.challenger().mode()
+                        .wireName()).put("share", a.challenger().share()).put("canary", a.challenger().canary() != null)
+                        .put("answered", a.stats().answered()).put("errors", a.stats().errors()));
+            }
+        }
+        return new JsonObject().put("id", l.deployment().id()).put("allow_pinning", l.deployment().allowPinning())
+                .put("challengers", cs);
+    }
+
     /** A judge of this path's canaries (the server asks it once a second). */
     public CanaryJudge canaryJudge() {
         return new CanaryJudge(variants);

@@ -11,6 +11,12 @@ public final class SingleFlight<T> {
     public record Flight<T>(Future<T> value, Future<?> settled) {}
 
     private final ConcurrentHashMap<String, Future<T>> inFlight = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.LongAdder shared = new java.util.concurrent.atomic.LongAdder();
+
+    /** Requests that shared an identical flight's result instead of starting their own. */
+    public long shared() {
+        return shared.sum();
+    }
 
     /**
      * Runs {@code start} unless an identical flight is under way, whose result is then shared. The result is
@@ -22,6 +28,7 @@ public final class SingleFlight<T> {
         Promise<T> mine = Promise.promise();
         Future<T> existing = inFlight.putIfAbsent(key, mine.future());
         if (existing != null) {
+            shared.increment();
             return existing;
         }
         Flight<T> flight;

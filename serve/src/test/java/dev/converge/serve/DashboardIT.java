@@ -1,0 +1,220 @@
+package dev.converge.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.converge.registry.Deployment;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard's endpoints and admin actions on a live server (real PostgreSQL), the Grafana dashboard's queries
+ * against the metrics the server exports, and the exported metrics against Prometheus' conventions (promtool).
+ */
+class DashboardIT {
+    static final String TOKEN = "dashboard-admin-token-0123456789";
+    static final Path ROOT = Path.of(System.getProperty("converge.root", ".."));
+    @TempDir
+    static Path work;
+    static ServeFixture fixture;
+    static PredictionServer server;
+    static Vertx vertx;
+    static WebClient http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fixture = new ServeFixture(work);
+        server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000,
+                        1 << 20, 50, 4, Resilience.defaults().with(dev.converge.testkit.TestServices.redisUrl(), 60)),
+                        fixture.db.endpoint(), null)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        ServeFixture.awaitModel(server);
+        vertx = Vertx.vertx();
+        http = WebClient.create(vertx);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.close();
+        fixture.close();
+    }
+
+    static HttpResponse<Buffer> get(PredictionServer s, String path) throws Exception {
+        return http.get(s.port(), "127.0.0.1", path).send().toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    static HttpResponse<Buffer> post(PredictionServer s, String path, String token, JsonObject body) throws Exception {
+        var req = http.post(s.port(), "127.0.0.1", path).putHeader("content-type", "application/json");
+        if (token != null) {
+            req.putHeader("Authorization", "Bearer " + token);
+        }
+        return req.sendBuffer(body.toBuffer()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    static void traffic(int n) throws Exception {
+        JsonObject row = new JsonObject(new HashMap<>(server.activeModel().referenceRows().get(0)));
+        for (int i = 0; i < n; i++) {
+            post(server, "/v1/predict", null, new JsonObject().put("entity_id", Integer.toString(1 + i))
+                    .put("features", row));
+        }
+    }
+
+    @Test
+    void thePageAndItsDataAreServedAndLiveSeriesFollowTraffic() throws Exception {
+        HttpResponse<Buffer> page = get(server, "/ui/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.bodyAsString()).contains("vendor/uPlot.iife.min.js").contains("app.js");
+        assertThat(get(server, "/ui").statusCode()).as("redirected to /ui/").isIn(200, 302);
+        assertThat(get(server, "/ui/vendor/uPlot.iife.min.js").bodyAsString()).contains("uPlot");
+        assertThat(get(server, "/ui/app.js").statusCode()).isEqualTo(200);
+
+        traffic(200);
+        Thread.sleep(2500);
+        JsonObject live = get(server, "/ui/api/live").bodyAsJsonObject();
+        assertThat(live.getJsonArray("t")).isNotEmpty();
+        double answered = live.getJsonArray("ok_per_s").stream().mapToDouble(v -> v == null ? 0
+                : ((Number) v).doubleValue()).sum();
+        assertThat(answered).as(live.encode()).isGreaterThanOrEqualTo(200);
+        assertThat(live.getJsonArray("p99_ms").stream().anyMatch(v -> v != null)).isTrue();
+        assertThat(live.getJsonObject("breakers").getString("postgresql")).isEqualTo("closed");
+        assertThat(live.getJsonObject("breakers").getString("redis")).isEqualTo("closed");
+        assertThat(live.getJsonObject("served").getJsonObject("champion").getInteger("version")).isEqualTo(1);
+
+        JsonObject model = get(server, "/ui/api/model").bodyAsJsonObject();
+        assertThat(model.getJsonArray("versions").stream().map(v -> ((JsonObject) v).getInteger("version")))
+                .containsExactly(2, 1);
+        assertThat(model.getJsonArray("events").encode()).contains("\"promoted\"").contains("\"registered\"");
+        assertThat(get(server, "/ui/api/training").bodyAsJsonObject().getJsonArray("sweeps")).isNotNull();
+        assertThat(get(server, "/ui/api/drift").bodyAsJsonObject().getJsonArray("features")).isNotNull();
+    }
+
+    @Test
+    void stateChangesNeedTheAdminTokenAndAreFollowed() throws Exception {
+        HttpResponse<Buffer> anonymous = post(server, "/admin/registry/promote", null, new JsonObject()
+                .put("version", 2));
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        HttpResponse<Buffer> notAChallenger = post(server, "/admin/experiment/share", TOKEN, new JsonObject()
+                .put("version", 2).put("share", 0.5));
+        assertThat(notAChallenger.statusCode()).isEqualTo(400);
+        assertThat(notAChallenger.bodyAsString()).contains("not a challenger");
+
+        fixture.registry.deploy("credit_risk", List.of(new Deployment.Challenger(2, Deployment.Mode.SPLIT, 0.1,
+                null)), false, "test", "dashboard test", null);
+        HttpResponse<Buffer> share = post(server, "/admin/experiment/share", TOKEN, new JsonObject().put("version", 2)
+                .put("share", 0.3));
+        assertThat(share.statusCode()).as(share.bodyAsString()).isEqualTo(200);
+        assertThat(fixture.registry.deployment("credit_risk").challengers().get(0).share()).isEqualTo(0.3);
+        assertThat(fixture.registry.deployment("credit_risk").actor()).isEqualTo("admin api");
+        fixture.registry.deploy("credit_risk", List.of(), false, "test", "dashboard test done", null);
+
+        HttpResponse<Buffer> promote = post(server, "/admin/registry/promote", TOKEN, new JsonObject()
+                .put("version", 2).put("reason", "from the test"));
+        assertThat(promote.statusCode()).as(promote.bodyAsString()).isEqualTo(200);
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (server.activeModel().version() != 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(server.activeModel().version()).as("the server follows the promotion").isEqualTo(2);
+        Thread.sleep(2100); // the registry's figures are kept for two seconds
+        assertThat(get(server, "/ui/api/model").bodyAsString()).contains("from the test");
+        fixture.registry.promote("credit_risk", 1, "test", "back");
+        while (server.activeModel().version() != 1 && System.currentTimeMillis() < deadline + 20_000) {
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void withoutAnAdminTokenThePageIsReadOnly() throws Exception {
+        PredictionServer open = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 50,
+                        1000, 1 << 20, 50, 4, Resilience.defaults().with("none", 60)), fixture.db.endpoint(), null)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try {
+            ServeFixture.awaitModel(open);
+            assertThat(get(open, "/ui/").statusCode()).isEqualTo(200);
+            assertThat(get(open, "/ui/api/model").statusCode()).isEqualTo(200);
+            HttpResponse<Buffer> refused = post(open, "/admin/registry/promote", "anything", new JsonObject()
+                    .put("version", 2));
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(refused.bodyAsString()).contains("admin_disabled");
+        } finally {
+            open.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Every family a metric of the Grafana dashboard names, with an experiment and a drift run so all exist. */
+    static String scrapeWithEverything() throws Exception {
+        fixture.registry.deploy("credit_risk", List.of(new Deployment.Challenger(2, Deployment.Mode.SPLIT, 0.5,
+                new Deployment.Canary(List.of(0.5), 3600, 1, 100, 1000, 1_000_000))), false, "test", "metrics", null);
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!server.metrics().scrape().contains("variant=\"challenger\"") && System.currentTimeMillis() < deadline) {
+            traffic(20);
+        }
+        HttpResponse<Buffer> drift = post(server, "/admin/drift/run?window_minutes=60", TOKEN, new JsonObject());
+        assertThat(drift.statusCode()).as(drift.bodyAsString()).isIn(200, 503);
+        fixture.registry.deploy("credit_risk", List.of(), false, "test", "metrics done", null);
+        return get(server, "/metrics").bodyAsString();
+    }
+
+    @Test
+    void everyMetricTheGrafanaDashboardQueriesIsExported() throws Exception {
+        String scrape = scrapeWithEverything();
+        Set<String> exported = new LinkedHashSet<>();
+        for (String line : scrape.split("\n")) {
+            if (!line.startsWith("#") && !line.isBlank()) {
+                exported.add(line.split("[{ ]", 2)[0]);
+            }
+        }
+        JsonObject dashboard = new JsonObject(Files.readString(ROOT.resolve("deploy/grafana/converge-dashboard.json")));
+        Set<String> named = new LinkedHashSet<>();
+        Pattern metric = Pattern.compile("\\b((?:converge|http_server|jvm)_[a-z0-9_]+)\\b");
+        for (Object p : dashboard.getJsonArray("panels")) {
+            for (Object t : ((JsonObject) p).getJsonArray("targets")) {
+                Matcher m = metric.matcher(((JsonObject) t).getString("expr"));
+                while (m.find()) {
+                    named.add(m.group(1));
+                }
+            }
+        }
+        assertThat(named).hasSizeGreaterThan(15);
+        assertThat(exported).as("exported families").containsAll(named);
+    }
+
+    @Test
+    void convergesOwnMetricsFollowPrometheusConventions() throws Exception {
+        String scrape = scrapeWithEverything();
+        Process p;
+        try {
+            p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            Assumptions.abort("promtool is not installed (apt-get install prometheus): the metrics were not checked");
+            return;
+        }
+        try (var in = p.getOutputStream()) {
+            in.write(scrape.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        List<String> ours = out.lines().filter(l -> l.startsWith("converge_") || l.startsWith("http_server_"))
+                .toList();
+        assertThat(ours).as(out).isEmpty();
+        assertThat(scrape).contains("# HELP converge_shed_total").contains("# HELP http_server_requests_seconds");
+    }
+}
