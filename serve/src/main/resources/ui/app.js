@@ -159,6 +159,7 @@ async function refreshDrift() {
   if (!d.features.length) {
     psi.innerHTML = '<p class="empty">No drift run yet (serve.drift.interval_minutes, or POST /admin/drift/run).</p>';
     $('drift-when').textContent = '';
+    $('hist-legend').hidden = true;
     return;
   }
   $('drift-when').textContent = `v${d.version}, ${d.sample_rows} sampled predictions, ${when(d.computed_at)}`;
@@ -176,6 +177,7 @@ async function refreshDrift() {
 }
 function histogram(d) {
   const f = d.features.find((x) => x.feature === selected);
+  $('hist-legend').hidden = false;
   $('hist-title').textContent = `${f.feature}: live share per bin over the training baseline`;
   const bins = Object.entries(f.bins);
   const top = Math.max(...bins.map(([, [b, l]]) => Math.max(b, l)), 0.0001);

@@ -582,7 +582,9 @@ class PredictionServerIT {
         Set<String> documented = new HashSet<>(doc.getJsonObject("paths").fieldNames());
         assertThat(documented).containsExactlyInAnyOrder("/v1/predict", "/v1/predict/batch", "/health/live",
                 "/health/ready", "/metrics", "/openapi.json", "/admin/models/{version}/activate",
-                "/admin/models/rollback", "/graphql", "/graphql/schema", "/v1/feedback", "/admin/drift/run");
+                "/admin/models/rollback", "/graphql", "/graphql/schema", "/v1/feedback", "/admin/drift/run",
+                "/admin/registry/promote", "/admin/experiment/share", "/ui", "/ui/", "/ui/vendor/", "/ui/api/live", "/ui/api/model",
+                "/ui/api/drift", "/ui/api/training");
         assertThat(server.routes()).containsExactlyInAnyOrderElementsOf(documented);
     }
 }

@@ -20,7 +20,12 @@ public final class OpenApi {
                         .put("entity_id", new JsonObject().put("type", "string").put("description",
                                 "features stored for this entity are merged under the request's features"))
                         .put("features", new JsonObject().put("type", "object").put("description",
-                                "feature name to value, typed as the model's schema says (no coercion)")));
+                                "feature name to value, typed as the model's schema says (no coercion)"))
+                        .put("event_time", new JsonObject().put("type", "string").put("description",
+                                "the instant the prediction is for (ISO-8601); date-part features derive from it"))
+                        .put("model_version", new JsonObject().put("type", "integer").put("description",
+                                "a deployed version to answer, when the model's deployment allows pinning"
+                                        + " (docs/experiments.md); otherwise the deployment routes the request")));
         JsonObject prediction = new JsonObject().put("type", "object").put("properties", new JsonObject()
                 .put("prediction_id", new JsonObject().put("type", "string").put("description", "names the"
                         + " prediction in the prediction log and in POST /v1/feedback"))
@@ -101,7 +106,29 @@ public final class OpenApi {
                         .put("parameters", new JsonArray().add(new JsonObject().put("name", "version").put("in", "path")
                                 .put("required", true).put("schema", new JsonObject().put("type", "integer"))))))
                 .put("/admin/models/rollback", new JsonObject().put("post", op("Swap back to the previous model"
-                        + " (bearer token)", null, adminResponses())));
+                        + " (bearer token)", null, adminResponses())))
+                .put("/admin/registry/promote", new JsonObject().put("post", op("Promote a version to champion in"
+                        + " the registry; every replica follows ({\"version\", \"reason\"?}, bearer token)", null,
+                        adminResponses().put("400", response("bad version", "Error")))))
+                .put("/admin/experiment/share", new JsonObject().put("post", op("Set a challenger's share of"
+                        + " traffic in the registry ({\"version\", \"share\", \"reason\"?}, bearer token)", null,
+                        adminResponses().put("400", response("not a challenger, or a bad share", "Error")))))
+                .put("/ui", new JsonObject().put("get", op("The dashboard (redirects to /ui/)", null,
+                        new JsonObject().put("302", response("to /ui/", null)))))
+                .put("/ui/", new JsonObject().put("get", op("The dashboard page and its assets (/ui/index.html,"
+                        + " app.js, app.css)", null, new JsonObject().put("200", response("text/html", null)))))
+                .put("/ui/vendor/", new JsonObject().put("get", op("uPlot's distribution, from its WebJar", null,
+                        new JsonObject().put("200", response("JavaScript, CSS", null)))))
+                .put("/ui/api/live", new JsonObject().put("get", op("The dashboard's live series: the last five"
+                        + " minutes per second, breakers, the model as served", null,
+                        new JsonObject().put("200", response("series", null)))))
+                .put("/ui/api/model", new JsonObject().put("get", op("The registry's versions, events and"
+                        + " deployments of the served model (kept 2 s)", null,
+                        new JsonObject().put("200", response("model", null)))))
+                .put("/ui/api/drift", new JsonObject().put("get", op("The latest drift run of the served model (kept"
+                        + " 5 s)", null, new JsonObject().put("200", response("drift", null)))))
+                .put("/ui/api/training", new JsonObject().put("get", op("The last sweeps' leaderboards (kept 10 s)",
+                        null, new JsonObject().put("200", response("sweeps", null)))));
         return new JsonObject().put("openapi", "3.0.3")
                 .put("info", new JsonObject().put("title", "converge prediction server").put("version", "1"))
                 .put("paths", paths)
