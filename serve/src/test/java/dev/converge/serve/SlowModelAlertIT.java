@@ -14,14 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Latency attribution with a model made slow on purpose (issue 12): scoring on the worker pool takes 40 ms a row,
+ * Latency attribution with a model made slow on purpose (issue 12): scoring on the worker pool takes 250 ms a row,
  * the loops stay free, and the alert names scoring with the figures; when the model is fast again it resolves.
  */
 class SlowModelAlertIT {
     @TempDir
     Path work;
 
-    volatile int slowMillis = 40;
+    volatile int slowMillis;
 
     @Test
     void aSlowModelRaisesALatencyAlertThatNamesScoringAndResolvesWhenItIsFastAgain() throws Exception {
@@ -40,7 +40,9 @@ class SlowModelAlertIT {
             try {
                 slowMillis = 0; // the warm-up scores at full speed
                 assertThat(ServeFixture.awaitModel(server).inline()).as("scored on the worker pool").isFalse();
-                slowMillis = 40;
+                // Far slower than a loop stall on a busy machine (a 32 ms GC or JIT stall once named the loop when
+                // scoring took 40 ms: the rule names lag when the loops ran late by half the slow requests' time).
+                slowMillis = 250;
                 WebClient http = WebClient.create(vertx);
                 JsonObject row = new JsonObject(new HashMap<>(server.activeModel().referenceRows().get(0)));
                 long end = System.currentTimeMillis() + 15_000;
@@ -50,7 +52,7 @@ class SlowModelAlertIT {
                 }
                 JsonObject alert = firing(hook.received()).orElseThrow(() -> new AssertionError("no latency alert"));
                 assertThat(alert.getJsonObject("details").getString("cause")).as(alert.encode()).isEqualTo("scoring");
-                assertThat(alert.getJsonObject("details").getDouble("scoring_ms")).isGreaterThan(30);
+                assertThat(alert.getJsonObject("details").getDouble("scoring_ms")).isGreaterThan(200);
                 assertThat(alert.getString("summary")).contains("mostly from scoring");
 
                 slowMillis = 0;
