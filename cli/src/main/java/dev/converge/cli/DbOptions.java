@@ -65,7 +65,7 @@ final class DbOptions {
                     + " or CONVERGE_DATABASE_URL, or database.url in converge.properties)");
         }
         Database db = Database.open(cfg);
-        int applied = db.migrate();
+        int applied = db.migrateIfBehind();
         if (applied > 0) {
             err.println("Applied " + applied + " migration(s) to " + db.description());
         }

@@ -13,6 +13,7 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Database d = db.open(System.err)) {
+            d.migrate(); // Flyway itself, always: it also validates the applied migrations' checksums
             System.out.println("Database is migrated: " + d.description());
         }
         return 0;

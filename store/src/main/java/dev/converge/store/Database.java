@@ -114,6 +114,29 @@ public final class Database implements AutoCloseable {
     }
 
     /** Applies pending migrations; returns how many were applied. */
+    /** The newest migration this build carries ({@code V<n>__*.sql}); a test keeps it equal to the files. */
+    public static final int LATEST_MIGRATION = 9;
+
+    /**
+     * Whether the database already has every migration of this build, read from Flyway's history table in one query
+     * (no Flyway start-up: it costs about a second, scanning the class path): false when it is behind, has no history,
+     * or cannot say. A database ahead of this build (a newer converge migrated it) counts as current.
+     */
+    public boolean isCurrent() {
+        try (Connection c = dataSource.getConnection(); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT coalesce(max(version::int), 0) FROM flyway_schema_history WHERE success"
+                     + " AND version ~ '^[0-9]+$'")) {
+            return rs.next() && rs.getInt(1) >= LATEST_MIGRATION;
+        } catch (SQLException e) {
+            return false; // no history table yet (42P01), or no connection: migrate() says which
+        }
+    }
+
+    /** Migrates unless {@link #isCurrent()}: commands that only need the schema to be there start a second sooner. */
+    public int migrateIfBehind() {
+        return isCurrent() ? 0 : migrate();
+    }
+
     public int migrate() {
         var cfg = Flyway.configure()
                 .dataSource(dataSource)

@@ -36,6 +36,9 @@ class MigrationsAreAdditiveTest {
             }
             assertThat(before).containsKeys("feature_history.hot", "feature_online.entity_id",
                     "model_versions.artifact_sha256");
+            assertThat(steps[steps.length - 1].getVersion().getVersion()).as("Database.LATEST_MIGRATION, which lets"
+                    + " a current database skip Flyway").isEqualTo(Integer.toString(Database.LATEST_MIGRATION));
+            assertThat(db.isCurrent()).isTrue();
         } finally {
             try (Connection c = db.connection()) {
                 c.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
