@@ -1,6 +1,5 @@
 package dev.converge.cli;
 
-import dev.converge.registry.codec.Json;
 import dev.converge.serve.drift.LiveMetrics;
 import dev.converge.store.Database;
 import java.sql.Connection;
@@ -40,7 +39,6 @@ final class FeedbackCommand implements Runnable {
         int days;
 
         @Override
-        @SuppressWarnings("unchecked")
         public Integer call() throws Exception {
             Map<String, List<LiveMetrics.Labelled>> byVersion = new LinkedHashMap<>();
             try (Database d = db.open(System.err); Connection c = d.connection(); PreparedStatement q =
@@ -52,17 +50,8 @@ final class FeedbackCommand implements Runnable {
                 q.setString(3, model);
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
-                        Map<String, Object> out = Json.readMap(rs.getString(3));
-                        Map<String, Double> probs = null;
-                        if (out.get("probabilities") instanceof Map<?, ?> p) {
-                            probs = new LinkedHashMap<>();
-                            for (Map.Entry<?, ?> e : p.entrySet()) {
-                                probs.put(String.valueOf(e.getKey()), ((Number) e.getValue()).doubleValue());
-                            }
-                        }
                         byVersion.computeIfAbsent(rs.getString(1) + " v" + rs.getInt(2), k -> new ArrayList<>())
-                                .add(new LiveMetrics.Labelled(out.get("prediction"), probs,
-                                        Json.readList("[" + rs.getString(4) + "]").get(0)));
+                                .add(LiveMetrics.Labelled.fromJson(rs.getString(3), rs.getString(4)));
                     }
                 }
             }

@@ -7,11 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,9 +17,8 @@ import picocli.CommandLine;
 
 /** The README's commands, run for real against the test PostgreSQL in a schema of their own. */
 class CliTest {
-    static final String DB = dev.converge.testkit.TestServices.postgresUrl();
-    static final String SCHEMA = "cli_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-    static final String URL = DB + (DB.contains("?") ? "&" : "?") + "user=postgres&currentSchema=" + SCHEMA;
+    static final TestSchema TEST_SCHEMA = new TestSchema("cli_");
+    static final String URL = TEST_SCHEMA.url;
     static final Path ROOT = Path.of(System.getProperty("converge.root", ".."));
 
     record Run(int exit, String out, String err) {}
@@ -50,16 +46,12 @@ class CliTest {
 
     @BeforeAll
     static void schema() throws Exception {
-        try (Connection c = DriverManager.getConnection(DB + "?user=postgres")) {
-            c.createStatement().execute("CREATE SCHEMA " + SCHEMA);
-        }
+        TEST_SCHEMA.create();
     }
 
     @AfterAll
     static void drop() throws Exception {
-        try (Connection c = DriverManager.getConnection(DB + "?user=postgres")) {
-            c.createStatement().execute("DROP SCHEMA " + SCHEMA + " CASCADE");
-        }
+        TEST_SCHEMA.drop();
     }
 
     @Test

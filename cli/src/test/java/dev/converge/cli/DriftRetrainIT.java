@@ -17,7 +17,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,24 +29,19 @@ import org.junit.jupiter.api.Test;
  * parity check, registers v2 under an actor naming the drift run, and applies the pipeline's promotion policy.
  */
 class DriftRetrainIT {
-    static final String DB = dev.converge.testkit.TestServices.postgresUrl();
-    static final String SCHEMA = "rt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-    static final String URL = DB + (DB.contains("?") ? "&" : "?") + "user=postgres&currentSchema=" + SCHEMA;
+    static final TestSchema SCHEMA = new TestSchema("rt_");
+    static final String URL = SCHEMA.url;
     static final Path ROOT = Path.of(System.getProperty("converge.root", ".."));
     static final String TOKEN = "retrain-admin-token-0123456789";
 
     @BeforeAll
     static void schema() throws Exception {
-        try (Connection c = DriverManager.getConnection(DB + "?user=postgres")) {
-            c.createStatement().execute("CREATE SCHEMA " + SCHEMA);
-        }
+        SCHEMA.create();
     }
 
     @AfterAll
     static void drop() throws Exception {
-        try (Connection c = DriverManager.getConnection(DB + "?user=postgres")) {
-            c.createStatement().execute("DROP SCHEMA " + SCHEMA + " CASCADE");
-        }
+        SCHEMA.drop();
     }
 
     @Test

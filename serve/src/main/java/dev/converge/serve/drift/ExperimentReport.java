@@ -1,6 +1,5 @@
 package dev.converge.serve.drift;
 
-import dev.converge.registry.codec.Json;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -74,7 +73,6 @@ public final class ExperimentReport {
         return new Report(model, hours, variants, comparisons, lossName);
     }
 
-    @SuppressWarnings("unchecked")
     private static List<LiveMetrics.Labelled> labelled(Connection c, String model, int hours, String variant,
                                                        int version, int max) throws SQLException {
         List<LiveMetrics.Labelled> out = new ArrayList<>();
@@ -88,16 +86,7 @@ public final class ExperimentReport {
             q.setInt(5, max);
             try (ResultSet rs = q.executeQuery()) {
                 while (rs.next()) {
-                    Map<String, Object> o = Json.readMap(rs.getString(1));
-                    Map<String, Double> probs = null;
-                    if (o.get("probabilities") instanceof Map<?, ?> p) {
-                        probs = new LinkedHashMap<>();
-                        for (Map.Entry<?, ?> e : p.entrySet()) {
-                            probs.put(String.valueOf(e.getKey()), ((Number) e.getValue()).doubleValue());
-                        }
-                    }
-                    out.add(new LiveMetrics.Labelled(o.get("prediction"), probs,
-                            Json.readList("[" + rs.getString(2) + "]").get(0)));
+                    out.add(LiveMetrics.Labelled.fromJson(rs.getString(1), rs.getString(2)));
                 }
             }
         }

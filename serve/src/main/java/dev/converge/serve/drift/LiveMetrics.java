@@ -14,7 +14,21 @@ public final class LiveMetrics {
     private LiveMetrics() {}
 
     /** One labelled prediction: what was predicted (a label or a number), its probabilities, what was observed. */
-    public record Labelled(Object predicted, Map<String, Double> probabilities, Object observed) {}
+    public record Labelled(Object predicted, Map<String, Double> probabilities, Object observed) {
+        /** From the prediction log's {@code output} and the feedback's {@code label}, both as JSON text. */
+        public static Labelled fromJson(String output, String label) {
+            Map<String, Object> out = dev.converge.registry.codec.Json.readMap(output);
+            Map<String, Double> probs = null;
+            if (out.get("probabilities") instanceof Map<?, ?> p) {
+                probs = new LinkedHashMap<>();
+                for (Map.Entry<?, ?> e : p.entrySet()) {
+                    probs.put(String.valueOf(e.getKey()), ((Number) e.getValue()).doubleValue());
+                }
+            }
+            return new Labelled(out.get("prediction"), probs, dev.converge.registry.codec.Json.readList("[" + label
+                    + "]").get(0));
+        }
+    }
 
     /** Metric name to value; {@code n} is the number of labelled predictions. */
     public static Map<String, Object> of(List<Labelled> rows) {
