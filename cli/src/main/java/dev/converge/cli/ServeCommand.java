@@ -41,7 +41,8 @@ final class ServeCommand implements Callable<Integer> {
             d.close();
             stop.countDown();
         }, "converge-serve-shutdown"));
-        System.out.println("Serving " + config.model() + " on http://" + config.host() + ":" + server.port()
+        System.out.println("Serving " + config.model() + " on " + (config.tls() == null ? "http" : "https") + "://"
+                + config.host() + ":" + server.port()
                 + "  (POST /v1/predict, /v1/predict/batch; GET /health/ready, /metrics, /openapi.json). Ctrl-C stops.");
         stop.await();
         return 0;

@@ -26,12 +26,34 @@ import dev.converge.contracts.config.Settings;
  * @param drift                  when drift is computed, over what, and its thresholds
  * @param alertsWebhookUrl       where alerts are POSTed ({@code serve.alerts.webhook_url}); null: logged only
  * @param latency                when slow predictions raise an alert, with the stage that made them slow
+ * @param tls                    the certificate and key when the server terminates TLS itself; null for plain HTTP
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                           int pgPoolSize, Resilience resilience, Clients clients, boolean refuseUnseenLevels,
                           GraphQl graphql, PredictionLog predictionLog, Drift drift, String alertsWebhookUrl,
-                          Latency latency) {
+                          Latency latency, Tls tls) {
+    /**
+     * TLS terminated by the server itself ({@code serve.tls.cert} and {@code serve.tls.key}, PEM files), for
+     * deployments without an ingress; HTTP/2 and HTTP/1.1 are offered by ALPN. Null: plain HTTP.
+     */
+    public record Tls(String certPath, String keyPath) {
+        public Tls {
+            require(certPath != null && keyPath != null, "serve.tls.cert and serve.tls.key go together: give both"
+                    + " PEM files, or neither for plain HTTP");
+            for (String[] f : new String[][] {{"serve.tls.cert", certPath}, {"serve.tls.key", keyPath}}) {
+                require(java.nio.file.Files.isReadable(java.nio.file.Path.of(f[1])), f[0] + ": cannot read '" + f[1]
+                        + "' (a PEM file)");
+            }
+        }
+
+        static Tls from(Settings s) {
+            String cert = s.string("serve.tls.cert").orElse(null);
+            String key = s.string("serve.tls.key").orElse(null);
+            return cert == null && key == null ? null : new Tls(cert, key);
+        }
+    }
+
     /**
      * Latency attribution ({@code serve.latency.*}).
      *
@@ -258,7 +280,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                        int pgPoolSize, Resilience resilience) {
         this(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros, batchMaxRows,
                 bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS, false, GraphQl.DEFAULTS,
-                PredictionLog.DEFAULTS, Drift.DEFAULTS, null, Latency.DEFAULTS);
+                PredictionLog.DEFAULTS, Drift.DEFAULTS, null, Latency.DEFAULTS, null);
     }
 
     public ServeConfig {
@@ -307,7 +329,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.integer("serve.pg_pool_size", 8),
                 Resilience.from(s), Clients.from(s), unseenLevels(s.string("serve.unseen_levels").orElse("warn")),
                 GraphQl.from(s), PredictionLog.from(s), Drift.from(s),
-                s.string("serve.alerts.webhook_url").orElse(null), Latency.from(s));
+                s.string("serve.alerts.webhook_url").orElse(null), Latency.from(s), Tls.from(s));
     }
 
     private static boolean unseenLevels(String policy) {
@@ -322,61 +344,67 @@ public record ServeConfig(String host, int port, String model, String adminToken
     public ServeConfig withPort(int p) {
         return new ServeConfig(host, p, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl, latency);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls);
     }
 
     public ServeConfig withResilience(Resilience r) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl, latency);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls);
     }
 
     public ServeConfig withClients(Clients c) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl, latency);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls);
     }
 
     public ServeConfig withUnseenLevelsRefused(boolean refuse) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuse,
-                graphql, predictionLog, drift, alertsWebhookUrl, latency);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls);
     }
 
     public ServeConfig withGraphql(GraphQl g) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels, g, predictionLog,
-                drift, alertsWebhookUrl, latency);
+                drift, alertsWebhookUrl, latency, tls);
     }
 
     public ServeConfig withPredictionLog(PredictionLog l) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, l, drift, alertsWebhookUrl, latency);
+                graphql, l, drift, alertsWebhookUrl, latency, tls);
     }
 
     public ServeConfig withDrift(Drift d) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, d, alertsWebhookUrl, latency);
+                graphql, predictionLog, d, alertsWebhookUrl, latency, tls);
     }
 
     public ServeConfig withAlertsWebhook(String url) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, url, latency);
+                graphql, predictionLog, drift, url, latency, tls);
     }
 
     public ServeConfig withLatency(Latency l) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl, l);
+                graphql, predictionLog, drift, alertsWebhookUrl, l, tls);
+    }
+
+    public ServeConfig withTls(Tls t) {
+        return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, t);
     }
 
     @Override
     public String toString() {
         return "ServeConfig[" + host + ":" + port + ", model=" + model + ", adminToken=" + (adminToken == null ? "unset"
                 : "***") + ", eventLoops=" + eventLoops + ", scoringWorkers=" + scoringWorkers
-                + ", inlineScoringMaxMicros=" + inlineScoringMaxMicros + "]";
+                + ", inlineScoringMaxMicros=" + inlineScoringMaxMicros + ", tls=" + (tls == null ? "off" : "on") + "]";
     }
 }

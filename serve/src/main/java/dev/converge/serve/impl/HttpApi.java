@@ -57,8 +57,14 @@ public final class HttpApi extends VerticleBase {
                 shared.config().lagWarnMillis(), shared.config().resilience().maxLoopLagMillis(), shared.loopLag());
         lag.start(vertx);
         ServeConfig.Clients clients = shared.config().clients();
-        server = vertx.createHttpServer(new HttpServerOptions().setIdleTimeout((int) clients.idleMillis())
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+        HttpServerOptions options = new HttpServerOptions().setIdleTimeout((int) clients.idleMillis())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        ServeConfig.Tls tls = shared.config().tls();
+        if (tls != null) { // HTTP/2 and HTTP/1.1 over TLS, chosen by ALPN
+            options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+                    .setCertPath(tls.certPath()).setKeyPath(tls.keyPath()));
+        }
+        server = vertx.createHttpServer(options);
         server.connectionHandler(guard::connected);
         return server.requestHandler(router).listen(shared.config().port(), shared.config().host());
     }
