@@ -1,0 +1,183 @@
+package dev.converge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * deploy/k8s as a reviewer would check it: each overlay renders with {@code kubectl kustomize} (Debian's kubectl;
+ * skipped, saying so, without it), every object parses into its typed Kubernetes model (fabric8), and the rules
+ * hold: limits and requests set (memory request equal to its limit), the three probes on the health routes, a
+ * preStop drain, anti-affinity, the image tagged with versions.env's CONVERGE_VERSION (never latest), a heap that
+ * fits the memory limit, and every reference (HPA target, PDB and Service selectors, ports, the Ingress backend)
+ * pointing at something that exists.
+ */
+class KubernetesManifestsTest {
+    static final Path ROOT = Path.of(System.getProperty("converge.root", ".."));
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+    static String kustomize(String overlay) throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve("deploy/k8s/overlays/" + overlay).toString())
+                    .redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            Assumptions.abort("kubectl is not installed (apt-get install kubectl): the manifests were not rendered");
+            return null;
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    static List<HasMetadata> objects(String rendered) throws Exception {
+        List<HasMetadata> out = new ArrayList<>();
+        for (String doc : rendered.split("(?m)^---$")) {
+            if (doc.isBlank()) {
+                continue;
+            }
+            String kind = (String) YAML.readValue(doc, Map.class).get("kind");
+            Class<? extends HasMetadata> type = switch (kind) {
+                case "Deployment" -> Deployment.class;
+                case "Service" -> Service.class;
+                case "ConfigMap" -> ConfigMap.class;
+                case "HorizontalPodAutoscaler" -> HorizontalPodAutoscaler.class;
+                case "PodDisruptionBudget" -> PodDisruptionBudget.class;
+                case "Ingress" -> Ingress.class;
+                default -> throw new AssertionError("a kind the manifests are not expected to hold: " + kind);
+            };
+            HasMetadata typed = YAML.readValue(doc, type);
+            List<String> unknown = new ArrayList<>();
+            unknownFields(typed, kind, unknown);
+            assertThat(unknown).as("fields the Kubernetes model does not know (misspelled?)").isEmpty();
+            out.add(typed);
+        }
+        return out;
+    }
+
+    /** The model keeps a field it does not know in additionalProperties instead of failing: look for any. */
+    static void unknownFields(Object o, String path, List<String> found) throws Exception {
+        if (o instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                unknownFields(e.getValue(), path + "." + e.getKey(), found);
+            }
+            return;
+        }
+        if (o instanceof java.util.Collection<?> c) {
+            int i = 0;
+            for (Object x : c) {
+                unknownFields(x, path + "[" + i++ + "]", found);
+            }
+            return;
+        }
+        if (o == null || !o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+            return;
+        }
+        for (java.lang.reflect.Method m : o.getClass().getMethods()) {
+            if (m.getParameterCount() != 0 || !m.getName().startsWith("get") || m.getDeclaringClass() == Object.class
+                    || java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+                continue;
+            }
+            Object v = m.invoke(o);
+            if (m.getName().equals("getAdditionalProperties")) {
+                if (v instanceof Map<?, ?> extra && !extra.isEmpty()) {
+                    found.add(path + ": " + extra.keySet());
+                }
+            } else {
+                unknownFields(v, path + "." + m.getName().substring(3), found);
+            }
+        }
+    }
+
+    static <T> T one(List<HasMetadata> all, Class<T> type) {
+        List<T> of = all.stream().filter(type::isInstance).map(type::cast).toList();
+        assertThat(of).as(type.getSimpleName()).hasSize(1);
+        return of.get(0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void eachOverlayRendersToTypedObjectsThatFollowTheRules(String overlay) throws Exception {
+        List<HasMetadata> all = objects(kustomize(overlay));
+        Deployment serve = one(all, Deployment.class);
+        Properties versions = new Properties();
+        try (var in = Files.newBufferedReader(ROOT.resolve("versions.env"))) {
+            versions.load(in);
+        }
+
+        var pod = serve.getSpec().getTemplate().getSpec();
+        assertThat(pod.getAffinity().getPodAntiAffinity()).as("replicas spread over nodes").isNotNull();
+        assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThan(10L);
+        for (Container c : pod.getContainers()) {
+            assertThat(c.getImage()).as("image tag").endsWith(":" + versions.getProperty("CONVERGE_VERSION"))
+                    .doesNotEndWith(":latest");
+            Map<String, Quantity> limits = c.getResources().getLimits();
+            Map<String, Quantity> requests = c.getResources().getRequests();
+            assertThat(limits).containsKey("memory");
+            assertThat(requests).containsKeys("cpu", "memory");
+            assertThat(requests.get("memory")).as("memory request = limit").isEqualTo(limits.get("memory"));
+            assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
+            assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
+            assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/live");
+            assertThat(c.getLifecycle().getPreStop()).as("a drain before the server stops").isNotNull();
+            assertThat(c.getPorts()).anyMatch(p -> "http".equals(p.getName()));
+        }
+        assertThat(serve.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
+
+        ConfigMap config = one(all, ConfigMap.class);
+        String opts = config.getData().get("CONVERGE_JAVA_OPTS");
+        long heap = Quantity.getAmountInBytes(new Quantity(opts.replaceAll(".*-Xmx(\\d+)m.*", "$1") + "Mi"))
+                .longValue();
+        long limit = Quantity.getAmountInBytes(pod.getContainers().get(0).getResources().getLimits().get("memory"))
+                .longValue();
+        assertThat(heap + 128L * 1024 * 1024).as("the maximum heap plus room for the rest fits the limit")
+                .isLessThanOrEqualTo(limit);
+        assertThat(pod.getContainers().get(0).getEnvFrom()).anyMatch(e -> e.getConfigMapRef() != null
+                && config.getMetadata().getName().equals(e.getConfigMapRef().getName()));
+
+        Map<String, String> podLabels = serve.getSpec().getTemplate().getMetadata().getLabels();
+        HorizontalPodAutoscaler hpa = one(all, HorizontalPodAutoscaler.class);
+        assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(serve.getMetadata().getName());
+        assertThat(hpa.getSpec().getMinReplicas()).isLessThanOrEqualTo(hpa.getSpec().getMaxReplicas());
+        assertThat(hpa.getSpec().getMetrics()).extracting(m -> m.getType()).contains("Resource", "Pods");
+        PodDisruptionBudget pdb = one(all, PodDisruptionBudget.class);
+        assertThat(podLabels).containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
+        assertThat(pdb.getSpec().getMinAvailable().getIntVal()).as("a node can still be drained")
+                .isLessThan(serve.getSpec().getReplicas());
+        Service svc = one(all, Service.class);
+        assertThat(podLabels).containsAllEntriesOf(svc.getSpec().getSelector());
+        Ingress ingress = one(all, Ingress.class);
+        assertThat(ingress.getSpec().getTls()).as("TLS at the ingress").isNotEmpty();
+        var backend = ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService();
+        assertThat(backend.getName()).isEqualTo(svc.getMetadata().getName());
+        assertThat(svc.getSpec().getPorts()).anyMatch(p -> p.getName().equals(backend.getPort().getName()));
+        assertThat(all).allMatch(o -> o.getMetadata().getNamespace() != null, "every object in the overlay's namespace");
+        if (overlay.equals("prod")) {
+            assertThat(serve.getSpec().getReplicas()).isGreaterThanOrEqualTo(3);
+            assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(3);
+        }
+    }
+}
