@@ -5,7 +5,8 @@ import dev.converge.contracts.config.Settings;
 /**
  * Cache and failure settings, validated at start-up.
  *
- * @param redisUrl          Redis for the prediction cache, or "none" to run without a cache
+ * @param redisUrl          Redis for the prediction cache: one redis:// URL, several separated by commas for a Redis
+ *                          Cluster (its seed nodes), or "none" to run without a cache
  * @param cacheTtlSeconds   how long a prediction is cached; default one hour: far below the retraining interval,
  *                          and a new model version is a new key namespace anyway
  * @param breakerFailures   consecutive failures that open a breaker
@@ -36,8 +37,10 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
                          long pgPoolWaitMillis, long shedDelayMillis, String fallbackPrediction,
                          boolean cacheAlways) {
     public Resilience {
-        check(redisUrl != null && (redisUrl.equals("none") || redisUrl.startsWith("redis://")),
-                "serve.redis_url must be redis://host:port or none, was '" + redisUrl + "'");
+        check(redisUrl != null && (redisUrl.equals("none") || java.util.Arrays.stream(redisUrl.split(","))
+                        .allMatch(u -> u.trim().startsWith("redis://"))),
+                "serve.redis_url must be redis://host:port, several of them separated by commas (the seed nodes of"
+                        + " a Redis Cluster), or none; was '" + redisUrl + "'");
         check(cacheTtlSeconds >= 1, "serve.cache_ttl_secs must be >= 1, was " + cacheTtlSeconds);
         check(breakerFailures >= 1, "serve.breaker_failures must be >= 1, was " + breakerFailures);
         check(breakerOpenSeconds >= 1, "serve.breaker_open_secs must be >= 1, was " + breakerOpenSeconds);

@@ -101,8 +101,16 @@ public final class TestServices {
 
     /** A Redis of the caller's own on {@code port}, loopback only, persisting nothing; ready when this returns. */
     public static Process startRedis(int port, Path logDir) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(redisBinary().toString(), "--port", Integer.toString(port), "--bind",
-                "127.0.0.1", "--save", "", "--appendonly", "no").redirectErrorStream(true)
+        return startRedis(port, logDir, java.util.List.of());
+    }
+
+    /** As {@link #startRedis(int, Path)}, with more options (e.g. {@code --cluster-enabled yes}). */
+    public static Process startRedis(int port, Path logDir, java.util.List<String> options) throws IOException,
+            InterruptedException {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(redisBinary().toString(), "--port",
+                Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
+        cmd.addAll(options);
+        Process p = new ProcessBuilder(cmd).directory(logDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(logDir.resolve("redis-" + port + "-" + System.nanoTime() + ".log").toFile()).start();
         for (int i = 0; i < 200; i++) {
             if (pings("127.0.0.1", port)) {

@@ -73,8 +73,7 @@ public final class PredictionPath {
         Redis redis = null;
         CacheDecision decision = new CacheDecision(r.cacheAlways());
         if (!r.redisUrl().equals("none")) {
-            redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.redisUrl()).setMaxPoolSize(8)
-                    .setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000));
+            redis = Redis.createClient(vertx, redisOptions(r.redisUrl()));
             Breaker redisBreaker = breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag,
                     () -> queue.queued() > 0, metrics);
             redisBreaker.alertVia(alerts);
@@ -97,6 +96,20 @@ public final class PredictionPath {
                 new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
                 r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics, log, latency, shadows);
         return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision, latency, variants, shadows);
+    }
+
+    /**
+     * One URL: a standalone Redis. Several, separated by commas: the seed nodes of a Redis Cluster; the client learns
+     * the slot map from them and sends each key to the node that holds its slot (a cache key is one command).
+     */
+    static RedisOptions redisOptions(String urls) {
+        RedisOptions o = new RedisOptions().setMaxPoolSize(8).setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000);
+        String[] seeds = urls.split(",");
+        if (seeds.length == 1) {
+            return o.setConnectionString(urls.trim());
+        }
+        return o.setType(io.vertx.redis.client.RedisClientType.CLUSTER)
+                .setEndpoints(java.util.Arrays.stream(seeds).map(String::trim).toList());
     }
 
     private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
