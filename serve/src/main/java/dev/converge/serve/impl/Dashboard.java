@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -122,64 +123,47 @@ public final class Dashboard {
         }
     }
 
+    /** Through the registry's own reads (the champion replayed from its history, as everywhere else). */
     JsonObject readModel() throws SQLException {
+        dev.converge.registry.ModelRegistry registry = new dev.converge.registry.ModelRegistry(db);
         JsonObject o = new JsonObject().put("model", model);
-        try (Connection c = db.getConnection()) {
-            JsonArray versions = new JsonArray();
-            try (PreparedStatement q = c.prepareStatement("SELECT version, algorithm, created_at, metrics::text,"
-                    + " training_window_start, training_window_end FROM model_versions WHERE name = ?"
-                    + " ORDER BY version DESC LIMIT 20")) {
-                q.setString(1, model);
-                try (ResultSet rs = q.executeQuery()) {
-                    while (rs.next()) {
-                        JsonObject m = new JsonObject(rs.getString(4));
-                        JsonObject metrics = new JsonObject();
-                        for (String k : new String[] {"auc", "logloss", "rmse", "mae", "r2", "selection_metric",
-                            "model_algorithm", "holdout_rows"}) {
-                            if (m.containsKey(k)) {
-                                metrics.put(k, m.getValue(k));
-                            }
-                        }
-                        versions.add(new JsonObject().put("version", rs.getInt(1)).put("algorithm", rs.getString(2))
-                                .put("registered_at", rs.getTimestamp(3).toInstant().toString()).put("metrics",
-                                        metrics));
-                    }
+        JsonArray versions = new JsonArray();
+        for (dev.converge.registry.ModelVersion v : registry.list(model)) {
+            JsonObject metrics = new JsonObject();
+            for (String k : new String[] {"auc", "logloss", "rmse", "mae", "r2", "selection_metric",
+                "model_algorithm", "holdout_rows"}) {
+                if (v.metrics().containsKey(k)) {
+                    metrics.put(k, v.metrics().get(k));
                 }
             }
-            o.put("versions", versions);
-            JsonArray events = new JsonArray();
-            try (PreparedStatement q = c.prepareStatement("SELECT id, version, event, actor, reason, created_at FROM"
-                    + " model_events WHERE name = ? ORDER BY id DESC LIMIT 30")) {
-                q.setString(1, model);
-                try (ResultSet rs = q.executeQuery()) {
-                    while (rs.next()) {
-                        events.add(new JsonObject().put("id", rs.getLong(1)).put("version", rs.getInt(2))
-                                .put("event", rs.getString(3)).put("actor", rs.getString(4))
-                                .put("reason", rs.getString(5)).put("at", rs.getTimestamp(6).toInstant().toString()));
-                    }
-                }
-            }
-            o.put("events", events);
-            JsonArray deployments = new JsonArray();
-            try (PreparedStatement q = c.prepareStatement("SELECT id, challengers::text, allow_pinning, actor, reason,"
-                    + " created_at FROM model_deployments WHERE name = ? ORDER BY id DESC LIMIT 20")) {
-                q.setString(1, model);
-                try (ResultSet rs = q.executeQuery()) {
-                    while (rs.next()) {
-                        deployments.add(new JsonObject().put("id", rs.getLong(1)).put("challengers",
-                                new JsonArray(rs.getString(2))).put("allow_pinning", rs.getBoolean(3))
-                                .put("actor", rs.getString(4)).put("reason", rs.getString(5))
-                                .put("at", rs.getTimestamp(6).toInstant().toString()));
-                    }
-                }
-            } catch (SQLException e) {
-                if (!"42P01".equals(e.getSQLState())) { // a registry from before experiments has none
-                    throw e;
-                }
-            }
-            o.put("deployments", deployments);
+            versions.add(new JsonObject().put("version", v.version()).put("algorithm", v.algorithm())
+                    .put("registered_at", v.createdAt().toString()).put("metrics", metrics));
         }
-        return o;
+        o.put("versions", versions);
+        JsonArray events = new JsonArray();
+        List<dev.converge.registry.ModelEvent> history = registry.history(model);
+        for (int i = history.size() - 1; i >= Math.max(0, history.size() - 30); i--) { // newest first
+            dev.converge.registry.ModelEvent e = history.get(i);
+            events.add(new JsonObject().put("id", e.id()).put("version", e.version()).put("event", e.type().wireName())
+                    .put("actor", e.actor()).put("reason", e.reason()).put("at", e.at().toString()));
+        }
+        o.put("events", events);
+        JsonArray deployments = new JsonArray();
+        try {
+            List<dev.converge.registry.Deployment> all = registry.deploymentHistory(model);
+            for (int i = all.size() - 1; i >= Math.max(0, all.size() - 20); i--) {
+                dev.converge.registry.Deployment d = all.get(i);
+                deployments.add(new JsonObject().put("id", d.id()).put("challengers", new JsonArray(d.challengers()
+                        .stream().map(c -> new JsonObject().put("version", c.version()).put("mode", c.mode()
+                                .wireName()).put("share", c.share())).toList())).put("allow_pinning", d.allowPinning())
+                        .put("actor", d.actor()).put("reason", d.reason()).put("at", d.at().toString()));
+            }
+        } catch (SQLException e) {
+            if (!"42P01".equals(e.getSQLState())) { // a registry from before experiments has none
+                throw e;
+            }
+        }
+        return o.put("deployments", deployments);
     }
 
     JsonObject readDrift() throws SQLException {
@@ -211,14 +195,8 @@ public final class Dashboard {
         JsonObject o = new JsonObject().put("model", model);
         JsonArray sweeps = new JsonArray();
         try (Connection c = db.getConnection()) {
-            Integer champion = null;
-            try (PreparedStatement q = c.prepareStatement("SELECT version FROM model_events WHERE name = ? AND event"
-                    + " IN ('promoted', 'rolled_back') ORDER BY id DESC LIMIT 1")) {
-                q.setString(1, model);
-                try (ResultSet rs = q.executeQuery()) {
-                    champion = rs.next() ? rs.getInt(1) : null;
-                }
-            }
+            Integer champion = new dev.converge.registry.ModelRegistry(db).champion(model)
+                    .map(dev.converge.registry.ModelVersion::version).orElse(null);
             try (PreparedStatement q = c.prepareStatement("SELECT r.version, r.sweep_id, v.metrics->>'selection_metric',"
                     + " v.metrics->>'model_algorithm', v.created_at FROM model_reference r JOIN model_versions v USING"
                     + " (name, version) WHERE r.name = ? ORDER BY r.version DESC LIMIT 3")) {
