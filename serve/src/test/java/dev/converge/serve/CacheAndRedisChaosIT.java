@@ -158,27 +158,37 @@ class CacheAndRedisChaosIT {
     @Test
     @Order(3)
     void aScoringThatWaitedPastTheDeadlineIsNotRunAndItsRequestGets503() throws Exception {
-        // Every scoring on the one worker (inline threshold 0), dropped when it waited over 2 ms. A test route holds
-        // that worker for 300 ms (the pool is shared by name), so every request behind it waits past the deadline.
+        // Every scoring on the one worker (inline threshold 0), dropped when it waited over 2 ms. One request's
+        // scoring is held for 300 ms (ScoringFaults), so every request queued behind it waits past the deadline.
         ServeConfig queueBound = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 0, 100, 64 * 1024, 50, 4,
                 Resilience.defaults().with("none", 2).withQueueDelay(1, 2));
-        withServer(queueBound, router -> router.post("/test/hold-the-scoring-worker").handler(ctx -> {
-            ctx.vertx().createSharedWorkerExecutor("converge-scoring", 1).executeBlocking(() -> {
-                Thread.sleep(300);
-                return null;
-            });
-            ctx.response().end();
-        }), (server, v) -> {
+        java.util.concurrent.atomic.AtomicBoolean holdNext = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        dev.converge.serve.ScoringFaults hold = (model, version) -> {
+            if (holdNext.compareAndSet(true, false)) {
+                holding.countDown();
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        withServer(queueBound, null, hold, (server, v) -> {
             WebClient client = WebClient.create(v, new WebClientOptions().setDefaultHost("127.0.0.1")
-                    .setDefaultPort(server.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(20));
+                    .setDefaultPort(server.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(21));
             double expiredBefore = server.metrics().get("converge.scoring.expired").functionCounter().count();
-            assertThat(client.post("/test/hold-the-scoring-worker").send().toCompletionStage().toCompletableFuture()
-                    .get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            holdNext.set(true);
+            CompletableFuture<HttpResponse<Buffer>> holder = client.post("/v1/predict").sendBuffer(Buffer.buffer(
+                    "{\"entity_id\": \"1\"}")).toCompletionStage().toCompletableFuture();
+            assertThat(holding.await(10, TimeUnit.SECONDS)).as("the first scoring holds the worker").isTrue();
             List<CompletableFuture<HttpResponse<Buffer>>> all = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 all.add(client.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (1 + i) + "\"}"))
                         .toCompletionStage().toCompletableFuture());
             }
+            assertThat(holder.get(30, TimeUnit.SECONDS).statusCode()).as("the held scoring itself is answered")
+                    .isEqualTo(200);
             for (var f : all) {
                 HttpResponse<Buffer> r = f.get(30, TimeUnit.SECONDS);
                 assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(503);
@@ -229,8 +239,13 @@ class CacheAndRedisChaosIT {
     /** Starts a server with {@code config} (and test routes), waits for its model, runs the task, closes both. */
     private <T> T withServer(ServeConfig config, java.util.function.Consumer<io.vertx.ext.web.Router> testRoutes,
                              ServerTask<T> task) throws Exception {
-        PredictionServer server = PredictionServer.start(config, fixture.db.endpoint(), testRoutes).toCompletionStage()
-                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return withServer(config, testRoutes, dev.converge.serve.ScoringFaults.NONE, task);
+    }
+
+    private <T> T withServer(ServeConfig config, java.util.function.Consumer<io.vertx.ext.web.Router> testRoutes,
+                             dev.converge.serve.ScoringFaults faults, ServerTask<T> task) throws Exception {
+        PredictionServer server = PredictionServer.start(config, fixture.db.endpoint(), testRoutes, faults)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         Vertx v = Vertx.vertx();
         try {
             ServeFixture.awaitModel(server);

@@ -7,24 +7,23 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
-import io.vertx.core.WorkerExecutor;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Scoring itself: on the event loop for models cheap enough to score inline, else on the {@code converge-scoring}
- * worker pool behind the {@link QueueDelay} accounting (a droppable scoring that waited past the deadline is not
+ * workers ({@link ScoringPool}) behind the {@link QueueDelay} accounting (a droppable scoring that waited past the deadline is not
  * run). Times each scoring by mode.
  */
 final class DirectScorer implements Scorer {
-    private final WorkerExecutor workers;
+    private final ScoringPool workers;
     private final QueueDelay queue;
     private final Timer inlineTimer;
     private final Timer workerTimer;
     private final int maxQueued;
     private final dev.converge.serve.ScoringFaults faults;
 
-    DirectScorer(WorkerExecutor workers, QueueDelay queue, int maxQueued, dev.converge.serve.ScoringFaults faults,
+    DirectScorer(ScoringPool workers, QueueDelay queue, int maxQueued, dev.converge.serve.ScoringFaults faults,
                  MeterRegistry metrics) {
         this.faults = faults;
         this.workers = workers;
@@ -84,7 +83,7 @@ final class DirectScorer implements Scorer {
             return Future.succeededFuture(new Scored(p, false, null, 0, took));
         }
         long enqueued = queue.enqueued();
-        return workers.executeBlocking(() -> {
+        return workers.submit(() -> {
             long t0 = System.nanoTime();
             if (!queue.started(enqueued, t0, droppable)) {
                 throw new OverloadedException(ShedReason.DEADLINE, "the scoring waited " + (t0 - enqueued) / 1_000_000
@@ -96,6 +95,6 @@ final class DirectScorer implements Scorer {
             queue.served(took);
             workerTimer.record(took, TimeUnit.NANOSECONDS);
             return new Scored(p, false, null, t0 - enqueued, took);
-        }, false);
+        });
     }
 }

@@ -12,6 +12,9 @@ final class FeatureAssembly {
     private FeatureAssembly() {}
 
     static Map<String, Object> merge(FeatureSchema schema, Map<String, Object> stored, Map<String, Object> request) {
+        if (stored.isEmpty()) { // inline features alone: the request's own map, read and never changed
+            return request;
+        }
         Map<String, Object> merged = new HashMap<>();
         for (String name : schema.names()) {
             if (stored.containsKey(name)) {

@@ -28,6 +28,149 @@ final class PredictionJson {
         throw new IllegalArgumentException("not an answer: " + o);
     }
 
+    /**
+     * The same answer as {@link #answer}, encoded: written straight to text, not built as a {@link JsonObject} and
+     * then serialised (a tenth of a cheap request's time on the event loop, measured: docs/perf.md). The bytes are
+     * those {@code answer(o, latencyMs).encode()} gives, which {@code PredictionJsonTest} checks over generated
+     * outcomes; a value this writer does not know (not a string, number, boolean or null) goes that way instead.
+     */
+    static String answerText(PredictionOutcome o, double latencyMs) {
+        String id;
+        Prediction p;
+        ModelRef model;
+        boolean cached;
+        String degraded;
+        List<Violation> warnings;
+        if (o instanceof PredictionOutcome.Scored s) {
+            id = s.predictionId();
+            p = s.prediction();
+            model = s.model();
+            cached = s.cached();
+            degraded = null;
+            warnings = s.warnings();
+        } else if (o instanceof PredictionOutcome.Degraded d) {
+            id = d.predictionId();
+            p = d.prediction();
+            model = d.model();
+            cached = d.cached();
+            degraded = d.reason();
+            warnings = d.warnings();
+        } else {
+            throw new IllegalArgumentException("not an answer: " + o);
+        }
+        Object value = p.value();
+        if (!(value == null || value instanceof String || value instanceof Boolean || value instanceof Integer
+                || value instanceof Long || value instanceof Double)) {
+            return answer(o, latencyMs).encode();
+        }
+        StringBuilder b = new StringBuilder(400);
+        b.append("{\"prediction_id\":");
+        string(b, id);
+        b.append(",\"prediction\":");
+        scalar(b, value);
+        if (p.probabilities() != null) {
+            b.append(",\"probabilities\":{");
+            boolean first = true;
+            for (Map.Entry<String, Double> e : p.probabilities().entrySet()) {
+                if (!first) {
+                    b.append(',');
+                }
+                first = false;
+                string(b, e.getKey());
+                b.append(':');
+                scalar(b, e.getValue());
+            }
+            b.append('}');
+        }
+        if (model != null) {
+            b.append(",\"model\":{\"name\":");
+            string(b, model.name());
+            b.append(",\"version\":").append(model.version()).append(",\"variant\":");
+            string(b, model.variant());
+            if (model.threshold() != null) {
+                b.append(",\"threshold\":");
+                scalar(b, model.threshold());
+                b.append(",\"threshold_metric\":");
+                string(b, model.thresholdMetric());
+            }
+            b.append('}');
+            if (model.threshold() != null) {
+                b.append(",\"threshold\":");
+                scalar(b, model.threshold());
+            }
+            b.append(",\"latency_ms\":");
+            scalar(b, latencyMs);
+        }
+        b.append(",\"cached\":").append(cached).append(",\"degraded\":").append(degraded != null);
+        if (degraded != null) {
+            b.append(",\"degraded_reason\":");
+            string(b, degraded);
+        }
+        if (!warnings.isEmpty()) {
+            b.append(",\"warnings\":[");
+            for (int i = 0; i < warnings.size(); i++) {
+                Violation v = warnings.get(i);
+                b.append(i == 0 ? "{\"field\":" : ",{\"field\":");
+                string(b, v.feature());
+                b.append(",\"reason\":");
+                string(b, v.reason());
+                b.append(",\"message\":");
+                string(b, v.message());
+                b.append('}');
+            }
+            b.append(']');
+        }
+        return b.append('}').toString();
+    }
+
+    /** A string, boolean, integer, double or null as Jackson writes it (non-finite doubles as quoted text). */
+    private static void scalar(StringBuilder b, Object v) {
+        if (v == null) {
+            b.append("null");
+        } else if (v instanceof String s) {
+            string(b, s);
+        } else if (v instanceof Double d) {
+            if (Double.isFinite(d)) {
+                b.append(d.doubleValue());
+            } else {
+                b.append('"').append(d.doubleValue()).append('"');
+            }
+        } else {
+            b.append(v);
+        }
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    /** A JSON string as Jackson escapes it: quote, backslash and control characters; nothing else. */
+    private static void string(StringBuilder b, String s) {
+        if (s == null) {
+            b.append("null");
+            return;
+        }
+        b.append('"');
+        int from = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                continue;
+            }
+            b.append(s, from, i);
+            from = i + 1;
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '\b' -> b.append("\\b");
+                case '\f' -> b.append("\\f");
+                default -> b.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            }
+        }
+        b.append(s, from, s.length()).append('"');
+    }
+
     /** One row of a batch answer, with its index; a row that could not be scored says why, per field. */
     static JsonObject batchItem(int index, PredictionOutcome o) {
         JsonObject item = new JsonObject().put("index", index);

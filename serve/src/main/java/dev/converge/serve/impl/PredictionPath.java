@@ -9,7 +9,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -38,10 +37,12 @@ public final class PredictionPath {
     private final LatencyAttribution latency;
     private final Variants variants;
     private final ShadowScorer shadows;
+    private final ScoringPool scoringPool;
 
     private PredictionPath(Vertx vertx, PredictionService service, QueueDelay queue, Redis redis, LoopLag loopLag,
                            OnlineFeatures online, CacheDecision cacheDecision, LatencyAttribution latency,
-                           Variants variants, ShadowScorer shadows) {
+                           Variants variants, ShadowScorer shadows, ScoringPool scoringPool) {
+        this.scoringPool = scoringPool;
         this.variants = variants;
         this.shadows = shadows;
         this.latency = latency;
@@ -54,6 +55,12 @@ public final class PredictionPath {
         this.loopLag = loopLag;
     }
 
+    /**
+     * The longest a scoring worker keeps finished results while it has more queued, so that one wake-up of the
+     * event loop carries several answers (1 ms, the same turn a sliced batch takes on the loop).
+     */
+    static final long HAND_BACK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1);
+
     /** Requests mirrored to shadow variants that may wait for the shadow scorer; more are dropped and counted. */
     static final int SHADOW_QUEUE = 1000;
 
@@ -61,7 +68,8 @@ public final class PredictionPath {
                                        MeterRegistry metrics, PredictionLog log, Alerts alerts,
                                        dev.converge.serve.ScoringFaults faults) {
         Resilience r = config.resilience();
-        WorkerExecutor scoringPool = vertx.createSharedWorkerExecutor("converge-scoring", config.scoringWorkers());
+        ScoringPool scoringPool = new ScoringPool(vertx, "converge-scoring", config.scoringWorkers(), HAND_BACK_NANOS,
+                System::nanoTime);
         QueueDelay queue = new QueueDelay(config.scoringWorkers(), r.maxQueueMillis(), r.queueDeadlineMillis());
         LoopLag loopLag = new LoopLag();
         Breaker pgBreaker = breaker(vertx, "postgresql", r, r.pgTimeoutMillis(), loopLag, () -> queue.queued() > 0,
@@ -95,7 +103,8 @@ public final class PredictionPath {
         PredictionService service = new DefaultPredictionService(variants, online, scorer,
                 new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
                 r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics, log, latency, shadows);
-        return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision, latency, variants, shadows);
+        return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision, latency, variants, shadows,
+                scoringPool);
     }
 
     /**
@@ -148,9 +157,10 @@ public final class PredictionPath {
         return new CanaryJudge(variants);
     }
 
-    /** Stops the shadow scorer's thread. */
+    /** Stops the shadow scorer's thread and the scoring workers. */
     public void close() {
         shadows.close();
+        scoringPool.close();
     }
 
     /** The event loops' recent lag, which every loop's probe reports to. */

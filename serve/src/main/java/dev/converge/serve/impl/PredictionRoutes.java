@@ -32,7 +32,7 @@ final class PredictionRoutes {
     private void predict(RoutingContext ctx) {
         Responses.withJsonBody(ctx, body -> answer(ctx, service.predict(body), o -> {
             if (o instanceof PredictionOutcome.Scored || o instanceof PredictionOutcome.Degraded) {
-                Responses.json(ctx, 200, PredictionJson.answer(o, elapsedMs(ctx)));
+                Responses.json(ctx, 200, PredictionJson.answerText(o, elapsedMs(ctx)));
             } else if (o instanceof PredictionOutcome.Invalid i) {
                 Responses.json(ctx, 422, PredictionJson.error("invalid_features", "the features break model '"
                         + i.model().name() + "' v" + i.model().version() + "'s contract" + (i.entityId() != null

@@ -32,8 +32,20 @@ final class Responses {
         if (ctx.response().ended()) {
             return;
         }
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+        json(ctx, status, body.encode());
     }
+
+    /** A body already encoded as JSON text. */
+    static void json(RoutingContext ctx, int status, String encoded) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, APPLICATION_JSON).end(encoded);
+    }
+
+    private static final CharSequence CONTENT_TYPE = io.vertx.core.http.HttpHeaders.createOptimized("content-type");
+    private static final CharSequence APPLICATION_JSON = io.vertx.core.http.HttpHeaders.createOptimized(
+            "application/json");
 
     /**
      * 500 for a failure of ours: the body says so with a reference; the exception, which may carry internals (SQL,
@@ -59,7 +71,12 @@ final class Responses {
     static void overloaded(RoutingContext ctx, String why, long delayMillis) {
         if (delayMillis > 0) {
             long held = delayMillis / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(delayMillis / 2 + 1);
-            ctx.vertx().setTimer(Math.max(1, held), id -> overloaded(ctx, why, 0));
+            io.vertx.core.Context loop = io.vertx.core.Vertx.currentContext();
+            if (loop != null) { // held on the loop's tick (RefusalHold), not by a timer of its own
+                RefusalHold.of(loop).hold(held, () -> overloaded(ctx, why, 0));
+            } else {
+                ctx.vertx().setTimer(Math.max(1, held), id -> overloaded(ctx, why, 0));
+            }
             return;
         }
         ctx.response().putHeader("Retry-After", "1");
