@@ -66,7 +66,8 @@ public class PathBenchmark {
         body = Buffer.buffer(new JsonObject().put("features", new JsonObject(features)).encode());
         validated = model.validator().validate(features).values();
         encoded = model.encode(validated);
-        outcome = new PredictionOutcome.Scored(model.ref(), model.score(encoded), false);
+        outcome = new PredictionOutcome.Scored(model.ref(), model.score(encoded), false, List.of(),
+                dev.converge.serve.predict.PredictionIds.next());
     }
 
     @Benchmark
@@ -97,5 +98,11 @@ public class PathBenchmark {
     @Benchmark
     public String answer() {
         return PredictionJson.answer(outcome, 0.123).encode();
+    }
+
+    /** The answer as the REST route writes it (straight to text; {@link #answer} is the JsonObject it equals). */
+    @Benchmark
+    public String answerText() {
+        return PredictionJson.answerText(outcome, 0.123);
     }
 }
