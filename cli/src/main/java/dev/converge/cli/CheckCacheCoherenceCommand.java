@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "check-cache-coherence", mixinStandardHelpOptions = true, description = {"No stale answer after a"
@@ -15,8 +16,11 @@ import picocli.CommandLine.Option;
         + " first, then cached in --to's own keys. Exit 0 when all hold; exit 1 otherwise.",
         "The admin token from --token or CONVERGE_SERVE_ADMIN_TOKEN."})
 final class CheckCacheCoherenceCommand implements Callable<Integer> {
-    @Option(names = "--url", required = true, description = "the server, e.g. http://127.0.0.1:8080")
-    String url;
+    @Mixin
+    ServerTarget server;
+
+    @Mixin
+    AdminToken token;
 
     @Option(names = "--to", required = true, paramLabel = "VERSION", description = "the version to activate")
     int to;
@@ -28,9 +32,6 @@ final class CheckCacheCoherenceCommand implements Callable<Integer> {
     @Option(names = "--bodies", paramLabel = "FILE", description = "JSON Lines, one request per line (default:"
             + " {\"entity_id\": \"1\"} to {\"entity_id\": \"20\"})")
     Path bodies;
-
-    @Option(names = "--token", description = "the admin token (default: CONVERGE_SERVE_ADMIN_TOKEN)")
-    String token;
 
     @Override
     public Integer call() throws Exception {
@@ -46,8 +47,8 @@ final class CheckCacheCoherenceCommand implements Callable<Integer> {
                 requests.add("{\"entity_id\": \"" + i + "\"}");
             }
         }
-        String t = token != null ? token : System.getenv("CONVERGE_SERVE_ADMIN_TOKEN");
-        CacheCoherenceCheck.Verdict v = CacheCoherenceCheck.run(url.replaceAll("/+$", ""), t, to, redis, requests);
+        CacheCoherenceCheck.Verdict v = CacheCoherenceCheck.run(server.baseUrl(), token.value(), to, redis,
+                requests);
         System.out.println(v.describe());
         return v.passed() ? 0 : 1;
     }

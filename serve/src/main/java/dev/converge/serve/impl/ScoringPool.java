@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -118,16 +119,20 @@ final class ScoringPool implements AutoCloseable {
         return handBacks.get();
     }
 
-    /** One hand-back per context of the finished results, in the order they finished; clears the list. */
+    /**
+     * One hand-back per event loop of the finished results, in the order they finished; clears the list. Each HTTP
+     * request runs on a duplicate of its loop's context (Vert.x), so results are grouped by the root context, and each
+     * is then settled on its own request's context (context-local data, such as the statement tally, stays right).
+     */
     private void handBack(List<Done> finished) {
         while (!finished.isEmpty()) {
             handBacks.incrementAndGet();
-            Context context = finished.get(0).task().context();
+            ContextInternal root = ((ContextInternal) finished.get(0).task().context()).unwrap();
             List<Done> mine = new ArrayList<>(finished.size());
-            finished.removeIf(d -> d.task().context() == context && mine.add(d));
-            context.runOnContext(v -> {
+            finished.removeIf(d -> ((ContextInternal) d.task().context()).unwrap() == root && mine.add(d));
+            root.runOnContext(v -> {
                 for (Done d : mine) {
-                    d.task().settle(d.result(), d.failure());
+                    ((ContextInternal) d.task().context()).dispatch(d, x -> x.task().settle(x.result(), x.failure()));
                 }
             });
         }

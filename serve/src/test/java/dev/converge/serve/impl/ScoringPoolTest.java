@@ -146,6 +146,40 @@ class ScoringPoolTest {
     }
 
     @Test
+    void requestsOnDuplicatesOfOneLoopsContextShareAHandBackAndEachSettlesOnItsOwn() throws Exception {
+        try (ScoringPool pool = new ScoringPool(vertx, "test-scoring", 1, Long.MAX_VALUE, System::nanoTime)) {
+            io.vertx.core.internal.ContextInternal root = (io.vertx.core.internal.ContextInternal) vertx
+                    .getOrCreateContext();
+            List<Context> requests = List.of(root.duplicate(), root.duplicate(), root.duplicate());
+            CountDownLatch gate = new CountDownLatch(1);
+            List<Future<Integer>> fs = new ArrayList<>();
+            List<CompletableFuture<Context>> settledOn = new ArrayList<>();
+            for (Context request : requests) {
+                CompletableFuture<List<Future<Integer>>> one = new CompletableFuture<>();
+                CompletableFuture<Context> on = new CompletableFuture<>();
+                request.runOnContext(v -> {
+                    Future<Integer> f = pool.submit(() -> {
+                        gate.await();
+                        return 1;
+                    });
+                    f.onComplete(ar -> on.complete(Vertx.currentContext()));
+                    one.complete(List.of(f));
+                });
+                fs.addAll(one.get(5, TimeUnit.SECONDS));
+                settledOn.add(on);
+            }
+
+            gate.countDown();
+
+            assertThat(results(fs)).containsExactly(1, 1, 1);
+            for (int i = 0; i < requests.size(); i++) {
+                assertThat(settledOn.get(i).get(5, TimeUnit.SECONDS)).isSameAs(requests.get(i));
+            }
+            assertThat(pool.handBacks()).as("three requests of one loop, one hand-back").isEqualTo(1);
+        }
+    }
+
+    @Test
     void closingFailsWhatIsStillQueued() throws Exception {
         ScoringPool pool = new ScoringPool(vertx, "test-scoring", 1, 0, System::nanoTime);
         CountDownLatch gate = new CountDownLatch(1);
