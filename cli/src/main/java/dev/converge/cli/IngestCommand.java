@@ -165,6 +165,9 @@ final class IngestCommand implements Callable<Integer> {
         out.printf("Ingested %s: %,d rows read, %,d accepted, %,d rejected in %.2fs (%,.0f rows/s), schema version %d%n",
                 r.source(), r.rowsRead(), r.rowsAccepted(), r.rowsRejected(), r.elapsed().toMillis() / 1000.0,
                 r.rowsPerSecond(), r.schemaVersion());
+        if (r.vectorSearch() != null) {
+            out.println("Vector features: " + r.vectorSearch());
+        }
         if (r.rowsDuplicate() > 0) {
             out.printf("Already stored (same entity, event time and features), not stored again: %,d rows%n",
                     r.rowsDuplicate());

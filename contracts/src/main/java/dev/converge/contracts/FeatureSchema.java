@@ -123,6 +123,11 @@ public final class FeatureSchema {
                 field(canonical, level);
             }
             field(canonical, Boolean.toString(s.allowNonFinite()));
+            if (s.dimension() != null) { // only vectors: every other spec's fingerprint stays as it was
+                field(canonical, "vector");
+                field(canonical, Integer.toString(s.dimension()));
+                field(canonical, s.metric().wireName());
+            }
         }
         if (!missing.isEmpty()) { // absent from schemas without tokens, whose fingerprints stay as they were
             canonical.append("missing;");

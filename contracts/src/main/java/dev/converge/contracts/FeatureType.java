@@ -13,7 +13,12 @@ public enum FeatureType {
     /** {@link java.time.Instant}. */
     TIMESTAMP,
     /** Free-form string. */
-    TEXT;
+    TEXT,
+    /**
+     * A fixed-length vector of 32-bit floats (an embedding): {@link FeatureVector}. Stored apart from the documents
+     * (a {@code real[]} column, indexed with pgvector where the extension is present) and always cold.
+     */
+    VECTOR;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
@@ -26,6 +31,6 @@ public enum FeatureType {
             }
         }
         throw new IllegalArgumentException("unknown feature type '" + name
-                + "'; expected one of numeric, categorical, boolean, timestamp, text");
+                + "'; expected one of numeric, categorical, boolean, timestamp, text, vector");
     }
 }

@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  *   <li>boolean: {@link Boolean}, or RawText {@code true}/{@code false} in any case; normalized to Boolean</li>
  *   <li>timestamp: {@link Instant}, or an ISO-8601 string with an offset ({@code 2024-05-01T10:00:00Z}) or a date
  *       ({@code 2024-05-01}, taken as midnight UTC); normalized to Instant</li>
+ *   <li>vector: an array of exactly {@code dimension} finite numbers, or its JSON text; normalized to a
+ *       {@link FeatureVector} of 32-bit floats</li>
  * </ul>
  * An empty RawText is a null. Thread-safe and immutable.
  */
@@ -141,7 +143,87 @@ public final class FeatureValidator {
             case TEXT -> text(spec, raw, out);
             case BOOLEAN -> bool(spec, raw, out);
             case TIMESTAMP -> timestamp(spec, raw, out);
+            case VECTOR -> vector(spec, raw, out);
         };
+    }
+
+    /**
+     * A vector: a JSON array of exactly {@code dimension} finite numbers (from JSON, or as text in a CSV cell:
+     * {@code "[0.1, 0.2]"}), each within a float's range; normalized to a {@link FeatureVector} of 32-bit floats,
+     * the precision the store keeps. A value already normalized is taken as it is.
+     */
+    private static Object vector(FeatureSpec spec, Object raw, List<Violation> out) {
+        if (raw instanceof FeatureVector v) {
+            return v.dimension() == spec.dimension() ? v : wrongDimension(spec, raw, v.dimension(), out);
+        }
+        List<?> items;
+        if (raw instanceof RawText || raw instanceof String) {
+            items = parseArray(raw.toString());
+            if (items == null) {
+                return wrong(spec, raw, "a JSON array of " + spec.dimension() + " numbers", out);
+            }
+        } else if (raw instanceof List<?> l) {
+            items = l;
+        } else if (raw instanceof Iterable<?> it && !(raw instanceof Map)) { // a JsonArray of a request
+            List<Object> copy = new ArrayList<>();
+            it.forEach(copy::add);
+            items = copy;
+        } else {
+            return wrong(spec, raw, "an array of " + spec.dimension() + " numbers", out);
+        }
+        if (items.size() != spec.dimension()) {
+            return wrongDimension(spec, raw, items.size(), out);
+        }
+        float[] values = new float[items.size()];
+        for (int i = 0; i < values.length; i++) {
+            Object x = items.get(i);
+            if (!(x instanceof Number)) {
+                out.add(new Violation(spec.name(), render(raw), "wrong_type", "feature '" + spec.name() + "' (vector)"
+                        + " must hold numbers only; component " + i + " was " + (x == null ? "null"
+                        : describe(x) + " " + render(x))));
+                return null;
+            }
+            double d = ((Number) x).doubleValue();
+            if (!Double.isFinite(d) || Math.abs(d) > Float.MAX_VALUE) {
+                out.add(new Violation(spec.name(), render(raw), Double.isFinite(d) ? "out_of_range" : "non_finite",
+                        "feature '" + spec.name() + "' (vector) component " + i + " must be a finite number within a"
+                                + " 32-bit float's range (|x| <= " + Float.MAX_VALUE + "), was " + x));
+                return null;
+            }
+            float f = (float) d;
+            values[i] = f == 0f ? 0f : f; // one zero, as for numeric features
+        }
+        return FeatureVector.wrap(values);
+    }
+
+    private static Object wrongDimension(FeatureSpec spec, Object raw, int got, List<Violation> out) {
+        out.add(new Violation(spec.name(), render(raw), "wrong_dimension", "feature '" + spec.name()
+                + "' is a vector of " + spec.dimension() + " numbers, was one of " + got));
+        return null;
+    }
+
+    /**
+     * A JSON array of JSON numbers, as text, to its numbers (Doubles); null when the text is anything else. Strict:
+     * no trailing comma, no bare NaN, nothing after the closing bracket.
+     */
+    static List<Object> parseArray(String text) {
+        String t = text.strip();
+        if (t.length() < 2 || t.charAt(0) != '[' || t.charAt(t.length() - 1) != ']') {
+            return null;
+        }
+        String body = t.substring(1, t.length() - 1).strip();
+        List<Object> out = new ArrayList<>();
+        if (body.isEmpty()) {
+            return out;
+        }
+        for (String part : body.split(",", -1)) {
+            String p = part.strip();
+            if (!JSON_NUMBER.matcher(p).matches()) {
+                return null;
+            }
+            out.add(Double.parseDouble(p));
+        }
+        return out;
     }
 
     private static Object numeric(FeatureSpec spec, Object raw, List<Violation> out) {

@@ -14,7 +14,7 @@ import java.util.Set;
  *
  * <p>Rules, per column: every non-null value a number, a boolean, or an ISO timestamp/date gives that type;
  * strings with at most {@link #MAX_LEVELS} distinct values, or fewer distinct values than half the non-null count,
- * are categorical; other strings are text. Text is cold, the rest hot; then the hot columns with the widest values
+ * are categorical; other strings are text; JSON arrays of numbers, all of one length n, are vectors of n (cold). Text is cold, the rest hot; then the hot columns with the widest values
  * move to cold until the widest hot document of the sample fits {@code hotBudgetBytes}.
  *
  * <p>Text that is one of the missing-value tokens ({@link FeatureSchema#COMMON_MISSING_VALUES} unless given) is a
@@ -65,6 +65,10 @@ public final class SchemaInference {
         List<FeatureSpec> specs = new ArrayList<>();
         for (Column c : columns.values()) {
             FeatureType type = c.type();
+            if (type == FeatureType.VECTOR) {
+                specs.add(FeatureSpec.vector(c.name, c.dimension, null, c.nulls > 0));
+                continue;
+            }
             Temperature t = type == FeatureType.TEXT ? Temperature.COLD : Temperature.HOT;
             specs.add(FeatureSpec.of(c.name, type, t, c.nulls > 0));
         }
@@ -101,6 +105,9 @@ public final class SchemaInference {
         boolean allNumbers = true;
         boolean allBooleans = true;
         boolean allTimestamps = true;
+        /** Every value a JSON array of numbers, all of one length (then {@link #dimension}). */
+        boolean allVectors = true;
+        int dimension = -1;
         final Set<String> distinct = new HashSet<>();
         boolean distinctOverflow;
         int maxWidth;
@@ -117,6 +124,12 @@ public final class SchemaInference {
             nonNull++;
             String s = v instanceof RawText t ? t.text() : String.valueOf(v);
             boolean typed = !(v instanceof RawText);
+            if (allVectors) {
+                int n = v instanceof java.util.List<?> l && !l.isEmpty() && l.size() <= FeatureSpec.MAX_DIMENSION
+                        && l.stream().allMatch(x -> x instanceof Number) ? l.size() : -1;
+                allVectors = n > 0 && (dimension < 0 || dimension == n);
+                dimension = n;
+            }
             allNumbers &= typed ? v instanceof Number : FeatureValidator.isNumberToken(s);
             allBooleans &= typed ? v instanceof Boolean : s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false");
             allTimestamps &= (v instanceof String || !typed) && FeatureValidator.parseTimestamp(s) != null;
@@ -131,6 +144,9 @@ public final class SchemaInference {
         FeatureType type() {
             if (nonNull == 0) {
                 return FeatureType.TEXT;
+            }
+            if (allVectors) {
+                return FeatureType.VECTOR;
             }
             if (allNumbers) {
                 return FeatureType.NUMERIC;

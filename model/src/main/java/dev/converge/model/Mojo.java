@@ -28,8 +28,37 @@ public final class Mojo {
     private final Double threshold;
     private final String responseName;
     private final Map<String, java.util.Set<String>> levels = new java.util.HashMap<>();
+    private final Reducer reducer;
 
     private Mojo(MojoModel model, MojoInfo info) {
+        this(model, info, null);
+    }
+
+    private Mojo(Mojo m, Reducer reducer) {
+        this.wrapper = m.wrapper;
+        this.info = m.info;
+        this.domain = m.domain;
+        this.threshold = m.threshold;
+        this.responseName = m.responseName;
+        this.levels.putAll(m.levels);
+        this.reducer = reducer;
+    }
+
+    /**
+     * This model behind a reducer (PCA or GLRM): every row is reduced first, the reducer's inputs replaced by its
+     * outputs, then scored, so nothing that scores through this object can skip the reduction.
+     */
+    public Mojo withReducer(Reducer r) {
+        return new Mojo(this, java.util.Objects.requireNonNull(r, "reducer"));
+    }
+
+    /** The reducer in front of the model, or null. */
+    public Reducer reducer() {
+        return reducer;
+    }
+
+    private Mojo(MojoModel model, MojoInfo info, Reducer reducer) {
+        this.reducer = reducer;
         this.wrapper = new EasyPredictModelWrapper(new EasyPredictModelWrapper.Config().setModel(model)
                 .setConvertUnknownCategoricalLevelsToNa(true));
         this.info = info;
@@ -123,7 +152,7 @@ public final class Mojo {
 
     /** The raw outputs of one row, as reference predictions store them: class probabilities, or the value. */
     public double[] raw(Map<String, Object> row) {
-        return raw(new Row(row));
+        return raw(prepared(row));
     }
 
     /** A row converted once to genmodel's form, for scoring it many times (benchmarks' lower bound). */
@@ -139,6 +168,11 @@ public final class Mojo {
         return new Row(values);
     }
 
+    /** A row prepared for this model: reduced first when it has a reducer. */
+    public Row prepared(Map<String, Object> values) {
+        return reducer == null ? new Row(values) : new Row(reducer.apply(values));
+    }
+
     /** {@link #raw(Map)} of a prepared row. */
     public double[] raw(Row row) {
         AbstractPrediction p = predict(row.data);
@@ -152,6 +186,9 @@ public final class Mojo {
     }
 
     private AbstractPrediction predict(Map<String, Object> values) {
+        if (reducer != null) {
+            return predict(reducer.apply(values));
+        }
         RowData row = new RowData();
         row.putAll(values);
         return predict(row);

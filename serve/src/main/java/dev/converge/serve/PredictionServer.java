@@ -123,7 +123,7 @@ public final class PredictionServer {
         dashboard = new dev.converge.serve.impl.Dashboard(new dev.converge.serve.impl.LiveSeries(metrics),
                 registryDb, config.model(), this::servedJson, config.drift().psiWarn(), config.drift().psiAlert());
         shared = new HttpApi.Shared(config, path.service(), path.graphQl(config, java.util.Map.of()),
-                path.feedback(), metrics, new AdminImpl(), path.loopLag(), dashboard, extraRoutes);
+                path.feedback(), metrics, new AdminImpl(), path.loopLag(), dashboard, path.similarity(), extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> warmPool())
                 .onSuccess(v -> {
@@ -561,7 +561,7 @@ public final class PredictionServer {
         java.util.Set<String> out = new java.util.TreeSet<>();
         for (io.vertx.ext.web.Route r : new HttpApi(new HttpApi.Shared(config, shared.service(),
                 shared.graphql(), shared.feedback(), metrics, shared.admin(), shared.loopLag(), shared.dashboard(),
-                null)).router(vertx).getRoutes()) {
+                shared.similarity(), null)).router(vertx).getRoutes()) {
             if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
                 out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
             }

@@ -204,7 +204,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                           boolean introspection, long timeoutMillis, java.util.Map<String, Integer> weights) {
         /** Scoring and reading history cost more than a stored field. */
         public static final java.util.Map<String, Integer> DEFAULT_WEIGHTS = java.util.Map.of(
-                "Entity.prediction", 5, "Entity.history", 2, "Entity.features", 2, "FeatureRow.features", 1,
+                "Entity.prediction", 5, "Entity.similar", 5, "Entity.history", 2, "Entity.features", 2, "FeatureRow.features", 1,
                 "PredictionModel.registered", 2, "Model.events", 2, "Mutation.predict", 5, "Mutation.predictBatch", 5);
         public static final GraphQl DEFAULTS = new GraphQl(5, 5000, 30, 16 * 1024, 100, 1000, true, 5000,
                 DEFAULT_WEIGHTS);

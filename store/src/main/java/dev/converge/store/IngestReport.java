@@ -17,11 +17,14 @@ import java.util.UUID;
  *                        again ({@code rowsRead = rowsAccepted + rowsRejected + rowsDuplicate})
  * @param distinctEntities entities among the rows staged (counted up to 1,000,000)
  * @param entityColumn    the column the entity ids came from, or null when they are the rows' numbers
+ * @param vectorSearch    how the schema's vector features are searched (indexed, or exact and why), or null when it
+ *                        has none
  */
 public record IngestReport(UUID ingestId, String source, int schemaVersion, long rowsRead, long rowsAccepted,
                            long rowsRejected, Map<String, Long> rejectReasons, List<Reject> sampleRejects,
                            List<String> unknownFeatures, Duration elapsed, Map<String, Long> readAsMissing,
-                           long rowsDuplicate, long distinctEntities, String entityColumn) {
+                           long rowsDuplicate, long distinctEntities, String entityColumn,
+                           String vectorSearch) {
 
     /** One refused row: where it was and why. */
     public record Reject(long lineNumber, String raw, List<dev.converge.contracts.Violation> reasons) {}

@@ -33,6 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.function.LongConsumer;
+import dev.converge.registry.VectorIndex;
 import dev.converge.store.impl.CopyBatch;
 import dev.converge.store.impl.RowStager;
 import dev.converge.store.impl.StageWriter;
@@ -46,10 +47,20 @@ import dev.converge.store.impl.StageWriter;
 public final class Ingestor {
     private final Database db;
     private final Clock clock;
+    private VectorIndex.Hnsw hnsw = VectorIndex.Hnsw.DEFAULTS;
 
     public Ingestor(Database db, Clock clock) {
         this.db = db;
         this.clock = clock;
+    }
+
+    /**
+     * The build parameters of the HNSW indexes made for a schema's new vector features; null makes none (a bulk load
+     * that builds them after, with {@code converge vectors --index}, or a benchmark's bound).
+     */
+    public Ingestor withHnsw(VectorIndex.Hnsw hnsw) {
+        this.hnsw = hnsw;
+        return this;
     }
 
     public Ingestor(Database db) {
@@ -71,13 +82,21 @@ public final class Ingestor {
         UUID ingestId = UUID.randomUUID();
         try (Connection c = db.connection()) {
             int schemaVersion = SchemaRegistry.registerAtomically(c, schema, options.featureSet()).version();
+            String vectorSearch = null;
+            if (!VectorIndex.vectors(schema).isEmpty()) {
+                VectorIndex.Support support = VectorIndex.detect(c);
+                List<String> made = hnsw == null ? List.of() : VectorIndex.ensure(c, support, schema, hnsw);
+                vectorSearch = support.describe() + (made.isEmpty() ? "" : "; created " + String.join(", ", made))
+                        + (hnsw == null && support.indexed() ? "; indexes not made here (converge vectors --index)" : "");
+            }
             c.setAutoCommit(true);
             try (Statement st = c.createStatement()) {
                 // seq: the row's place in the ingestion order, numbered as COPY reads the rows (in source order);
                 // online and point-in-time both break ties of event time with it.
                 st.execute("CREATE TEMP TABLE IF NOT EXISTS converge_stage (line bigint NOT NULL, entity_id text NOT NULL,"
                         + " event_timestamp timestamptz NOT NULL, hot jsonb NOT NULL, cold jsonb,"
-                        + " seq bigint NOT NULL DEFAULT nextval('feature_ingest_seq')) ON COMMIT DELETE ROWS");
+                        + " seq bigint NOT NULL DEFAULT nextval('feature_ingest_seq'), vectors jsonb, vector_digest text)"
+                        + " ON COMMIT DELETE ROWS");
                 // EXTERNAL: never compressed, so pg_column_size(hot) is the size feature_history's CHECK will see.
                 st.execute("ALTER TABLE converge_stage ALTER COLUMN hot SET STORAGE EXTERNAL");
             }
@@ -106,7 +125,7 @@ public final class Ingestor {
             return new IngestReport(ingestId, source.name(), schemaVersion, writer.read(), writer.accepted(),
                     writer.rejected(), writer.reasons(), writer.samples(), List.copyOf(new java.util.TreeSet<>(unknown)),
                     Duration.ofNanos(System.nanoTime() - started), missingCounts(missing), writer.duplicates(),
-                    stager.distinctEntities(), options.entityColumn());
+                    stager.distinctEntities(), options.entityColumn(), vectorSearch);
         }
     }
 

@@ -18,8 +18,11 @@ import java.util.Optional;
 public final class OnlineStore {
     private static final String HOT = "SELECT entity_id, event_timestamp, ingested_at, feature_version, hot::text,"
             + " NULL FROM feature_online";
+    /** Cold with the entity's vectors (cold too), null when there are neither. */
     private static final String ALL = "SELECT entity_id, event_timestamp, ingested_at, feature_version, hot::text,"
-            + " cold::text FROM feature_online";
+            + " (CASE WHEN cold IS NULL AND v IS NULL THEN NULL ELSE coalesce(cold, '{}') || coalesce(v, '{}') END)::text"
+            + " FROM feature_online o, LATERAL " + dev.converge.registry.VectorIndex.vectorsOf("o") + " AS vec(v)";
+
 
     private final Database db;
 

@@ -111,11 +111,16 @@ public final class PointInTime {
                     st.execute("ANALYZE converge_labels");
                 }
                 long emitted = 0;
+                // Vectors are cold: the row's own, by its key, merged into its cold document.
+                String cold = !includeCold ? "NULL" : "(CASE WHEN f.vector_digest IS NULL THEN f.cold"
+                        + " ELSE coalesce(f.cold, '{}') || coalesce((SELECT jsonb_object_agg(v.feature,"
+                        + " to_jsonb(v.embedding)) FROM feature_vector_history v WHERE v.entity_id = l.entity_id"
+                        + " AND v.event_timestamp = f.event_timestamp AND v.ingest_seq = f.ingest_seq), '{}') END)::text";
                 try (PreparedStatement q = c.prepareStatement("SELECT l.idx, l.entity_id, l.ts, f.event_timestamp,"
-                        + " f.ingested_at, f.feature_version, f.hot::text, " + (includeCold ? "f.cold::text" : "NULL")
+                        + " f.ingested_at, f.feature_version, f.hot::text, " + cold
                         + " FROM converge_labels l LEFT JOIN LATERAL ("
-                        + "   SELECT h.event_timestamp, h.ingested_at, h.feature_version, h.hot, h.cold"
-                        + "   FROM feature_history h"
+                        + "   SELECT h.event_timestamp, h.ingested_at, h.feature_version, h.hot, h.cold, h.ingest_seq,"
+                        + "   h.vector_digest FROM feature_history h"
                         + "   WHERE h.entity_id = l.entity_id AND h.event_timestamp <= l.ts"
                         + "     AND (?::timestamptz IS NULL OR h.ingested_at <= ?::timestamptz)"
                         + "   ORDER BY h.event_timestamp DESC, h.ingest_seq DESC NULLS LAST LIMIT 1) f ON true"

@@ -49,7 +49,20 @@ public final class DeployabilityGate {
      * @param inCluster H2O's predictions for the same rows: per row, the class probabilities or the value
      */
     public Result check(Path mojo, List<Map<String, Object>> rows, List<double[]> inCluster) throws IOException {
+        return check(mojo, null, null, null, rows, inCluster);
+    }
+
+    /**
+     * As above, with a reducer MOJO (PCA) in front of the model, reading {@code inputs} and writing {@code outputs}:
+     * the rows are the raw inputs, and both MOJOs score them, as serving will (parity and latency of the chain).
+     */
+    public Result check(Path mojo, Path reducer, List<String> reducerInputs, List<String> reducerOutputs,
+                        List<Map<String, Object>> rows, List<double[]> inCluster) throws IOException {
         Mojo model = Mojo.load(mojo);
+        if (reducer != null) {
+            model = model.withReducer(dev.converge.model.Reducer.fromBytes(java.nio.file.Files.readAllBytes(reducer),
+                    reducer.toString(), reducerInputs, reducerOutputs));
+        }
         List<double[]> outputs = new ArrayList<>();
         Optional<String> parityFailure = Optional.empty();
         for (int i = 0; i < rows.size(); i++) {

@@ -23,7 +23,7 @@ import water.fvec.Vec;
 /**
  * Extracted training data, column by column, in the schema's feature order plus the label. Numeric and timestamp
  * features are doubles (timestamps as epoch milliseconds), categorical and boolean features are strings (booleans
- * as "true"/"false"), text features are left out. Missing values are NaN or null, which H2O and h2o-genmodel both
+ * as "true"/"false"), a vector is one numeric column per component, text features are left out. Missing values are NaN or null, which H2O and h2o-genmodel both
  * read as NA. The same table yields H2O frames for training and rows for genmodel, so the two see one encoding.
  */
 public final class TrainingTable {
@@ -74,6 +74,10 @@ public final class TrainingTable {
         List<Column> cols = new ArrayList<>();
         for (FeatureSpec spec : schema.features()) {
             if (spec.name().equals(label) || exclude.contains(spec.name()) || spec.type() == FeatureType.TEXT) {
+                continue;
+            }
+            if (spec.type() == FeatureType.VECTOR) {
+                cols.addAll(vectorColumns(spec, usable, n));
                 continue;
             }
             cols.add(column(spec.name(), spec.type(), usable, n, schema));
@@ -170,6 +174,29 @@ public final class TrainingTable {
         return v;
     }
 
+    /** A vector of n components as n numeric columns ({@link FeatureEncoding#columns}); a missing vector is NaN. */
+    private static List<Column> vectorColumns(FeatureSpec spec, List<PitRow> rows, int n) {
+        List<String> names = FeatureEncoding.columns(spec);
+        double[][] d = new double[names.size()][n];
+        for (int i = 0; i < n; i++) {
+            Object v = value(rows.get(i), spec.name());
+            if (v != null && (!(v instanceof List<?> l) || l.size() != names.size())) {
+                PitRow r = rows.get(i);
+                throw new IllegalArgumentException("entity '" + r.entityId() + "' (label event at " + r.labelTime()
+                        + "): vector feature '" + spec.name() + "' holds " + FeatureValidator.render(v) + ", not "
+                        + names.size() + " numbers (stored under schema version " + r.featureVersion() + ")");
+            }
+            for (int j = 0; j < names.size(); j++) {
+                d[j][i] = FeatureEncoding.component(v, j);
+            }
+        }
+        List<Column> out = new ArrayList<>();
+        for (int j = 0; j < names.size(); j++) {
+            out.add(new Column(names.get(j), false, d[j], null, null));
+        }
+        return out;
+    }
+
     private static Column column(String name, FeatureType type, List<PitRow> rows, int n, FeatureSchema schema) {
         switch (type) {
             case NUMERIC, TIMESTAMP -> {
@@ -211,6 +238,52 @@ public final class TrainingTable {
     }
 
     private List<dev.converge.contracts.DerivedFeature> derived = List.of();
+
+    /**
+     * A dimensionality reduction fitted by the {@code reduce} block: its MOJO, the columns it reads and the ones it
+     * writes, the share of variance its outputs keep, and the table before it (whose rows are the raw inputs serving
+     * sends through both MOJOs).
+     */
+    public record Reduction(String method, List<String> inputs, List<String> outputs, byte[] mojo, double varianceKept,
+                            int fittedRows, TrainingTable before) {}
+
+    private Reduction reduction;
+
+    /** The reduction the table's columns went through, or null. */
+    public Reduction reduction() {
+        return reduction;
+    }
+
+    /** This table with the reduction's inputs replaced by its output columns (numeric, appended). */
+    public TrainingTable reduced(Reduction r, List<Column> outputs) {
+        List<Column> cols = new ArrayList<>();
+        for (Column c : features) {
+            if (!r.inputs().contains(c.name())) {
+                cols.add(c);
+            }
+        }
+        for (Column c : outputs) {
+            if (cols.stream().anyMatch(x -> x.name().equals(c.name()))) {
+                throw new IllegalArgumentException("the reduction's output column '" + c.name() + "' is already a"
+                        + " column of the table");
+            }
+            cols.add(c);
+        }
+        TrainingTable out = new TrainingTable(cols, label, times, entityIds);
+        out.derived = derived;
+        out.reduction = r;
+        return out;
+    }
+
+    /** The model's inputs of one row as serving sends them: before the reduction, when there is one. */
+    public Map<String, Object> inputRow(int row) {
+        return reduction == null ? rowData(row) : reduction.before().rowData(row);
+    }
+
+    /** The table whose columns are the model's inputs as stored (before the reduction, when there is one). */
+    public TrainingTable inputs() {
+        return reduction == null ? this : reduction.before();
+    }
 
     /** The derived features among the columns, recorded with the model so serving computes them too. */
     public List<dev.converge.contracts.DerivedFeature> derived() {

@@ -246,6 +246,148 @@ class PipelineIT {
     }
 
     @Test
+    void aVectorFeatureIsOneInputPerComponentAndTheModelLearnsFromIt() throws Exception {
+        dev.converge.contracts.FeatureSchema schema = new dev.converge.contracts.FeatureSchema(List.of(
+                dev.converge.contracts.FeatureSpec.of("noise", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false),
+                dev.converge.contracts.FeatureSpec.vector("emb", 4, null, true),
+                dev.converge.contracts.FeatureSpec.of("y", dev.converge.contracts.FeatureType.CATEGORICAL,
+                        dev.converge.contracts.Temperature.HOT, false)));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 1500; i++) {
+            double[] e = {rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian()};
+            Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("id", "vec-" + i);
+            row.put("ts", java.time.Instant.parse("2024-01-01T00:00:00Z").plusSeconds(3600L * i).toString());
+            row.put("noise", rnd.nextGaussian());
+            if (i % 50 != 0) { // a few rows without the vector: its inputs are missing, not zero
+                row.put("emb", List.of(e[0], e[1], e[2], e[3]));
+            }
+            row.put("y", e[0] + e[1] > 0 ? "up" : "down");
+            jsonl.append(dev.converge.registry.codec.Json.write(row)).append('\n');
+        }
+        byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
+        new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "vectors.jsonl", bytes.length),
+                schema, IngestOptions.of("id", "ts"), null);
+        Outcome o = run(PipelineSpec.fromMap(Map.of("name", "vec", "model", "vec_model", "blocks", List.of(
+                Map.of("id", "load", "type", "pit_loader", "label", "y", "entity_prefix", "vec-"),
+                Map.of("id", "table", "type", "to_table"),
+                Map.of("id", "split", "type", "random_split", "ratio", 0.8),
+                Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(
+                        Map.of("algorithm", "glm", "params", Map.of()))),
+                Map.of("id", "best", "type", "best_run", "metric", "auc"),
+                Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString(),
+                        "auto_promote", Map.of("margin", 0.0)))), "vec.yaml"));
+
+        ModelVersion v = o.registered();
+        assertThat(v).isNotNull();
+        assertThat(((Number) v.metrics().get("auc")).doubleValue()).as("y is the sign of emb[0] + emb[1]")
+                .isGreaterThan(0.95);
+        dev.converge.contracts.FeatureSpec recorded = dev.converge.registry.codec.SchemaCodec.fromJson(
+                v.featureSchemaJson()).feature("emb").orElseThrow();
+        assertThat(recorded.type()).isEqualTo(dev.converge.contracts.FeatureType.VECTOR);
+        assertThat(recorded.dimension()).isEqualTo(4);
+        Mojo mojo = Mojo.load(Path.of(URI.create(v.artifactUri())));
+        ModelReference ref = new ModelRegistry(db.dataSource()).reference("vec_model", v.version()).orElseThrow();
+        assertThat(ref.rows().get(0)).containsKeys("emb[0]", "emb[1]", "emb[2]", "emb[3]", "noise");
+        assertThat(ref.baselines()).containsKeys("emb[0]", "emb[3]");
+        // The row serving builds from the stored vector (FeatureEncoding, as ModelHandle.encode does) scores as
+        // training's own encoding of it.
+        Map<String, Object> features = new dev.converge.store.OnlineStore(db).read("vec-7", true).orElseThrow().cold();
+        Map<String, Object> encoded = new java.util.LinkedHashMap<>();
+        List<String> columns = dev.converge.contracts.FeatureEncoding.columns(recorded);
+        for (int i = 0; i < columns.size(); i++) {
+            encoded.put(columns.get(i), dev.converge.contracts.FeatureEncoding.component(features.get("emb"), i));
+        }
+        assertThat(encoded.keySet()).containsExactly("emb[0]", "emb[1]", "emb[2]", "emb[3]");
+        encoded.put("noise", new dev.converge.store.OnlineStore(db).read("vec-7", false).orElseThrow().hot().get("noise"));
+        assertThat(mojo.raw(encoded)).hasSize(2);
+        // The model reads its inputs by those names: a clearly "up" vector and a clearly "down" one score apart.
+        Map<String, Object> up = new java.util.LinkedHashMap<>(encoded);
+        Map<String, Object> down = new java.util.LinkedHashMap<>(encoded);
+        List<Object> upVector = List.of(3.0, 3.0, 0.0, 0.0);
+        List<Object> downVector = List.of(-3.0, -3.0, 0.0, 0.0);
+        for (int i = 0; i < columns.size(); i++) {
+            up.put(columns.get(i), dev.converge.contracts.FeatureEncoding.component(upVector, i));
+            down.put(columns.get(i), dev.converge.contracts.FeatureEncoding.component(downVector, i));
+        }
+        assertThat(mojo.score(up).probabilities().get("up")).isGreaterThan(0.9);
+        assertThat(mojo.score(down).probabilities().get("up")).isLessThan(0.1);
+    }
+
+    @Test
+    void aReduceBlockFitsPcaOnTheTrainingRowsAndExportsItBesideTheModelBothReproducingTheReference()
+            throws Exception {
+        // 24 columns that are noisy copies of 3 factors: 3 components keep nearly all of their variance.
+        dev.converge.contracts.FeatureSchema schema = new dev.converge.contracts.FeatureSchema(List.of(
+                dev.converge.contracts.FeatureSpec.of("other", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false),
+                dev.converge.contracts.FeatureSpec.vector("wide", 24, null, false),
+                dev.converge.contracts.FeatureSpec.of("y", dev.converge.contracts.FeatureType.CATEGORICAL,
+                        dev.converge.contracts.Temperature.HOT, false)));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(8);
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 1200; i++) {
+            double[] f = {rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian()};
+            List<Object> wide = new ArrayList<>();
+            for (int j = 0; j < 24; j++) {
+                wide.add(f[j % 3] * (1 + j / 3) + rnd.nextGaussian() * 0.01);
+            }
+            Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("id", "red-" + i);
+            row.put("ts", java.time.Instant.parse("2023-01-01T00:00:00Z").plusSeconds(43200L * i).toString());
+            row.put("other", rnd.nextGaussian());
+            row.put("wide", wide);
+            row.put("y", f[0] - f[2] > 0 ? "a" : "b");
+            jsonl.append(dev.converge.registry.codec.Json.write(row)).append('\n');
+        }
+        byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
+        new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "wide.jsonl", bytes.length),
+                schema, IngestOptions.of("id", "ts"), null);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Outcome o = run(log, PipelineSpec.fromMap(Map.of("name", "red", "model", "red_model", "blocks", List.of(
+                Map.of("id", "load", "type", "pit_loader", "label", "y", "entity_prefix", "red-"),
+                Map.of("id", "table", "type", "to_table"),
+                Map.of("id", "split", "type", "walk_forward", "folds", 3),
+                Map.of("id", "reduce", "type", "reduce", "columns", List.of("wide"), "variance", 0.99),
+                Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(
+                        Map.of("algorithm", "glm", "params", Map.of()))),
+                Map.of("id", "best", "type", "best_run", "metric", "auc"),
+                Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString(),
+                        "auto_promote", Map.of("margin", 0.0)))), "red.yaml"));
+
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("reduce: pca of 24 columns to 3 components", "earlier folds' test rows");
+        ModelVersion v = o.registered();
+        assertThat(v).as(text).isNotNull();
+        assertThat(((Number) v.metrics().get("auc")).doubleValue()).isGreaterThan(0.95);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> r = (Map<String, Object>) v.metrics().get("reducer");
+        assertThat(r).containsEntry("method", "pca").containsEntry("outputs", List.of("PC1", "PC2", "PC3"));
+        assertThat(((Number) r.get("fitted_rows")).intValue()).as("the last fold's training rows, not the test rows")
+                .isBetween(600, 1199);
+        assertThat(((Number) r.get("variance_kept")).doubleValue()).isGreaterThan(0.99);
+        Path reducerPath = Path.of(URI.create((String) r.get("artifact_uri")));
+        assertThat(ArtifactStore.sha256(reducerPath)).isEqualTo(r.get("artifact_sha256"));
+        // The model's schema is the stored features (the vector), not the components.
+        assertThat(dev.converge.registry.codec.SchemaCodec.fromJson(v.featureSchemaJson()).names())
+                .containsExactlyInAnyOrder("other", "wide");
+        ModelReference ref = new ModelRegistry(db.dataSource()).reference("red_model", v.version()).orElseThrow();
+        assertThat(ref.rows().get(0)).containsKeys("wide[0]", "wide[23]", "other").doesNotContainKey("PC1");
+        assertThat(ref.baselines()).containsKeys("wide[0]", "other").doesNotContainKey("PC1");
+        @SuppressWarnings("unchecked")
+        List<String> inputs = (List<String>) r.get("inputs");
+        Mojo chained = Mojo.load(Path.of(URI.create(v.artifactUri()))).withReducer(dev.converge.model.Reducer
+                .fromBytes(Files.readAllBytes(reducerPath), reducerPath.toString(), inputs, List.of("PC1", "PC2", "PC3")));
+        assertThat(dev.converge.model.Parity.check(chained, dev.converge.model.ReferencePredictions.fromStored(
+                ref.rows(), ref.predictions()))).as("both MOJOs reproduce the reference").isEmpty();
+        Mojo alone = Mojo.load(Path.of(URI.create(v.artifactUri())));
+        assertThat(dev.converge.model.Parity.check(alone, dev.converge.model.ReferencePredictions.fromStored(
+                ref.rows(), ref.predictions()))).as("the model alone does not: it needs the components").isPresent();
+    }
+
+    @Test
     void aNumericLabelWithTwoValuesIsClassificationAndTheLogSaysSo() throws Exception {
         ingestNumericLabels();
         ByteArrayOutputStream log = new ByteArrayOutputStream();

@@ -83,6 +83,12 @@ public final class Json {
             g.writeString(i.toString());
         } else if (v instanceof String s) {
             g.writeString(s);
+        } else if (v instanceof dev.converge.contracts.FeatureVector vec) {
+            g.writeStartArray();
+            for (int i = 0; i < vec.dimension(); i++) {
+                g.writeNumber(vec.get(i));
+            }
+            g.writeEndArray();
         } else {
             throw new IllegalArgumentException("not a normalized feature value: " + v.getClass().getName());
         }

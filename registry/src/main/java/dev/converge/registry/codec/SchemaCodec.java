@@ -18,7 +18,8 @@ import java.util.Set;
 /** Reads and writes feature schemas as JSON: {@code {"features": [{"name": ..., "type": ..., ...}]}}. */
 public final class SchemaCodec {
     private static final Set<String> SPEC_FIELDS =
-            Set.of("name", "type", "temperature", "nullable", "min", "max", "levels", "allow_non_finite");
+            Set.of("name", "type", "temperature", "nullable", "min", "max", "levels", "allow_non_finite",
+                    "dimension", "metric");
 
     private SchemaCodec() {}
 
@@ -55,6 +56,10 @@ public final class SchemaCodec {
             }
             if (s.allowNonFinite()) {
                 f.put("allow_non_finite", true);
+            }
+            if (s.dimension() != null) {
+                f.put("dimension", s.dimension());
+                f.put("metric", s.metric().wireName());
             }
         }
         if (!schema.missingValues().isEmpty()) {
@@ -105,14 +110,23 @@ public final class SchemaCodec {
                         levels.add(l.asText());
                     }
                 }
-                specs.add(new FeatureSpec(name,
-                        FeatureType.fromWireName(text(f, "type", where)),
-                        Temperature.fromWireName(text(f, "temperature", where)),
+                FeatureType type = FeatureType.fromWireName(text(f, "type", where));
+                JsonNode dim = f.get("dimension");
+                if (dim != null && !dim.canConvertToExactIntegral()) {
+                    throw new IllegalArgumentException("\"dimension\" must be a whole number, was " + dim);
+                }
+                // A vector's temperature is always cold; it may be left out.
+                Temperature temperature = type == FeatureType.VECTOR && !f.has("temperature") ? Temperature.COLD
+                        : Temperature.fromWireName(text(f, "temperature", where));
+                specs.add(new FeatureSpec(name, type, temperature,
                         bool(f, "nullable", where, false),
                         number(f, "min", where),
                         number(f, "max", where),
                         levels,
-                        bool(f, "allow_non_finite", where, false)));
+                        bool(f, "allow_non_finite", where, false),
+                        dim == null ? null : dim.canConvertToInt() ? dim.intValue() : Integer.MAX_VALUE,
+                        f.has("metric") ? dev.converge.contracts.VectorMetric.fromWireName(text(f, "metric", where))
+                                : null));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
             }

@@ -131,7 +131,7 @@ public final class Drift {
         for (Map.Entry<String, Object> b : baselines.entrySet()) {
             Map<String, Object> baseline = (Map<String, Object>) b.getValue();
             List<Object> values = new ArrayList<>(rows.size());
-            rows.forEach(r -> values.add(r.get(b.getKey())));
+            rows.forEach(r -> values.add(dev.converge.contracts.FeatureEncoding.columnValue(r, b.getKey())));
             out.add("numeric".equals(baseline.get("type")) ? numeric(b.getKey(), baseline, values)
                     : categorical(b.getKey(), baseline, values));
         }

@@ -85,6 +85,7 @@ public final class GraphQlEngine {
     private final ServeConfig.GraphQl limits;
     private final GraphLimits bounds;
     private final String servedModel;
+    private final Similarity similarity;
 
     /**
      * @param overrides data fetchers by {@code Type.field} that replace the built-in ones (tests: a resolver written
@@ -94,6 +95,7 @@ public final class GraphQlEngine {
                   Map<String, java.util.function.Function<GraphStore, DataFetcher<?>>> overrides) {
         this.sdl = readSdl();
         this.store = new GraphStore(online);
+        this.similarity = new Similarity(online);
         this.service = service;
         this.limits = config.graphql();
         this.bounds = new GraphLimits(limits);
@@ -329,6 +331,47 @@ public final class GraphQlEngine {
             }
             return env.<String, Answered>getDataLoader(PREDICTIONS).load(((EntityRef) env.getSource()).id())
                     .thenApply(a -> a.toResult(env));
+        });
+        f.put("Entity.similar", env -> {
+            EntityRef e = env.getSource();
+            Integer k = env.getArgument("k");
+            Integer ef = env.getArgument("efSearch");
+            Object filter = env.getArgument("filter");
+            if (k == null || k < 1 || k > Similarity.MAX_K) {
+                return fieldError(env, "bad_argument", "k must be within [1, " + Similarity.MAX_K + "], was " + k);
+            }
+            if (ef != null && (ef < 1 || ef > 1000)) {
+                return fieldError(env, "bad_argument", "efSearch must be within [1, 1000], was " + ef);
+            }
+            if (filter != null && !(filter instanceof Map)) {
+                return fieldError(env, "bad_argument", "filter must be a JSON object of feature values");
+            }
+            @SuppressWarnings("unchecked")
+            JsonObject filterJson = filter == null ? null : new JsonObject((Map<String, Object>) filter);
+            String set = e.featureSet() == null ? "" : e.featureSet();
+            return similarity.ofEntity(e.id(), new Similarity.Query(env.getArgument("feature"), k, set, filterJson, ef))
+                    .<Object>map(a -> {
+                        List<Map<String, Object>> neighbours = new ArrayList<>();
+                        for (Object o : a.getJsonArray("neighbours")) {
+                            JsonObject n = (JsonObject) o;
+                            String id = n.getString("entity_id");
+                            Map<String, Object> m = new java.util.HashMap<>();
+                            m.put("entity", new EntityRef(id, e.featureSet(), EntityId.key(set, id)));
+                            m.put("distance", n.getDouble("distance"));
+                            neighbours.add(m);
+                        }
+                        Map<String, Object> out = new java.util.HashMap<>();
+                        out.put("feature", a.getString("feature"));
+                        out.put("metric", a.getString("metric"));
+                        out.put("exact", a.getBoolean("exact"));
+                        out.put("search", a.getString("search"));
+                        out.put("efSearch", a.getInteger("ef_search"));
+                        out.put("why", a.getString("why"));
+                        out.put("neighbours", neighbours);
+                        return out;
+                    }).recover(t -> t instanceof Similarity.Refused r
+                            ? Future.<Object>succeededFuture(fieldError(env, r.code, r.getMessage()))
+                            : Future.failedFuture(t)).toCompletionStage();
         });
         f.put("PredictionModel.registered", env -> {
             Map<String, Object> m = env.getSource();

@@ -41,7 +41,10 @@ public final class GraphStore {
 
     /** The latest row of each stored key; keys with none are absent. */
     public Future<Map<String, Latest>> latest(List<String> keys) {
-        return pg.query("SELECT entity_id, event_timestamp, hot, cold FROM feature_online WHERE entity_id = ANY($1)",
+        // Vectors are cold features, stored apart: merged into the cold document as every reader sees them.
+        return pg.query("SELECT entity_id, event_timestamp, hot, CASE WHEN cold IS NULL AND v IS NULL THEN NULL"
+                + " ELSE coalesce(cold, '{}') || coalesce(v, '{}') END FROM feature_online o, LATERAL "
+                + dev.converge.registry.VectorIndex.vectorsOf("o") + " AS vec(v) WHERE entity_id = ANY($1)",
                 Tuple.of(keys.toArray(String[]::new))).map(rows -> {
                     Map<String, Latest> out = new HashMap<>();
                     for (Row r : rows) {
@@ -57,9 +60,12 @@ public final class GraphStore {
      * scan per key on (entity_id, event_timestamp DESC, ingest_seq DESC).
      */
     public Future<Map<String, List<Map<String, Object>>>> history(List<String> keys, HistoryArgs a) {
-        return pg.query("SELECT k.id, h.event_timestamp, h.ingested_at, h.feature_version, h.hot, h.cold"
-                + " FROM unnest($1::text[]) AS k(id) CROSS JOIN LATERAL (SELECT event_timestamp, ingested_at,"
-                + " feature_version, hot, cold FROM feature_history WHERE entity_id = k.id"
+        return pg.query("SELECT k.id, h.event_timestamp, h.ingested_at, h.feature_version, h.hot,"
+                + " CASE WHEN h.vector_digest IS NULL THEN h.cold ELSE coalesce(h.cold, '{}') || coalesce((SELECT"
+                + " jsonb_object_agg(v.feature, to_jsonb(v.embedding)) FROM feature_vector_history v"
+                + " WHERE v.entity_id = k.id AND v.event_timestamp = h.event_timestamp AND v.ingest_seq = h.ingest_seq),"
+                + " '{}') END FROM unnest($1::text[]) AS k(id) CROSS JOIN LATERAL (SELECT event_timestamp, ingested_at,"
+                + " feature_version, hot, cold, ingest_seq, vector_digest FROM feature_history WHERE entity_id = k.id"
                 + " AND event_timestamp >= coalesce($2::timestamptz, '-infinity')"
                 + " AND event_timestamp < coalesce($3::timestamptz, 'infinity')"
                 + " ORDER BY event_timestamp DESC, ingest_seq DESC NULLS LAST LIMIT $4) h",

@@ -29,11 +29,11 @@ public final class HttpApi extends VerticleBase {
     /** What every instance shares. {@code extraRoutes} (tests only) may add routes; null in production. */
     public record Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql, Feedback feedback,
                          PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag, Dashboard dashboard,
-                         Consumer<Router> extraRoutes, AtomicLong bodyBudget) {
+                         Similarity similarity, Consumer<Router> extraRoutes, AtomicLong bodyBudget) {
         public Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql, Feedback feedback,
                       PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag, Dashboard dashboard,
-                      Consumer<Router> extraRoutes) {
-            this(config, service, graphql, feedback, metrics, admin, loopLag, dashboard, extraRoutes,
+                      Similarity similarity, Consumer<Router> extraRoutes) {
+            this(config, service, graphql, feedback, metrics, admin, loopLag, dashboard, similarity, extraRoutes,
                     new AtomicLong(config.clients().bodyBufferBytes()));
         }
     }
@@ -85,6 +85,7 @@ public final class HttpApi extends VerticleBase {
         router.post("/graphql").handler(this::admit);
         new PredictionRoutes(shared.service(), shared.config().resilience().shedDelayMillis()).mount(router);
         new GraphQlRoutes(shared.graphql()).mount(vertx, router);
+        new SimilarityRoutes(shared.similarity(), shared.config().resilience().shedDelayMillis()).mount(router);
         shared.feedback().mount(router);
         router.get("/health/live").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "up")));
         router.get("/health/ready").handler(ctx -> {

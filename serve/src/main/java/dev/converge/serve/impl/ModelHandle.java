@@ -10,6 +10,7 @@ import dev.converge.model.Mojo;
 import dev.converge.model.Prediction;
 import dev.converge.serve.predict.ModelRef;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -136,6 +137,16 @@ public final class ModelHandle {
         Map<String, Object> row = new LinkedHashMap<>();
         for (FeatureSpec spec : schema.features()) {
             if (spec.type() == FeatureType.TEXT) {
+                continue;
+            }
+            if (spec.type() == FeatureType.VECTOR) { // n numeric inputs, as training made them
+                Object vector = validated.get(spec.name());
+                if (vector != null) {
+                    List<String> columns = FeatureEncoding.columns(spec);
+                    for (int i = 0; i < columns.size(); i++) {
+                        row.put(columns.get(i), FeatureEncoding.component(vector, i));
+                    }
+                }
                 continue;
             }
             Object v = FeatureEncoding.encode(spec.type(), validated.get(spec.name()));

@@ -75,6 +75,24 @@ public final class ModelLoader {
             throw new ModelRefusedException(name, v.version(), ModelRefusedException.Reason.ARTIFACT_MISMATCH,
                     e.getMessage(), e);
         }
+        if (v.metrics().get("reducer") instanceof Map<?, ?> r) { // PCA in front of the model: both verified
+            Path reducerPath = Path.of(URI.create((String) r.get("artifact_uri")));
+            try {
+                byte[] bytes = ArtifactStore.readVerified(reducerPath, (String) r.get("artifact_sha256"),
+                        ((Number) r.get("artifact_size")).longValue());
+                H2oCompatibility.check(MojoInfo.read(bytes, reducerPath.toString()).h2oVersion(),
+                        H2oCompatibility.RUNTIME_H2O_VERSION, name, v.version());
+                @SuppressWarnings("unchecked")
+                java.util.List<String> inputs = (java.util.List<String>) r.get("inputs");
+                @SuppressWarnings("unchecked")
+                java.util.List<String> outputs = (java.util.List<String>) r.get("outputs");
+                mojo = mojo.withReducer(dev.converge.model.Reducer.fromBytes(bytes, reducerPath.toString(), inputs,
+                        outputs));
+            } catch (IOException | RuntimeException e) {
+                throw new ModelRefusedException(name, v.version(), ModelRefusedException.Reason.ARTIFACT_MISMATCH,
+                        "its reducer (" + r.get("method") + "): " + e.getMessage(), e);
+            }
+        }
         FeatureSchema schema = SchemaCodec.fromJson(v.featureSchemaJson());
         ModelReference stored = registry.reference(name, v.version()).orElseThrow(() -> new ModelRefusedException(
                 name, v.version(), ModelRefusedException.Reason.NO_REFERENCE, "model '" + name + "' v" + v.version()

@@ -22,10 +22,12 @@ import dev.converge.serve.predict.ShedReason;
  * counted for the request that asked for it ({@link StatementTally}).
  */
 final class OnlineFeatures {
-    private static final String FETCH_ONE = "SELECT hot || coalesce(cold, '{}'::jsonb) FROM feature_online"
-            + " WHERE entity_id = $1";
-    private static final String FETCH_MANY = "SELECT entity_id, hot || coalesce(cold, '{}'::jsonb) FROM feature_online"
-            + " WHERE entity_id = ANY($1)";
+    /** Hot, cold and the entity's vectors (stored apart: {@link dev.converge.registry.VectorIndex#vectorsOf}). */
+    private static final String FEATURES = "hot || coalesce(cold, '{}'::jsonb) || coalesce(v, '{}'::jsonb)";
+    private static final String FROM = " FROM feature_online o, LATERAL " + dev.converge.registry.VectorIndex.vectorsOf("o")
+            + " AS vec(v)";
+    private static final String FETCH_ONE = "SELECT " + FEATURES + FROM + " WHERE entity_id = $1";
+    private static final String FETCH_MANY = "SELECT entity_id, " + FEATURES + FROM + " WHERE entity_id = ANY($1)";
 
     private final Pool pg;
     private final Breaker breaker;
@@ -75,6 +77,12 @@ final class OnlineFeatures {
     /** Any read of the store (GraphQL's relations), behind the same breaker and pool as the online features. */
     Future<RowSet<Row>> query(String sql, Tuple args) {
         return fetch(c -> c.preparedQuery(sql).execute(args));
+    }
+
+    /** Statements in one transaction on one connection (SET LOCAL then a query), behind the same breaker and pool. */
+    Future<RowSet<Row>> transaction(Function<SqlConnection, Future<RowSet<Row>>> statements) {
+        return fetch(c -> c.begin().compose(tx -> statements.apply(c).compose(rows -> tx.commit().map(rows),
+                e -> tx.rollback().transform(ignored -> Future.failedFuture(e)))));
     }
 
     /**

@@ -60,6 +60,24 @@ public final class OpenApi {
                         new JsonObject().put("type", "object").put("properties", new JsonObject().put("rows",
                                 new JsonObject().put("type", "array").put("items", ref("PredictRequest")))),
                         new JsonObject().put("200", response("a result per row", null)).mergeIn(errors.copy()))))
+                .put("/v1/similar", new JsonObject().put("post", op("The k entities whose stored vector of a"
+                                + " feature is nearest to the given one (pgvector's HNSW index, or exact where it is"
+                                + " absent: the answer's \"exact\" and \"search\" say which)",
+                        new JsonObject().put("type", "object").put("required", new JsonArray().add("feature")
+                                .add("vector")).put("additionalProperties", false).put("properties", new JsonObject()
+                                .put("feature", str()).put("vector", new JsonObject().put("type", "array"))
+                                .put("k", new JsonObject().put("type", "integer").put("default", 10))
+                                .put("feature_set", str())
+                                .put("filter", new JsonObject().put("type", "object").put("description",
+                                        "feature values the neighbours' stored features contain (@>)"))
+                                .put("ef_search", new JsonObject().put("type", "integer").put("default", 100))),
+                        similarResponses())))
+                .put("/v1/entities/{id}/similar", new JsonObject().put("get", op("The k entities nearest to an"
+                                + " entity's own stored vector of a feature (the entity left out); query parameters"
+                                + " feature, k, feature_set, filter (JSON), ef_search", null, similarResponses())
+                        .put("parameters", new JsonArray().add(new JsonObject().put("name", "id").put("in", "path")
+                                .put("required", true).put("schema", str())).add(new JsonObject().put("name",
+                                "feature").put("in", "query").put("required", true).put("schema", str())))))
                 .put("/health/live", new JsonObject().put("get", op("Liveness; always cheap", null,
                         new JsonObject().put("200", response("alive", null)))))
                 .put("/health/ready", new JsonObject().put("get", op("Ready once a model is loaded and verified", null,
@@ -136,6 +154,14 @@ public final class OpenApi {
                         .put("PredictRequest", request).put("Prediction", prediction))
                         .put("securitySchemes", new JsonObject().put("admin", new JsonObject().put("type", "http")
                                 .put("scheme", "bearer"))));
+    }
+
+    private static JsonObject similarResponses() {
+        return new JsonObject().put("200", response("the neighbours, nearest first, with their distances", null))
+                .put("400", response("a bad parameter, named; or the feature is not a vector", "Error"))
+                .put("404", response("unknown feature, or the entity has no stored vector of it", "Error"))
+                .put("422", response("the vector breaks the feature's contract (dimension, finite numbers)", "Error"))
+                .put("503", response("the feature store is unavailable, or the server overloaded", "Error"));
     }
 
     private static JsonObject adminResponses() {

@@ -38,6 +38,7 @@ public final class PredictionPath {
     private final Variants variants;
     private final ShadowScorer shadows;
     private final ScoringPool scoringPool;
+    private Similarity similarity;
 
     private PredictionPath(Vertx vertx, PredictionService service, QueueDelay queue, Redis redis, LoopLag loopLag,
                            OnlineFeatures online, CacheDecision cacheDecision, LatencyAttribution latency,
@@ -53,6 +54,14 @@ public final class PredictionPath {
         this.queue = queue;
         this.redis = redis;
         this.loopLag = loopLag;
+    }
+
+    /** Similarity search over the stored vectors, on the same pool and breaker as the online features. */
+    public synchronized Similarity similarity() {
+        if (similarity == null) {
+            similarity = new Similarity(online);
+        }
+        return similarity;
     }
 
     /**

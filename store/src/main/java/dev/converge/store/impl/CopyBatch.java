@@ -20,6 +20,8 @@ public final class CopyBatch {
     Instant minTime;
     Instant maxTime;
     int staged;
+    /** Staged rows that carry at least one vector. */
+    int withVectors;
     /** Source rows read into this batch, accepted or not. */
     public long read;
     /** Bytes of the source read when the batch was closed (for progress). */
@@ -33,8 +35,8 @@ public final class CopyBatch {
     int duplicates;
     private final java.util.Set<String> seen = new java.util.HashSet<>();
 
-    void add(SourceRow row, String entity, Instant eventTime, String hot, String cold) {
-        if (!seen.add(entity + '\0' + eventTime + '\0' + hot + '\0' + cold)) {
+    void add(SourceRow row, String entity, Instant eventTime, String hot, String cold, String vectors) {
+        if (!seen.add(entity + '\0' + eventTime + '\0' + hot + '\0' + cold + '\0' + vectors)) {
             duplicates++; // the same row twice in one file: stored once (rows already stored are found in SQL)
             return;
         }
@@ -47,10 +49,29 @@ public final class CopyBatch {
         if (cold != null) {
             quote(cold);
         }
+        copy.append(',');
+        if (vectors != null) {
+            withVectors++;
+            quote(vectors);
+            copy.append(',').append(digest(vectors));
+        } else {
+            copy.append(',');
+        }
         copy.append('\n');
         minTime = minTime == null || eventTime.isBefore(minTime) ? eventTime : minTime;
         maxTime = maxTime == null || eventTime.isAfter(maxTime) ? eventTime : maxTime;
         staged++;
+    }
+
+    /** The digest of a row's vectors (their JSON, features in name order): 128 bits of sha256, hex. */
+    static String digest(String vectors) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(vectors.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every JDK", e);
+        }
     }
 
     private void quote(String s) {

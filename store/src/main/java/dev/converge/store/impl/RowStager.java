@@ -87,12 +87,21 @@ public final class RowStager {
                 k -> new java.util.concurrent.atomic.LongAdder()).increment());
         Map<String, Object> hot = new LinkedHashMap<>();
         Map<String, Object> cold = new LinkedHashMap<>();
+        Map<String, Object> vectors = null;
         FeatureSchema schema = validator.schema();
         for (Map.Entry<String, Object> e : result.values().entrySet()) {
             FeatureSpec spec = schema.feature(e.getKey()).orElseThrow();
+            if (spec.type() == dev.converge.contracts.FeatureType.VECTOR) {
+                if (e.getValue() != null) { // a missing vector is no row of feature_vector_history
+                    vectors = vectors == null ? new java.util.TreeMap<>() : vectors;
+                    vectors.put(e.getKey(), e.getValue());
+                }
+                continue;
+            }
             (spec.temperature() == Temperature.HOT ? hot : cold).put(e.getKey(), e.getValue());
         }
-        batch.add(row, entity, eventTime, Json.writeFeatures(hot), cold.isEmpty() ? null : Json.writeFeatures(cold));
+        batch.add(row, entity, eventTime, Json.writeFeatures(hot), cold.isEmpty() ? null : Json.writeFeatures(cold),
+                vectors == null ? null : Json.writeFeatures(vectors));
     }
 
     private static String entityId(Object v, String column, List<Violation> problems) {

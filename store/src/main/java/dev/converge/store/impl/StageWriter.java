@@ -41,6 +41,20 @@ public final class StageWriter {
             // The same tie-break as point-in-time extraction: the later event, then the later ingested row.
             + " WHERE (o.event_timestamp, coalesce(o.ingest_seq, 0)) <= (EXCLUDED.event_timestamp, EXCLUDED.ingest_seq)";
     private static final int SAMPLE_REJECTS = 20;
+    /** A stored vector's JSON array text as a real[] literal. */
+    private static final String AS_REAL_ARRAY = "translate(e.value::text, '[]', '{}')::real[]";
+    /** The vectors of the staged rows that became their entity's online row. */
+    private static final String UPSERT_ONLINE_VECTORS = "INSERT INTO feature_vector_online AS o"
+            + " (entity_id, feature, event_timestamp, ingest_seq, embedding)"
+            + " SELECT s.entity_id, e.key, s.event_timestamp, s.seq, " + AS_REAL_ARRAY + " FROM converge_stage s"
+            + " JOIN feature_online f ON f.entity_id = s.entity_id AND f.ingest_seq = s.seq"
+            + " CROSS JOIN LATERAL jsonb_each(s.vectors) e WHERE s.vectors IS NOT NULL"
+            + " ON CONFLICT (entity_id, feature) DO UPDATE SET event_timestamp = EXCLUDED.event_timestamp,"
+            + " ingest_seq = EXCLUDED.ingest_seq, embedding = EXCLUDED.embedding";
+    /** Vectors of an entity whose online row this batch replaced with one that lacks them (a schema without them). */
+    private static final String DELETE_STALE_VECTORS = "DELETE FROM feature_vector_online o USING converge_stage s,"
+            + " feature_online f WHERE f.entity_id = s.entity_id AND f.ingest_seq = s.seq AND o.entity_id = s.entity_id"
+            + " AND o.ingest_seq <> s.seq";
 
     private final Connection c;
     private final UUID ingestId;
@@ -106,27 +120,51 @@ public final class StageWriter {
                 CopyManager copier = c.unwrap(PGConnection.class).getCopyAPI();
                 // Encoded here, whole: pgjdbc encodes a Reader in slices, and a surrogate pair split across two
                 // slices became "??" (characters outside the BMP, emoji, rare CJK).
-                copier.copyIn("COPY converge_stage (line, entity_id, event_timestamp, hot, cold) FROM STDIN"
+                copier.copyIn("COPY converge_stage (line, entity_id, event_timestamp, hot, cold, vectors, vector_digest)"
+                        + " FROM STDIN"
                         + " (FORMAT csv, ENCODING 'UTF8')", new java.io.ByteArrayInputStream(
                         chunk.copy.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 List<IngestReport.Reject> oversized = oversizedHot(chunk);
                 rejects.addAll(oversized);
                 // A row already stored (same entity, event time and features: a file ingested again) is counted as
                 // a duplicate, not stored twice; the (entity, time) index finds it.
-                try (PreparedStatement ins = c.prepareStatement("INSERT INTO feature_history"
-                        + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold, ingest_seq)"
-                        + " SELECT s.entity_id, s.event_timestamp, now(), ?, s.hot, s.cold, s.seq FROM converge_stage s"
-                        + " WHERE pg_column_size(s.hot) <= " + StoreLimits.HOT_MAX_BYTES
+                // With vectors, the rows inserted take theirs into feature_vector_history in the same statement.
+                String history = "INSERT INTO feature_history"
+                        + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold, ingest_seq, vector_digest)"
+                        + " SELECT s.entity_id, s.event_timestamp, now(), ?, s.hot, s.cold, s.seq, s.vector_digest"
+                        + " FROM converge_stage s WHERE pg_column_size(s.hot) <= " + StoreLimits.HOT_MAX_BYTES
                         + " AND NOT EXISTS (SELECT 1 FROM feature_history h WHERE h.entity_id = s.entity_id"
                         + " AND h.event_timestamp = s.event_timestamp AND h.hot = s.hot"
-                        + " AND h.cold IS NOT DISTINCT FROM s.cold)")) {
+                        + " AND h.cold IS NOT DISTINCT FROM s.cold AND h.vector_digest IS NOT DISTINCT FROM s.vector_digest)";
+                if (chunk.withVectors > 0) {
+                    history = "WITH ins AS (" + history + " RETURNING ingest_seq), vec AS (INSERT INTO"
+                            + " feature_vector_history (entity_id, event_timestamp, ingest_seq, feature, embedding)"
+                            + " SELECT s.entity_id, s.event_timestamp, s.seq, e.key, " + AS_REAL_ARRAY
+                            + " FROM ins JOIN converge_stage s ON s.seq = ins.ingest_seq"
+                            + " CROSS JOIN LATERAL jsonb_each(s.vectors) e WHERE s.vectors IS NOT NULL)"
+                            + " SELECT count(*) FROM ins";
+                }
+                try (PreparedStatement ins = c.prepareStatement(history)) {
                     ins.setInt(1, schemaVersion);
-                    inserted = ins.executeUpdate();
+                    if (chunk.withVectors > 0) {
+                        try (ResultSet rs = ins.executeQuery()) {
+                            rs.next();
+                            inserted = rs.getLong(1);
+                        }
+                    } else {
+                        inserted = ins.executeUpdate();
+                    }
                 }
                 duplicates += chunk.staged - oversized.size() - inserted;
                 try (PreparedStatement up = c.prepareStatement(UPSERT_ONLINE)) {
                     up.setInt(1, schemaVersion);
                     up.executeUpdate();
+                }
+                try (Statement st = c.createStatement()) {
+                    if (chunk.withVectors > 0) {
+                        st.executeUpdate(UPSERT_ONLINE_VECTORS);
+                    }
+                    st.executeUpdate(DELETE_STALE_VECTORS);
                 }
             }
             writeRejects(rejects);

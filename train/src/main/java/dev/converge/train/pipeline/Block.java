@@ -5,7 +5,7 @@ package dev.converge.train.pipeline;
  * value the previous block gave into the value the next one takes. The built-in kinds are records, one per kind;
  * a team's own blocks implement {@link Extension}.
  */
-public sealed interface Block permits PitLoader, Derive, BinaryLabel, ToTable, DropColumns, RandomSplit, WalkForwardSplit,
+public sealed interface Block permits PitLoader, Derive, BinaryLabel, ToTable, DropColumns, RandomSplit, WalkForwardSplit, Reduce,
         FanOut, BestRun, Export, Block.Extension {
     Object run(BlockContext ctx, Object input) throws Exception;
 

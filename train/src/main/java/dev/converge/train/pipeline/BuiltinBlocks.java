@@ -6,7 +6,7 @@ import java.util.List;
 public final class BuiltinBlocks implements BlockType.Provider {
     @Override
     public List<BlockType> types() {
-        return List.of(PitLoader.TYPE, Derive.TYPE, BinaryLabel.TYPE, ToTable.TYPE, DropColumns.TYPE, RandomSplit.TYPE,
+        return List.of(PitLoader.TYPE, Derive.TYPE, BinaryLabel.TYPE, ToTable.TYPE, DropColumns.TYPE, RandomSplit.TYPE, Reduce.TYPE,
                 WalkForwardSplit.TYPE, FanOut.TYPE, BestRun.TYPE, Export.TYPE);
     }
 }

@@ -69,24 +69,34 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
         ArtifactStore.verify(stored.path(), stored.sha256(), stored.size());
         MojoInfo info = MojoInfo.read(stored.path());
 
+        TrainingTable.Reduction reduction = table.reduction();
+        ArtifactStore.Stored reducer = null;
+        if (reduction != null) { // beside the model's, verified the same way, recorded with it
+            reducer = store.write(ctx.model() + "/" + ctx.sweepId() + ".reducer.zip", out -> out.write(reduction.mojo()));
+            ArtifactStore.verify(reducer.path(), reducer.sha256(), reducer.size());
+        }
         int refRows = Math.min(referenceRows, lastFold[1].length);
         int[] refIdx = Arrays.copyOf(lastFold[1], refRows);
         List<Map<String, Object>> rows = new ArrayList<>();
         List<double[]> inCluster = inClusterPredictions(ctx, model, table, refIdx, rows);
         DeployabilityGate.Result gate = new DeployabilityGate(scoringBudgetP99Micros, latencyPasses)
-                .check(stored.path(), rows, inCluster);
+                .check(stored.path(), reducer == null ? null : reducer.path(), reduction == null ? null
+                        : reduction.inputs(), reduction == null ? null : reduction.outputs(), rows, inCluster);
         ctx.log().printf("  deployability gate: %s (genmodel p50 %.1f us, p99 %.1f us per row)%n",
                 gate.passed() ? "passed" : "REFUSED: " + gate.reason(), gate.p50Micros(), gate.p99Micros());
         if (!gate.passed()) {
             Files.deleteIfExists(stored.path());
+            if (reducer != null) {
+                Files.deleteIfExists(reducer.path());
+            }
             model.delete();
             return new Outcome(ctx.sweepId(), c.runs().runs(), c.best(), c.metric(), gate, null, false,
                     c.runs().plan());
         }
         ModelRegistry registry = new ModelRegistry(ctx.db().dataSource());
-        Map<String, Object> baselines = new LinkedHashMap<>(Baselines.of(table, lastFold[0]));
+        Map<String, Object> baselines = new LinkedHashMap<>(Baselines.of(table.inputs(), lastFold[0]));
         baselines.put(Baselines.PREDICTION, predictionBaseline(ctx, model, table, lastFold[1]));
-        ModelVersion registered = registry.register(version(ctx, c, stored, info, s),
+        ModelVersion registered = registry.register(version(ctx, c, stored, info, s, reducer),
                 new ModelReference(ctx.sweepId(), rows, gate.reference().storedOutputs(), baselines,
                         gate.latency()), ctx.actor());
         ctx.log().printf("  registered %s v%d: %s (sha256 %s, %,d bytes)%n", registered.name(), registered.version(),
@@ -147,7 +157,7 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
         try {
             int first = table.classification() ? 1 : 0;
             for (int i = 0; i < refIdx.length; i++) {
-                rows.add(table.rowData(refIdx[i]));
+                rows.add(table.inputRow(refIdx[i])); // before the reduction: serving's chain reproduces it
                 double[] p = new double[(int) preds.numCols() - first];
                 for (int k = 0; k < p.length; k++) {
                     p[k] = preds.vec(first + k).at(i);
@@ -162,7 +172,7 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
     }
 
     private NewModelVersion version(BlockContext ctx, Values.Champion c, ArtifactStore.Stored stored,
-                                           MojoInfo info, Values.Splits s) {
+                                           MojoInfo info, Values.Splits s, ArtifactStore.Stored reducer) {
         TrainingTable table = s.table().table();
         int[] lastTrain = s.folds().get(s.folds().size() - 1)[0];
         Instant start = Arrays.stream(lastTrain).mapToObj(i -> table.times()[i]).min(Instant::compareTo).orElseThrow();
@@ -177,6 +187,19 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
         if (!table.derived().isEmpty()) { // serving computes them with the same code
             metrics.put("derived_features", table.derived().stream().map(
                     dev.converge.contracts.DerivedFeature::toMap).toList());
+        }
+        if (reducer != null) { // serving loads, verifies and chains it in front of the model
+            TrainingTable.Reduction r = table.reduction();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("method", r.method());
+            m.put("artifact_uri", reducer.uri().toString());
+            m.put("artifact_sha256", reducer.sha256());
+            m.put("artifact_size", reducer.size());
+            m.put("inputs", r.inputs());
+            m.put("outputs", r.outputs());
+            m.put("variance_kept", r.varianceKept());
+            m.put("fitted_rows", r.fittedRows());
+            metrics.put("reducer", m);
         }
         if (!s.table().featureSet().isEmpty()) { // serving looks its entities up in this set
             metrics.put("feature_set", s.table().featureSet());
@@ -222,8 +245,9 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
     /** The schema of the features the model was trained on, as the store defined them. */
     private static FeatureSchema inputSchema(Values.Table t) {
         List<FeatureSpec> used = new ArrayList<>();
-        for (TrainingTable.Column col : t.table().features()) {
-            t.schema().feature(col.name()).ifPresent(used::add); // derived columns are recorded apart
+        for (TrainingTable.Column col : t.table().inputs().features()) { // derived columns are recorded apart
+            dev.converge.contracts.FeatureEncoding.source(t.schema(), col.name())
+                    .filter(spec -> !used.contains(spec)).ifPresent(used::add); // a vector once, for its n columns
         }
         return new FeatureSchema(used, t.schema().missingValues()); // serving reads "NA" as ingestion did
     }
