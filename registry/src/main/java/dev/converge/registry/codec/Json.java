@@ -24,6 +24,20 @@ public final class Json {
     public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .addModule(new com.fasterxml.jackson.databind.module.SimpleModule("converge-values").addSerializer(
+                    dev.converge.contracts.FeatureVector.class,
+                    new com.fasterxml.jackson.databind.ser.std.StdSerializer<>(dev.converge.contracts.FeatureVector.class) {
+                        @Override
+                        public void serialize(dev.converge.contracts.FeatureVector v,
+                                              com.fasterxml.jackson.core.JsonGenerator g,
+                                              com.fasterxml.jackson.databind.SerializerProvider p) throws IOException {
+                            g.writeStartArray();
+                            for (int i = 0; i < v.dimension(); i++) {
+                                g.writeNumber(v.get(i)); // a vector's value is its floats, as the store keeps them
+                            }
+                            g.writeEndArray();
+                        }
+                    }))
             .build();
     private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
     private static final double MAX_EXACT = 9007199254740992.0; // 2^53
