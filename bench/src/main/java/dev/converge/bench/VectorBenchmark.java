@@ -12,7 +12,6 @@ import dev.converge.store.IngestOptions;
 import dev.converge.store.IngestReport;
 import dev.converge.store.Ingestor;
 import dev.converge.store.VectorSearch;
-import dev.converge.store.impl.JsonLinesSource;
 import java.io.BufferedWriter;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -123,7 +122,7 @@ public final class VectorBenchmark {
 
     private static IngestReport ingest(Database db, FeatureSchema schema, Path file, String prefix, boolean index)
             throws Exception {
-        try (JsonLinesSource s = new JsonLinesSource(file)) {
+        try (dev.converge.store.IngestSource s = dev.converge.store.IngestSource.open(file)) {
             return new Ingestor(db).withHnsw(index ? VectorIndex.Hnsw.DEFAULTS : null).ingest(s, schema,
                     IngestOptions.of("id", null).withEntityPrefix(prefix), null);
         }

@@ -73,6 +73,10 @@ final class IngestCommand implements Callable<Integer> {
             description = "Prepended to every entity id, to keep data sets with overlapping ids apart.")
     String entityPrefix;
 
+    @Option(names = "--defer-vector-index", description = "Make no HNSW index for new vector features now (a bulk"
+            + " load ingests several times faster without one); build them after with: converge vectors --index.")
+    boolean deferVectorIndex;
+
     @Option(names = "--batch-size", defaultValue = "10000", description = "Rows per COPY batch (default ${DEFAULT-VALUE}).")
     int batchSize;
 
@@ -112,7 +116,7 @@ final class IngestCommand implements Callable<Integer> {
             if (schema == null) {
                 schema = schemaForColumns(new SchemaRegistry(d), options, file);
             }
-            IngestReport report = run(d, file, schema, options, System.err);
+            IngestReport report = run(d, file, schema, options, System.err, !deferVectorIndex);
             print(report, System.out, options.featureSet());
             return report.rowsAccepted() == 0 && report.rowsRead() > 0 ? 3 : 0;
         }
@@ -152,8 +156,14 @@ final class IngestCommand implements Callable<Integer> {
 
     static IngestReport run(Database d, Path file, FeatureSchema schema, IngestOptions options, PrintStream err)
             throws Exception {
+        return run(d, file, schema, options, err, true);
+    }
+
+    static IngestReport run(Database d, Path file, FeatureSchema schema, IngestOptions options, PrintStream err,
+                            boolean vectorIndex) throws Exception {
         try (IngestSource source = IngestSource.open(file)) {
-            return new Ingestor(d).ingest(source, schema, options, Progress.forSize(err, source.totalBytes()));
+            return new Ingestor(d).withHnsw(vectorIndex ? dev.converge.registry.VectorIndex.Hnsw.DEFAULTS : null)
+                    .ingest(source, schema, options, Progress.forSize(err, source.totalBytes()));
         }
     }
 

@@ -58,6 +58,13 @@ public final class Reducer {
         return r;
     }
 
+    /** The columns a dimensionality reduction MOJO reads, in its order. */
+    public static List<String> inputsOf(byte[] bytes, String source) throws IOException {
+        MojoModel model = MojoModel.load(MojoReaderBackendFactory.createReaderBackend(new ByteArrayInputStream(bytes),
+                MojoReaderBackendFactory.CachingStrategy.MEMORY));
+        return List.of(model.getNames()).subList(0, model.nfeatures());
+    }
+
     public MojoInfo info() {
         return info;
     }

@@ -174,7 +174,7 @@ class VectorStoreTest {
         Map<String, float[]> byId = new java.util.HashMap<>();
         new Ingestor(t.db).ingest(jsonl("recall.jsonl", generated("r", 5000, 7, byId)), SCHEMA,
                 IngestOptions.of("id", "ts"), null);
-        assertThat(t.count("SELECT count(*) FROM pg_indexes WHERE indexname = '"
+        assertThat(t.count("SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = '"
                 + VectorIndex.indexName(SCHEMA.feature("emb").orElseThrow()) + "'")).isEqualTo(1);
         VectorSearch search = new VectorSearch(t.db, new VectorIndex.Hnsw(16, 64, 40));
         FeatureSpec emb = SCHEMA.feature("emb").orElseThrow();

@@ -258,6 +258,10 @@ public final class Trainer {
             m.put("logloss", b.logloss());
         } else if (mm instanceof ModelMetricsMultinomial mn) {
             m.put("logloss", mn.logloss());
+            if (mn.cm() != null) { // the share of test rows whose most probable class is theirs
+                m.put("accuracy", mn.cm().accuracy());
+            }
+            m.put("mean_per_class_error", mn.mean_per_class_error());
         }
         m.put("rmse", mm.rmse());
         if (mm instanceof hex.ModelMetricsRegression r) {

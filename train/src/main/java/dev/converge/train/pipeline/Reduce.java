@@ -13,7 +13,8 @@ import java.util.Set;
 import water.fvec.Frame;
 
 /**
- * {@code reduce}: principal components (H2O's PCA, columns standardized) in place of many numeric columns, between
+ * {@code reduce}: principal components (H2O's PCA; columns standardized, or only centred with
+ * {@code transform: demean}) in place of many numeric columns, between
  * the split and the sweep. Fitted on the training rows of the last fold only, the rows the exported model learns
  * from, so the final test rows never shape it; {@code k} components, or the fewest that keep {@code variance} of the
  * standardized columns' variance. The table's columns are then computed by the PCA's own MOJO through h2o-genmodel,
@@ -23,7 +24,7 @@ import water.fvec.Frame;
  * <p>With walk-forward folds the earlier folds' test rows are among the last fold's training rows: their
  * components were fitted with their features (never their labels) in view. The run's log says so.
  */
-public record Reduce(List<String> columns, Integer k, Double variance) implements Block {
+public record Reduce(List<String> columns, Integer k, Double variance, boolean standardize) implements Block {
     static final BlockType TYPE = BlockType.of("reduce", "1.0", Port.SPLITS, Port.SPLITS, o -> {
         String method = o.string("method", "pca");
         if (!method.equals("pca")) {
@@ -36,7 +37,14 @@ public record Reduce(List<String> columns, Integer k, Double variance) implement
         }
         Integer k = o.has("k") ? o.integer("k", 1, 1) : null;
         Double variance = o.has("variance") ? o.numberBetweenExclusive("variance", 0.99, 0, 1) : null;
-        return new Reduce(o.has("columns") ? o.strings("columns") : List.of(), k, variance);
+        String transform = o.string("transform", "standardize");
+        if (!transform.equals("standardize") && !transform.equals("demean")) {
+            throw o.error("transform", "must be standardize (each column to unit variance first: columns of mixed"
+                    + " scales) or demean (centred only: columns of one scale, such as pixels), was '" + transform
+                    + "'");
+        }
+        return new Reduce(o.has("columns") ? o.strings("columns") : List.of(), k, variance,
+                transform.equals("standardize"));
     });
 
     @Override
@@ -58,13 +66,13 @@ public record Reduce(List<String> columns, Integer k, Double variance) implement
                 .filter(n -> !inputs.contains(n)).toList());
         Frame frame = only.toFrame(fit, "reduce_fit_" + ctx.sweepId());
         try {
-            PCAModel full = fit(frame, table.label().name(), k != null ? k : most);
+            PCAModel full = fit(frame, table.label().name(), k != null ? k : most, standardize);
             double[] cumulative = cumulative(full);
             int chosen = k != null ? k : firstReaching(cumulative, variance);
             PCAModel model = full;
             if (chosen != full._parms._k) {
                 full.delete();
-                model = fit(frame, table.label().name(), chosen);
+                model = fit(frame, table.label().name(), chosen, standardize);
                 cumulative = cumulative(model);
             }
             double kept = cumulative[chosen - 1];
@@ -75,7 +83,10 @@ public record Reduce(List<String> columns, Integer k, Double variance) implement
             for (int i = 1; i <= chosen; i++) {
                 outputs.add("PC" + i);
             }
-            Reducer reducer = Reducer.fromBytes(bytes.toByteArray(), "reduce (pca)", inputs, outputs);
+            // H2O leaves out columns constant on the fit rows: they carry nothing, and leave the table too.
+            List<String> used = Reducer.inputsOf(bytes.toByteArray(), "reduce (pca)");
+            List<String> constant = inputs.stream().filter(c -> !used.contains(c)).toList();
+            Reducer reducer = Reducer.fromBytes(bytes.toByteArray(), "reduce (pca)", used, outputs);
             int n = table.rows();
             double[][] out = new double[chosen][n];
             for (int r = 0; r < n; r++) {
@@ -88,11 +99,17 @@ public record Reduce(List<String> columns, Integer k, Double variance) implement
             for (int j = 0; j < chosen; j++) {
                 columns.add(new TrainingTable.Column(outputs.get(j), false, out[j], null, null));
             }
-            TrainingTable reduced = table.reduced(new TrainingTable.Reduction("pca", inputs, outputs,
+            TrainingTable reduced = table.without(constant).reduced(new TrainingTable.Reduction("pca", used, outputs,
                     bytes.toByteArray(), kept, fit.length, table), columns);
-            ctx.log().printf("  reduce: pca of %d columns to %d components keeping %.2f%% of their (standardized)"
+            if (!constant.isEmpty()) {
+                ctx.log().printf("  reduce: %d of the %d columns are constant on the fit rows and are left out: %s%n",
+                        constant.size(), inputs.size(), constant.size() <= 10 ? constant
+                                : constant.subList(0, 10) + " and " + (constant.size() - 10) + " more");
+            }
+            ctx.log().printf("  reduce: pca of %d columns to %d components keeping %.2f%% of their (%s)"
                             + " variance, fitted on the last fold's %,d training rows; %d features -> %d%n",
-                    inputs.size(), chosen, kept * 100, fit.length, table.features().size(), reduced.features().size());
+                    used.size(), chosen, kept * 100, standardize ? "standardized" : "centred", fit.length,
+                    table.features().size(), reduced.features().size());
             if (s.folds().size() > 1) {
                 ctx.log().printf("  reduce: the %d earlier folds' test rows are among those training rows (their"
                         + " features, not their labels, shaped the components)%n", s.folds().size() - 1);
@@ -135,12 +152,12 @@ public record Reduce(List<String> columns, Integer k, Double variance) implement
         return out;
     }
 
-    private static PCAModel fit(Frame frame, String label, int k) {
+    private static PCAModel fit(Frame frame, String label, int k, boolean standardize) {
         PCAModel.PCAParameters p = new PCAModel.PCAParameters();
         p._train = frame._key;
         p._ignored_columns = new String[] {label};
         p._k = k;
-        p._transform = DataInfo.TransformType.STANDARDIZE;
+        p._transform = standardize ? DataInfo.TransformType.STANDARDIZE : DataInfo.TransformType.DEMEAN;
         p._pca_method = PCAModel.PCAParameters.Method.GramSVD;
         p._impute_missing = true;
         p._seed = 42;
