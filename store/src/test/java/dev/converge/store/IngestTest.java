@@ -368,6 +368,39 @@ class IngestTest {
     }
 
     @Test
+    void aWideFileOfShortNumbersGetsAProposalWhoseHotDocumentsFitAsJsonb(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        // As MNIST's 784 pixel columns: short numbers, many keys. Sized by their JSON text, the proposal's hot part
+        // took 2,408 bytes as jsonb, over the 1,800 limit, and every row was refused.
+        java.nio.file.Path csv = dir.resolve("wide.csv");
+        StringBuilder b = new StringBuilder("id");
+        for (int c = 0; c < 400; c++) {
+            b.append(",p").append(c);
+        }
+        b.append('\n');
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        for (int i = 0; i < 100; i++) {
+            b.append("wide-").append(i);
+            for (int c = 0; c < 400; c++) {
+                b.append(',').append(rnd.nextInt(3) == 0 ? "0" : String.format(java.util.Locale.ROOT, "%.3f",
+                        rnd.nextDouble()));
+            }
+            b.append('\n');
+        }
+        java.nio.file.Files.writeString(csv, b.toString());
+        IngestOptions options = IngestOptions.of("id", null);
+        FeatureSchema proposed = SchemaProposal.propose(csv, options, 1000);
+        IngestReport r;
+        try (CsvSource src = new CsvSource(csv)) {
+            r = new Ingestor(t.db).ingest(src, proposed, options, null);
+        }
+        assertThat(r.rowsRejected()).as(String.valueOf(r.rejectReasons())).isZero();
+        assertThat(proposed.features(dev.converge.contracts.Temperature.HOT)).as("some columns stay hot").hasSizeGreaterThan(20);
+        assertThat(t.count("SELECT max(pg_column_size(hot)) FROM feature_online WHERE entity_id LIKE 'wide-%'"))
+                .isLessThanOrEqualTo(StoreLimits.HOT_MAX_BYTES);
+    }
+
+    @Test
     void ingestingTheSameRowsAgainDoesNotDoubleHistoryAndSaysSo() throws Exception {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
