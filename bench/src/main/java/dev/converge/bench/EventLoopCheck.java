@@ -75,7 +75,7 @@ public final class EventLoopCheck {
         return new Verdict(passed, reason, load, samples, p99, p999, max, thresholdMs, gcPauses, gcMs);
     }
 
-    private static String scrape(HttpClient http, String baseUrl) throws Exception {
+    static String scrape(HttpClient http, String baseUrl) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/metrics"))
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {

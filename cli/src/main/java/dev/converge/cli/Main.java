@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {QuickstartCommand.class, MigrateCommand.class, IngestCommand.class, OnlineCommand.class,
                 RejectsCommand.class, StatsCommand.class, ModelsCommand.class, TrainCommand.class,
                 MemorySplitCommand.class, ServeCommand.class, ToastCheckCommand.class, CheckDataLoaderCommand.class, DriftCommand.class, RetrainCommand.class, FeedbackCommand.class, ExperimentCommand.class, CheckHotSwapCommand.class, CheckEventLoopCommand.class, CheckCacheCoherenceCommand.class, ValidateMojoCommand.class,
-                BenchGinCommand.class, BenchStoreCommand.class, BenchVectorsCommand.class, VectorsCommand.class, BenchServeCommand.class, CommandLine.HelpCommand.class})
+                BenchGinCommand.class, BenchStoreCommand.class, BenchVectorsCommand.class, VectorsCommand.class, CheckBreakerCommand.class, BenchServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

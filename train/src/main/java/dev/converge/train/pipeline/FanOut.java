@@ -316,7 +316,7 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
                             .doubleValue()).average().orElse(Double.NaN));
                 }
             }
-            for (String k : List.of("mae", "r2", "mean_baseline_rmse")) { // regression: the mean over folds too
+            for (String k : List.of("mae", "r2", "mean_baseline_rmse", "accuracy", "mean_per_class_error")) { // the mean over folds too
                 if (perFold.get(0).get(k) instanceof Number) {
                     metrics.put(k, perFold.stream().mapToDouble(m -> ((Number) m.get(k)).doubleValue()).average()
                             .orElse(Double.NaN));

@@ -57,10 +57,22 @@ public record Reduce(List<String> columns, Integer k, Double variance, boolean s
             throw new IllegalArgumentException("reduce: the last fold has " + fit.length + " training rows; PCA needs"
                     + " at least 2");
         }
-        int most = Math.min(inputs.size(), fit.length - 1);
+        // H2O's PCA leaves out the columns constant on the fit rows; only the others give components.
+        int varying = 0;
+        for (TrainingTable.Column c : table.features()) {
+            if (inputs.contains(c.name()) && varies(c.numbers(), fit)) {
+                varying++;
+            }
+        }
+        if (varying == 0) {
+            throw new IllegalArgumentException("reduce: every one of the " + inputs.size() + " columns is constant on"
+                    + " the training rows; nothing to reduce");
+        }
+        int most = Math.min(varying, fit.length - 1);
         if (k != null && k > most) {
             throw new IllegalArgumentException("reduce: k = " + k + " exceeds the " + most + " components "
-                    + inputs.size() + " columns and " + fit.length + " training rows allow");
+                    + varying + " varying columns (of " + inputs.size() + ") and " + fit.length
+                    + " training rows allow");
         }
         TrainingTable only = table.without(table.features().stream().map(TrainingTable.Column::name)
                 .filter(n -> !inputs.contains(n)).toList());
@@ -150,6 +162,22 @@ public record Reduce(List<String> columns, Integer k, Double variance, boolean s
             }
         }
         return out;
+    }
+
+    private static boolean varies(double[] values, int[] rows) {
+        double first = Double.NaN;
+        for (int r : rows) {
+            double v = values[r];
+            if (Double.isNaN(v)) {
+                continue;
+            }
+            if (Double.isNaN(first)) {
+                first = v;
+            } else if (v != first) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static PCAModel fit(Frame frame, String label, int k, boolean standardize) {
