@@ -78,7 +78,8 @@ public final class VectorBenchmark {
                 out.println("| ingestion | rows | seconds | rows/s |");
                 out.println("|---|---:|---:|---:|");
                 IngestReport withIndex = ingest(db, schema, file, "", true);
-                out.printf("| with the HNSW index present (m 16, ef_construction 64) | %,d | %.1f | %,.0f |%n",
+                out.printf("| %s | %,d | %.1f | %,.0f |%n", support.indexed()
+                                ? "with the HNSW index present (m 16, ef_construction 64)" : "no index (no pgvector)",
                         withIndex.rowsAccepted(), withIndex.elapsed().toMillis() / 1000.0, withIndex.rowsPerSecond());
                 if (support.indexed()) {
                     try (Connection c = db.connection(); Statement st = c.createStatement()) {
@@ -108,6 +109,8 @@ public final class VectorBenchmark {
                     }
                     out.printf("Index built over the %,d vectors in %.1f s: %,.1f MB (the vectors' table: %,.1f MB)%n%n",
                             n, build, size / 1e6, table / 1e6);
+                } else {
+                    out.println();
                 }
             } finally {
                 Files.deleteIfExists(file);
