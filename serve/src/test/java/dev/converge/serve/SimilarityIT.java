@@ -175,6 +175,12 @@ class SimilarityIT {
                 + " \"docs\") { similar(feature: \"colour\") { exact } } }").encode());
         assertThat(bad.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getJsonObject("extensions")
                 .getString("code")).isEqualTo("not_a_vector");
+        // k sizes the neighbours for the cost bound: a thousand neighbours' predictions is refused before any work.
+        HttpResponse<Buffer> costly = post("/graphql", new JsonObject().put("query", "{ entity(id: \"d7\","
+                + " featureSet: \"docs\") { similar(feature: \"emb\", k: 1000) { neighbours { entity { prediction {"
+                + " value } } } } } }").encode());
+        assertThat(costly.statusCode()).as(costly.bodyAsString()).isEqualTo(400);
+        assertThat(costly.bodyAsString()).contains("serve.graphql.max_cost");
         // The vector is among the entity's cold features, as REST's online reads give it.
         HttpResponse<Buffer> cold = post("/graphql", new JsonObject().put("query", "{ entity(id: \"d7\", featureSet:"
                 + " \"docs\") { features(temperature: COLD) } }").encode());

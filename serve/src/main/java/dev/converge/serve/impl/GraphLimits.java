@@ -27,7 +27,7 @@ import java.util.Map;
 final class GraphLimits {
     /** Fields whose children repeat once per element of a list argument: the argument, or a fixed guess. */
     private static final Map<String, String> LIST_ARGUMENT = Map.of("Query.entities", "ids", "Entity.history",
-            "limit", "Query.models", "last", "Mutation.predictBatch", "rows");
+            "limit", "Query.models", "last", "Mutation.predictBatch", "rows", "Entity.similar", "k");
     /** A list with no size argument (a version's events) counts as this many elements. */
     static final int UNSIZED_LIST = 10;
 
