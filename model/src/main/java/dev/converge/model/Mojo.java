@@ -30,10 +30,6 @@ public final class Mojo {
     private final Map<String, java.util.Set<String>> levels = new java.util.HashMap<>();
     private final Reducer reducer;
 
-    private Mojo(MojoModel model, MojoInfo info) {
-        this(model, info, null);
-    }
-
     private Mojo(Mojo m, Reducer reducer) {
         this.wrapper = m.wrapper;
         this.info = m.info;
@@ -57,8 +53,8 @@ public final class Mojo {
         return reducer;
     }
 
-    private Mojo(MojoModel model, MojoInfo info, Reducer reducer) {
-        this.reducer = reducer;
+    private Mojo(MojoModel model, MojoInfo info) {
+        this.reducer = null;
         this.wrapper = new EasyPredictModelWrapper(new EasyPredictModelWrapper.Config().setModel(model)
                 .setConvertUnknownCategoricalLevelsToNa(true));
         this.info = info;
@@ -164,11 +160,7 @@ public final class Mojo {
         }
     }
 
-    public static Row prepare(Map<String, Object> values) {
-        return new Row(values);
-    }
-
-    /** A row prepared for this model: reduced first when it has a reducer. */
+    /** A row prepared for this model: reduced first when it has a reducer (so no caller can skip it). */
     public Row prepared(Map<String, Object> values) {
         return reducer == null ? new Row(values) : new Row(reducer.apply(values));
     }

@@ -37,8 +37,7 @@ public final class Reducer {
     public static Reducer fromBytes(byte[] bytes, String source, List<String> inputs, List<String> outputs)
             throws IOException {
         MojoInfo info = MojoInfo.read(bytes, source);
-        MojoModel model = MojoModel.load(MojoReaderBackendFactory.createReaderBackend(new ByteArrayInputStream(bytes),
-                MojoReaderBackendFactory.CachingStrategy.MEMORY));
+        MojoModel model = load(bytes);
         if (model.getModelCategory() != ModelCategory.DimReduction) {
             throw new IOException(source + " is a " + model.getModelCategory() + " model, not a dimensionality"
                     + " reduction (PCA or GLRM)");
@@ -59,10 +58,29 @@ public final class Reducer {
     }
 
     /** The columns a dimensionality reduction MOJO reads, in its order. */
-    public static List<String> inputsOf(byte[] bytes, String source) throws IOException {
-        MojoModel model = MojoModel.load(MojoReaderBackendFactory.createReaderBackend(new ByteArrayInputStream(bytes),
-                MojoReaderBackendFactory.CachingStrategy.MEMORY));
+    public static List<String> inputsOf(byte[] bytes) throws IOException {
+        MojoModel model = load(bytes);
         return List.of(model.getNames()).subList(0, model.nfeatures());
+    }
+
+    /**
+     * The reducer a registered version records ({@code metrics.reducer}: artifact uri, sha256 and size, inputs,
+     * outputs), read back verified like the model's own artifact: the one way a server or a benchmark loads it.
+     */
+    public static Reducer fromRecord(Map<?, ?> record) throws IOException {
+        java.nio.file.Path path = java.nio.file.Path.of(java.net.URI.create((String) record.get("artifact_uri")));
+        byte[] bytes = ArtifactStore.readVerified(path, (String) record.get("artifact_sha256"),
+                ((Number) record.get("artifact_size")).longValue());
+        @SuppressWarnings("unchecked")
+        List<String> inputs = (List<String>) record.get("inputs");
+        @SuppressWarnings("unchecked")
+        List<String> outputs = (List<String>) record.get("outputs");
+        return fromBytes(bytes, path.toString(), inputs, outputs);
+    }
+
+    private static MojoModel load(byte[] bytes) throws IOException {
+        return MojoModel.load(MojoReaderBackendFactory.createReaderBackend(new ByteArrayInputStream(bytes),
+                MojoReaderBackendFactory.CachingStrategy.MEMORY));
     }
 
     public MojoInfo info() {

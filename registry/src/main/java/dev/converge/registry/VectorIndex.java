@@ -35,14 +35,14 @@ public final class VectorIndex {
 
         public Hnsw {
             if (m < 2 || m > 100) {
-                throw new IllegalArgumentException("vectors.hnsw_m must be within [2, 100], was " + m);
+                throw new IllegalArgumentException("HNSW m (--hnsw-m) must be within [2, 100], was " + m);
             }
             if (efConstruction < 2 * m || efConstruction > 1000) {
-                throw new IllegalArgumentException("vectors.hnsw_ef_construction must be within [2 * m, 1000], was "
+                throw new IllegalArgumentException("HNSW ef_construction (--hnsw-ef-construction) must be within [2 * m, 1000], was "
                         + efConstruction);
             }
             if (efSearch < 1 || efSearch > 1000) {
-                throw new IllegalArgumentException("vectors.ef_search must be within [1, 1000], was " + efSearch);
+                throw new IllegalArgumentException("ef_search must be within [1, 1000], was " + efSearch);
             }
         }
     }

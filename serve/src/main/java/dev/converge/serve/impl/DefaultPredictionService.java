@@ -83,7 +83,7 @@ public final class DefaultPredictionService implements PredictionService {
         PredictionRequest in = d.request();
         long t0 = System.nanoTime();
         Future<PredictionOutcome> out = in.entityId() == null ? afterFetch(choice, in, Map.of(), false, null, true, t0)
-                : online.one(choice.model().entityKey(in.entityId())).transform(ar -> {
+                : online.one(choice.model().entityKey(in.entityId()), choice.model().readsVectors()).transform(ar -> {
                     if (ar.failed()) {
                         // Our own overload (pool wait, a reply read late) is shed; a failed PostgreSQL degrades.
                         return ar.cause() instanceof OverloadedException ? Future.failedFuture(ar.cause())
@@ -110,6 +110,7 @@ public final class DefaultPredictionService implements PredictionService {
         List<RequestDecoder.Decoded> decoded = new ArrayList<>();
         List<Variants.Choice> chosen = new ArrayList<>();
         List<String> ids = new ArrayList<>();
+        boolean vectors = false;
         for (int i = 0; i < rows.size(); i++) {
             RequestDecoder.Decoded d = RequestDecoder.decode(rows.get(i), "rows[" + i + "].");
             Variants.Choice c = d.ok() ? variants.choose(d.request()) : null;
@@ -123,6 +124,7 @@ public final class DefaultPredictionService implements PredictionService {
             chosen.add(c);
             if (c != null && d.request().entityId() != null) {
                 ids.add(c.model().entityKey(d.request().entityId())); // the keys of the row's model's feature set
+                vectors |= c.model().readsVectors();
             }
         }
         int rowsToScore = (int) decoded.stream().filter(RequestDecoder.Decoded::ok).count();
@@ -130,7 +132,7 @@ public final class DefaultPredictionService implements PredictionService {
         if (refused != null) {
             return shedIfOverloaded(refused).map(BatchOutcome.Refused::new);
         }
-        return online.many(ids).transform(ar -> {
+        return online.many(ids, vectors).transform(ar -> {
             if (ar.failed() && ar.cause() instanceof OverloadedException) {
                 return shedIfOverloaded(ar.cause()).<BatchOutcome>map(BatchOutcome.Refused::new);
             }

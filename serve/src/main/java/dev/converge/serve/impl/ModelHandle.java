@@ -22,6 +22,8 @@ public final class ModelHandle {
     private final String algorithm;
     private final Mojo mojo;
     private final FeatureSchema schema;
+    /** Whether the schema has a vector feature: then its entities' vectors are fetched with their documents. */
+    private final boolean vectors;
     private final FeatureValidator validator;
     private final double p90Micros;
     private final boolean inline;
@@ -51,6 +53,7 @@ public final class ModelHandle {
         this.algorithm = algorithm;
         this.mojo = mojo;
         this.schema = schema;
+        this.vectors = schema.features().stream().anyMatch(f -> f.type() == FeatureType.VECTOR);
         this.validator = new FeatureValidator(schema, UnknownFeaturePolicy.REJECT);
         this.p90Micros = p90Micros;
         this.inline = inline;
@@ -117,6 +120,11 @@ public final class ModelHandle {
 
     public FeatureSchema schema() {
         return schema;
+    }
+
+    /** Whether the model reads a vector feature (stored apart: an entity fetch must join them). */
+    public boolean readsVectors() {
+        return vectors;
     }
 
     public FeatureValidator validator() {

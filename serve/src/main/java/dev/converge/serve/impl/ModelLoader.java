@@ -76,18 +76,11 @@ public final class ModelLoader {
                     e.getMessage(), e);
         }
         if (v.metrics().get("reducer") instanceof Map<?, ?> r) { // PCA in front of the model: both verified
-            Path reducerPath = Path.of(URI.create((String) r.get("artifact_uri")));
             try {
-                byte[] bytes = ArtifactStore.readVerified(reducerPath, (String) r.get("artifact_sha256"),
-                        ((Number) r.get("artifact_size")).longValue());
-                H2oCompatibility.check(MojoInfo.read(bytes, reducerPath.toString()).h2oVersion(),
-                        H2oCompatibility.RUNTIME_H2O_VERSION, name, v.version());
-                @SuppressWarnings("unchecked")
-                java.util.List<String> inputs = (java.util.List<String>) r.get("inputs");
-                @SuppressWarnings("unchecked")
-                java.util.List<String> outputs = (java.util.List<String>) r.get("outputs");
-                mojo = mojo.withReducer(dev.converge.model.Reducer.fromBytes(bytes, reducerPath.toString(), inputs,
-                        outputs));
+                dev.converge.model.Reducer reducer = dev.converge.model.Reducer.fromRecord(r);
+                H2oCompatibility.check(reducer.info().h2oVersion(), H2oCompatibility.RUNTIME_H2O_VERSION, name,
+                        v.version());
+                mojo = mojo.withReducer(reducer);
             } catch (IOException | RuntimeException e) {
                 throw new ModelRefusedException(name, v.version(), ModelRefusedException.Reason.ARTIFACT_MISMATCH,
                         "its reducer (" + r.get("method") + "): " + e.getMessage(), e);

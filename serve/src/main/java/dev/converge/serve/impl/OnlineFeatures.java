@@ -22,12 +22,18 @@ import dev.converge.serve.predict.ShedReason;
  * counted for the request that asked for it ({@link StatementTally}).
  */
 final class OnlineFeatures {
-    /** Hot, cold and the entity's vectors (stored apart: {@link dev.converge.registry.VectorIndex#vectorsOf}). */
-    private static final String FEATURES = "hot || coalesce(cold, '{}'::jsonb) || coalesce(v, '{}'::jsonb)";
-    private static final String FROM = " FROM feature_online o, LATERAL " + dev.converge.registry.VectorIndex.vectorsOf("o")
-            + " AS vec(v)";
-    private static final String FETCH_ONE = "SELECT " + FEATURES + FROM + " WHERE entity_id = $1";
-    private static final String FETCH_MANY = "SELECT entity_id, " + FEATURES + FROM + " WHERE entity_id = ANY($1)";
+    private static final String FETCH_ONE = "SELECT hot || coalesce(cold, '{}'::jsonb) FROM feature_online"
+            + " WHERE entity_id = $1";
+    private static final String FETCH_MANY = "SELECT entity_id, hot || coalesce(cold, '{}'::jsonb) FROM feature_online"
+            + " WHERE entity_id = ANY($1)";
+    /**
+     * With the entity's vectors too (stored apart: {@link dev.converge.registry.VectorIndex#vectorsOf}), for models
+     * that read one; the others' fetch stays one index lookup.
+     */
+    private static final String WITH_VECTORS = "hot || coalesce(cold, '{}'::jsonb) || coalesce(v, '{}'::jsonb)"
+            + " FROM feature_online o, LATERAL " + dev.converge.registry.VectorIndex.vectorsOf("o") + " AS vec(v)";
+    private static final String FETCH_ONE_VECTORS = "SELECT " + WITH_VECTORS + " WHERE entity_id = $1";
+    private static final String FETCH_MANY_VECTORS = "SELECT entity_id, " + WITH_VECTORS + " WHERE entity_id = ANY($1)";
 
     private final Pool pg;
     private final Breaker breaker;
@@ -42,9 +48,9 @@ final class OnlineFeatures {
         metrics.gauge("converge.pg.pool.waiting", this, f -> Math.max(0, f.queries.get() - f.held.get()));
     }
 
-    /** One entity's features, or null when it has none stored. */
-    Future<Map<String, Object>> one(String entityId) {
-        return fetch(c -> c.preparedQuery(FETCH_ONE).execute(Tuple.of(entityId)))
+    /** One entity's features (with its vectors when {@code vectors}), or null when it has none stored. */
+    Future<Map<String, Object>> one(String entityId, boolean vectors) {
+        return fetch(c -> c.preparedQuery(vectors ? FETCH_ONE_VECTORS : FETCH_ONE).execute(Tuple.of(entityId)))
                 .map(rows -> rows.size() == 0 ? null : toMap(rows.iterator().next().getJsonObject(0)));
     }
 
@@ -60,11 +66,12 @@ final class OnlineFeatures {
     }
 
     /** Many entities' features in one {@code = ANY($1)} query; entities with none stored are absent. */
-    Future<Map<String, Map<String, Object>>> many(List<String> entityIds) {
+    Future<Map<String, Map<String, Object>>> many(List<String> entityIds, boolean vectors) {
         if (entityIds.isEmpty()) {
             return Future.succeededFuture(Map.of());
         }
-        return fetch(c -> c.preparedQuery(FETCH_MANY).execute(Tuple.of(entityIds.toArray(String[]::new))))
+        return fetch(c -> c.preparedQuery(vectors ? FETCH_MANY_VECTORS : FETCH_MANY).execute(
+                Tuple.of(entityIds.toArray(String[]::new))))
                 .map(rows -> {
                     Map<String, Map<String, Object>> m = new HashMap<>();
                     for (Row r : rows) {

@@ -129,7 +129,7 @@ public final class Similarity {
             } else {
                 out.put("search", "exact").put("why", s.indexed() ? "feature '" + f.spec().name() + "' has no HNSW"
                         + " index (it was registered before pgvector was installed; ingest it again, or run"
-                        + " converge vectors index)" : VectorIndex.NOT_INSTALLED);
+                        + " converge vectors --index)" : VectorIndex.NOT_INSTALLED);
             }
             if (!prefix.isEmpty()) {
                 out.put("feature_set", q.featureSet());

@@ -96,7 +96,7 @@ public record Reduce(List<String> columns, Integer k, Double variance, boolean s
                 outputs.add("PC" + i);
             }
             // H2O leaves out columns constant on the fit rows: they carry nothing, and leave the table too.
-            List<String> used = Reducer.inputsOf(bytes.toByteArray(), "reduce (pca)");
+            List<String> used = Reducer.inputsOf(bytes.toByteArray());
             List<String> constant = inputs.stream().filter(c -> !used.contains(c)).toList();
             Reducer reducer = Reducer.fromBytes(bytes.toByteArray(), "reduce (pca)", used, outputs);
             int n = table.rows();
