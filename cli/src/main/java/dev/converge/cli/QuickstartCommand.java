@@ -96,8 +96,8 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         System.out.println("\n== 7. Serve the champion");
         Database d = db.open(System.out);
-        dev.converge.serve.PredictionServer server = ServeCommand.start(
-                ServeCommand.config(db, null, port, null), d);
+        dev.converge.serve.PredictionServer server = dev.converge.serve.ServeMain.start(
+                ServeCommand.config(db, null, port, null), d.endpoint(), System.out);
         String url = "http://127.0.0.1:" + server.port() + "/v1/predict";
         String request = "{\"entity_id\": \"1\", \"features\": {\"int_rate\": 21.5}}";
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(

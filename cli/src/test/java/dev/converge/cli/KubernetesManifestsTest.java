@@ -67,6 +67,7 @@ class KubernetesManifestsTest {
                 case "HorizontalPodAutoscaler" -> HorizontalPodAutoscaler.class;
                 case "PodDisruptionBudget" -> PodDisruptionBudget.class;
                 case "Ingress" -> Ingress.class;
+                case "PersistentVolumeClaim" -> io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class;
                 default -> throw new AssertionError("a kind the manifests are not expected to hold: " + kind);
             };
             HasMetadata typed = YAML.readValue(doc, type);
@@ -142,13 +143,19 @@ class KubernetesManifestsTest {
             assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
             assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
             assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/live");
-            assertThat(c.getLifecycle().getPreStop()).as("a drain before the server stops").isNotNull();
+            assertThat(c.getLifecycle().getPreStop().getSleep().getSeconds()).as("a drain before the server stops,"
+                    + " without a shell (the image has none)").isGreaterThan(0);
+            assertThat(c.getCommand()).as("the image's entry point is the server").isEmpty();
+            assertThat(c.getArgs()).isEmpty();
+            assertThat(c.getImage()).as("the image serve/pom.xml builds (an overlay may move it to its registry)")
+                    .matches("([a-z0-9.-]+(:[0-9]+)?/)?converge/converge-serve:.*");
             assertThat(c.getPorts()).anyMatch(p -> "http".equals(p.getName()));
         }
         assertThat(serve.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
 
         ConfigMap config = one(all, ConfigMap.class);
-        String opts = config.getData().get("CONVERGE_JAVA_OPTS");
+        String opts = config.getData().get("JDK_JAVA_OPTIONS");
+        assertThat(opts).as("JVM options the java launcher reads itself").contains("-Xmx");
         long heap = Quantity.getAmountInBytes(new Quantity(opts.replaceAll(".*-Xmx(\\d+)m.*", "$1") + "Mi"))
                 .longValue();
         long limit = Quantity.getAmountInBytes(pod.getContainers().get(0).getResources().getLimits().get("memory"))
@@ -157,6 +164,14 @@ class KubernetesManifestsTest {
                 .isLessThanOrEqualTo(limit);
         assertThat(pod.getContainers().get(0).getEnvFrom()).anyMatch(e -> e.getConfigMapRef() != null
                 && config.getMetadata().getName().equals(e.getConfigMapRef().getName()));
+
+        var claim = one(all, io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class);
+        var artifacts = pod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null).toList();
+        assertThat(artifacts).as("the artifact store's volume").hasSize(1);
+        assertThat(artifacts.get(0).getPersistentVolumeClaim().getClaimName()).isEqualTo(claim.getMetadata().getName());
+        assertThat(pod.getContainers().get(0).getVolumeMounts())
+                .anyMatch(m -> m.getName().equals(artifacts.get(0).getName()) && Boolean.TRUE.equals(m.getReadOnly()))
+                .allMatch(m -> pod.getVolumes().stream().anyMatch(v -> v.getName().equals(m.getName())));
 
         Map<String, String> podLabels = serve.getSpec().getTemplate().getMetadata().getLabels();
         HorizontalPodAutoscaler hpa = one(all, HorizontalPodAutoscaler.class);

@@ -16,6 +16,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.postgresql.ds.PGSimpleDataSource;
 import dev.converge.registry.PgEndpoint;
+import dev.converge.registry.SchemaVersion;
 
 /**
  * The connection to the store's PostgreSQL: a configured server, or an embedded one started from a Maven artifact
@@ -115,7 +116,7 @@ public final class Database implements AutoCloseable {
 
     /** Applies pending migrations; returns how many were applied. */
     /** The newest migration this build carries ({@code V<n>__*.sql}); a test keeps it equal to the files. */
-    public static final int LATEST_MIGRATION = 10;
+    public static final int LATEST_MIGRATION = SchemaVersion.LATEST;
 
     /**
      * Whether the database already has every migration of this build, read from Flyway's history table in one query
@@ -123,10 +124,8 @@ public final class Database implements AutoCloseable {
      * or cannot say. A database ahead of this build (a newer converge migrated it) counts as current.
      */
     public boolean isCurrent() {
-        try (Connection c = dataSource.getConnection(); var st = c.createStatement();
-             var rs = st.executeQuery("SELECT coalesce(max(version::int), 0) FROM flyway_schema_history WHERE success"
-                     + " AND version ~ '^[0-9]+$'")) {
-            return rs.next() && rs.getInt(1) >= LATEST_MIGRATION;
+        try (Connection c = dataSource.getConnection()) {
+            return SchemaVersion.applied(c) >= LATEST_MIGRATION;
         } catch (SQLException e) {
             return false; // no history table yet (42P01), or no connection: migrate() says which
         }

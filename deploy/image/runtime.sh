@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The serving image's root file system, without a base image (no container registry is needed to build it):
+# a Java runtime made by jlink from the building JDK with only the modules the server uses, the shared libraries
+# that runtime links against (copied from this machine: Debian's glibc and zlib here), a passwd entry for the
+# non-root user and an empty /tmp. Jib (serve/pom.xml) layers it under the server's class path.
+#
+#   deploy/image/runtime.sh OUT_DIR
+#
+# Needs a JDK with jmods (Debian's openjdk-17-jdk, Temurin 17/21), ldd and a Linux x86_64 or aarch64 host.
+set -euo pipefail
+out="${1:?usage: runtime.sh OUT_DIR}"
+java_home="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
+jlink="$java_home/bin/jlink"
+[[ -x "$jlink" ]] || { echo "runtime.sh: no jlink in $java_home (set JAVA_HOME to a JDK)" >&2; exit 1; }
+[[ -d "$java_home/jmods" ]] || { echo "runtime.sh: $java_home has no jmods (Debian: apt-get install openjdk-17-jmods)" >&2; exit 1; }
+
+# jdeps --print-module-deps over the server's runtime class path, plus jdk.crypto.ec (TLS with ECDHE, to PostgreSQL
+# and for serve.tls) and jdk.zipfs (none needed yet; left out). java.desktop is for java.beans (PostgreSQL's driver,
+# genmodel, Micrometer): its native AWT libraries are in the runtime but never loaded, and their X11 libraries are
+# not copied below.
+modules=java.base,java.compiler,java.desktop,java.management,java.naming,java.net.http,java.security.jgss,java.sql,jdk.crypto.ec,jdk.jfr,jdk.management,jdk.unsupported
+
+rm -rf "$out"
+mkdir -p "$out"
+"$jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 \
+  --output "$out/opt/java"
+
+# Shared libraries: the closure of what the launcher, the JVM and the runtime's non-desktop libraries link against.
+desktop='libawt|libawt_headless|libawt_xawt|libfontmanager|libjavajpeg|libjawt|liblcms|libmlib_image|libsplashscreen|libjsound'
+mapfile -t elfs < <(find "$out/opt/java" -type f \( -name '*.so' -o -path '*/bin/*' \) | grep -Ev "/($desktop)\.so$")
+mapfile -t libs < <(for f in "${elfs[@]}"; do ldd "$f" 2>/dev/null || true; done \
+  | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 ~ /ld-linux/ {print $1}' | sort -u)
+for lib in "${libs[@]}"; do
+  case "$lib" in "$out"/*) continue ;; esac   # the runtime's own (libjli.so)
+  mkdir -p "$out$(dirname "$lib")"
+  cp -L "$lib" "$out$lib"
+  # The dynamic loader is also found through its canonical directory (/lib64 on x86_64, /lib on aarch64).
+  real="$(readlink -f "$lib")"
+  if [[ "$lib" == *ld-linux* && "$real" != "$lib" && ! -e "$out$real" ]]; then
+    mkdir -p "$out$(dirname "$real")"
+    cp -L "$lib" "$out$real"
+  fi
+done
+# Everything the runtime needs must be in the image: fail the build here, not the container at start. (libjvm.so is
+# the runtime's own, loaded by the launcher before the libraries that name it.)
+for f in "${elfs[@]}"; do
+  if ldd "$f" 2>/dev/null | grep 'not found' | grep -qv '^\s*libjvm\.so '; then
+    echo "runtime.sh: $f links against a library this machine lacks:" >&2
+    ldd "$f" | grep 'not found' >&2
+    exit 1
+  fi
+done
+
+mkdir -p "$out/etc" "$out/tmp"
+printf 'root:x:0:0:root:/root:/sbin/nologin\nconverge:x:10001:10001:converge:/tmp:/sbin/nologin\n' > "$out/etc/passwd"
+printf 'root:x:0:\nconverge:x:10001:\n' > "$out/etc/group"
+printf 'hosts: files dns\n' > "$out/etc/nsswitch.conf"
+# Jib keeps no empty directory; a marker keeps /tmp (the container's writable scratch, an emptyDir on Kubernetes).
+: > "$out/tmp/.keep"
+echo "runtime.sh: $(du -sh "$out" | cut -f1) in $out (jlink modules: $modules; ${#libs[@]} shared libraries)"
