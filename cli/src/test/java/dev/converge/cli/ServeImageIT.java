@@ -234,10 +234,7 @@ class ServeImageIT {
             assertThat(bad.body()).contains("int_rate");
         } finally {
             if (server != null) {
-                server.destroy();
-                if (!server.waitFor(15, TimeUnit.SECONDS)) {
-                    server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
+                stop(server);
             }
             schema.drop();
         }
@@ -262,7 +259,9 @@ class ServeImageIT {
             pb.environment().put("CONVERGE_DATABASE_URL", schema.url);
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                stop(p);
+            }
             assertThat(p.exitValue()).as(out).isEqualTo(3);
             assertThat(out).contains("has no converge schema", "converge migrate");
         } finally {
@@ -282,6 +281,30 @@ class ServeImageIT {
                         (Map<String, Object>) meta.get("baselines"), (Map<String, Object>) meta.get("scoring_latency")),
                 "test");
         registry.promote("credit_risk", 1, "test", "image test");
+    }
+
+    /**
+     * Stops the image's server and everything between it and us. The server itself first: chroot's change of user
+     * clears unshare's parent-death signal, so it would outlive unshare and keep its connections open.
+     */
+    private static void stop(Process p) throws InterruptedException {
+        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+        java.util.Collections.reverse(tree); // the deepest (the JVM) first
+        for (ProcessHandle h : tree) {
+            h.destroy();
+        }
+        for (ProcessHandle h : tree) {
+            try {
+                h.onExit().get(15, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                h.destroyForcibly();
+            }
+        }
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        assertThat(tree).as("every process of the image stopped").noneMatch(ProcessHandle::isAlive);
     }
 
     /** What a container runtime provides: /proc and /dev (mounted by the command), the host's name resolution files. */

@@ -54,6 +54,7 @@ public final class PredictionServer {
     private final ServeConfig config;
     private final Vertx vertx;
     private final Pool pg;
+    private final Pool replica;
     private final PgSubscriber subscriber;
     private final WorkerExecutor loader;
     private final ModelSlot slot = new ModelSlot();
@@ -80,6 +81,14 @@ public final class PredictionServer {
                 .setConnectionTimeout((int) config.resilience().pgPoolWaitMillis())
                 .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                 .setName("converge-features")).connectingTo(pgOptions).using(vertx).build();
+        // Online reads from a hot standby when one is named: a pool of its own, the same size and wait bound.
+        this.replica = config.onlineReadUrl() == null ? null : PgBuilder.pool().with(new PoolOptions()
+                .setMaxSize(config.pgPoolSize()).setMaxWaitQueueSize(1024)
+                .setConnectionTimeout((int) config.resilience().pgPoolWaitMillis())
+                .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
+                .setName("converge-features-replica"))
+                .connectingTo(pgOptions(new PgEndpoint(config.onlineReadUrl(), db.user(), db.password(), db.schema())))
+                .using(vertx).build();
         this.subscriber = PgSubscriber.subscriber(vertx, pgOptions).reconnectPolicy(retries -> 1000L);
         this.loader = vertx.createSharedWorkerExecutor("converge-model-loader", 1);
         this.modelLoader = new ModelLoader(db.dataSource(REGISTRY_SOCKET_TIMEOUT_SECONDS),
@@ -118,7 +127,7 @@ public final class PredictionServer {
     }
 
     private Future<Void> deploy(Consumer<Router> extraRoutes, ScoringFaults faults) {
-        path = PredictionPath.build(vertx, config, pg, slot, metrics, predictionLog, alerts, faults);
+        path = PredictionPath.build(vertx, config, pg, replica, slot, metrics, predictionLog, alerts, faults);
         canary = path.canaryJudge();
         dashboard = new dev.converge.serve.impl.Dashboard(new dev.converge.serve.impl.LiveSeries(metrics),
                 registryDb, config.model(), this::servedJson, config.drift().psiWarn(), config.drift().psiAlert());

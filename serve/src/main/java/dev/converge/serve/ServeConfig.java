@@ -27,12 +27,15 @@ import dev.converge.contracts.config.Settings;
  * @param alertsWebhookUrl       where alerts are POSTed ({@code serve.alerts.webhook_url}); null: logged only
  * @param latency                when slow predictions raise an alert, with the stage that made them slow
  * @param tls                    the certificate and key when the server terminates TLS itself; null for plain HTTP
+ * @param onlineReadUrl          a read replica (a PostgreSQL hot standby) for the online feature reads
+ *                               ({@code serve.online_read_url}, a JDBC URL; user and password as the primary's unless
+ *                               in the URL); the primary takes them back while it fails. Null: the primary only
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                           int pgPoolSize, Resilience resilience, Clients clients, boolean refuseUnseenLevels,
                           GraphQl graphql, PredictionLog predictionLog, Drift drift, String alertsWebhookUrl,
-                          Latency latency, Tls tls) {
+                          Latency latency, Tls tls, String onlineReadUrl) {
     /**
      * TLS terminated by the server itself ({@code serve.tls.cert} and {@code serve.tls.key}, PEM files), for
      * deployments without an ingress; HTTP/2 and HTTP/1.1 are offered by ALPN. Null: plain HTTP.
@@ -280,7 +283,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                        int pgPoolSize, Resilience resilience) {
         this(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros, batchMaxRows,
                 bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, Clients.DEFAULTS, false, GraphQl.DEFAULTS,
-                PredictionLog.DEFAULTS, Drift.DEFAULTS, null, Latency.DEFAULTS, null);
+                PredictionLog.DEFAULTS, Drift.DEFAULTS, null, Latency.DEFAULTS, null, null);
     }
 
     public ServeConfig {
@@ -303,6 +306,9 @@ public record ServeConfig(String host, int port, String model, String adminToken
         java.util.Objects.requireNonNull(latency, "latency");
         require(alertsWebhookUrl == null || alertsWebhookUrl.matches("https?://.+"), "serve.alerts.webhook_url must be"
                 + " an http(s) URL, was '" + alertsWebhookUrl + "'");
+        require(onlineReadUrl == null || onlineReadUrl.startsWith("jdbc:postgresql://"), "serve.online_read_url must be"
+                + " a jdbc:postgresql:// URL (the hot standby), was '" + (onlineReadUrl == null ? null
+                : dev.converge.registry.PgEndpoint.redacted(onlineReadUrl)) + "'");
         require(clients.bodyBufferBytes() >= bodyLimitBytes, "serve.body_buffer_bytes (" + clients.bodyBufferBytes()
                 + ") must hold at least one body of serve.body_limit_bytes (" + bodyLimitBytes + ")");
     }
@@ -329,7 +335,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 s.integer("serve.pg_pool_size", 8),
                 Resilience.from(s), Clients.from(s), unseenLevels(s.string("serve.unseen_levels").orElse("warn")),
                 GraphQl.from(s), PredictionLog.from(s), Drift.from(s),
-                s.string("serve.alerts.webhook_url").orElse(null), Latency.from(s), Tls.from(s));
+                s.string("serve.alerts.webhook_url").orElse(null), Latency.from(s), Tls.from(s),
+                s.string("serve.online_read_url").orElse(null));
     }
 
     private static boolean unseenLevels(String policy) {
@@ -344,61 +351,67 @@ public record ServeConfig(String host, int port, String model, String adminToken
     public ServeConfig withPort(int p) {
         return new ServeConfig(host, p, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls, onlineReadUrl);
     }
 
     public ServeConfig withResilience(Resilience r) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, r, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls, onlineReadUrl);
     }
 
     public ServeConfig withClients(Clients c) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, c, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls, onlineReadUrl);
     }
 
     public ServeConfig withUnseenLevelsRefused(boolean refuse) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuse,
-                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls, onlineReadUrl);
     }
 
     public ServeConfig withGraphql(GraphQl g) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels, g, predictionLog,
-                drift, alertsWebhookUrl, latency, tls);
+                drift, alertsWebhookUrl, latency, tls, onlineReadUrl);
     }
 
     public ServeConfig withPredictionLog(PredictionLog l) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, l, drift, alertsWebhookUrl, latency, tls);
+                graphql, l, drift, alertsWebhookUrl, latency, tls, onlineReadUrl);
     }
 
     public ServeConfig withDrift(Drift d) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, d, alertsWebhookUrl, latency, tls);
+                graphql, predictionLog, d, alertsWebhookUrl, latency, tls, onlineReadUrl);
     }
 
     public ServeConfig withAlertsWebhook(String url) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, url, latency, tls);
+                graphql, predictionLog, drift, url, latency, tls, onlineReadUrl);
     }
 
     public ServeConfig withLatency(Latency l) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl, l, tls);
+                graphql, predictionLog, drift, alertsWebhookUrl, l, tls, onlineReadUrl);
     }
 
     public ServeConfig withTls(Tls t) {
         return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                 batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                graphql, predictionLog, drift, alertsWebhookUrl, latency, t);
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, t, onlineReadUrl);
+    }
+
+    public ServeConfig withOnlineReadUrl(String url) {
+        return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
+                batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
+                graphql, predictionLog, drift, alertsWebhookUrl, latency, tls, url);
     }
 
     @Override

@@ -62,7 +62,8 @@ public final class Breaker {
         this.timeoutMillis = timeoutMillis;
         this.loopLag = loopLag;
         breaker.getEventPublisher().onStateTransition(e -> LOG.warn("circuit breaker '{}': {}{}", dependency,
-                e.getStateTransition(), lastError == null ? "" : "; the last failure: " + Failures.describe(lastError)));
+                e.getStateTransition(), lastError == null ? "" : "; the last failure: " + Failures.kind(lastError) + " ("
+                + lastError + ")"));
         Gauge.builder("converge.breaker.state", breaker, b -> switch (b.getState()) {
             case CLOSED -> 0;
             case OPEN, FORCED_OPEN -> 1;

@@ -20,6 +20,10 @@ import dev.converge.serve.predict.ShedReason;
  * The entities' latest features from {@code feature_online}, hot and cold merged, through the reactive PostgreSQL
  * pool and behind the PostgreSQL breaker; GraphQL's reads ({@link GraphStore}) run through it too. Every statement is
  * counted for the request that asked for it ({@link StatementTally}).
+ *
+ * <p>With a read replica ({@code serve.online_read_url}, a hot standby), every read goes there first, through a pool
+ * and breaker of its own; a read the replica fails (down, too slow, its breaker open, its pool full) is asked of the
+ * primary at once, so the replica's death costs a retry, not an answer. The replica is only read: nothing here writes.
  */
 final class OnlineFeatures {
     private static final String FETCH_ONE = "SELECT hot || coalesce(cold, '{}'::jsonb) FROM feature_online"
@@ -36,16 +40,44 @@ final class OnlineFeatures {
     private static final String FETCH_MANY_VECTORS = "SELECT entity_id, " + WITH_VECTORS + " WHERE entity_id = ANY($1)";
 
     private final Pool pg;
-    private final Breaker breaker;
-    private final AtomicInteger queries = new AtomicInteger();
-    private final AtomicInteger held = new AtomicInteger();
+    private final Route primary;
+    private final Route replica;
+    private final io.micrometer.core.instrument.Counter replicaReads;
+    private final io.micrometer.core.instrument.Counter replicaFallbacks;
+
+    /** One database the reads can go to: its pool, its breaker, and what it holds and waits for. */
+    private record Route(Pool pool, Breaker breaker, AtomicInteger queries, AtomicInteger held) {
+        Route(Pool pool, Breaker breaker) {
+            this(pool, breaker, new AtomicInteger(), new AtomicInteger());
+        }
+    }
 
     OnlineFeatures(Pool pg, Breaker breaker, MeterRegistry metrics) {
+        this(pg, breaker, null, null, metrics);
+    }
+
+    /** With a read replica ({@code replicaPool} and its own breaker) tried first; null for the primary only. */
+    OnlineFeatures(Pool pg, Breaker breaker, Pool replicaPool, Breaker replicaBreaker, MeterRegistry metrics) {
         this.pg = pg;
-        this.breaker = breaker;
+        this.primary = new Route(pg, breaker);
+        this.replica = replicaPool == null ? null : new Route(replicaPool, replicaBreaker);
         // Each query holds one connection; beyond the pool's size the rest wait in its bounded queue.
-        metrics.gauge("converge.pg.pool.in_use", held, AtomicInteger::get);
-        metrics.gauge("converge.pg.pool.waiting", this, f -> Math.max(0, f.queries.get() - f.held.get()));
+        metrics.gauge("converge.pg.pool.in_use", primary.held(), AtomicInteger::get);
+        metrics.gauge("converge.pg.pool.waiting", primary, r -> Math.max(0, r.queries().get() - r.held().get()));
+        if (replica != null) {
+            metrics.gauge("converge.pg.replica.pool.in_use", replica.held(), AtomicInteger::get);
+            metrics.gauge("converge.pg.replica.pool.waiting", replica,
+                    r -> Math.max(0, r.queries().get() - r.held().get()));
+        }
+        replicaReads = io.micrometer.core.instrument.Counter.builder("converge.pg.replica.reads")
+                .description("online reads answered by the read replica (serve.online_read_url)").register(metrics);
+        replicaFallbacks = io.micrometer.core.instrument.Counter.builder("converge.pg.replica.fallbacks")
+                .description("online reads the read replica failed, asked of the primary instead").register(metrics);
+    }
+
+    /** Whether reads go to a replica first. */
+    boolean hasReplica() {
+        return replica != null;
     }
 
     /** One entity's features (with its vectors when {@code vectors}), or null when it has none stored. */
@@ -63,6 +95,25 @@ final class OnlineFeatures {
             }
             return ids;
         });
+    }
+
+    /**
+     * With a replica, the primary reads only when the replica fails, and then at once for many requests: its
+     * connections are opened and the read statements prepared on them now, so that the first fallback does not pay
+     * for connecting and preparing (a cold first query can outlast the breaker's timeout). Not behind the breaker,
+     * never counted; never fails.
+     */
+    Future<Void> warmPrimary(List<String> ids) {
+        if (replica == null || ids.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        List<Future<?>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            String id = ids.get(i % ids.size());
+            all.add(pg.preparedQuery(FETCH_ONE).execute(Tuple.of(id)));
+            all.add(pg.preparedQuery(FETCH_MANY).execute(Tuple.of((Object) new String[] {id})));
+        }
+        return Future.join(all).<Void>mapEmpty().recover(e -> Future.succeededFuture());
     }
 
     /** Many entities' features in one {@code = ANY($1)} query; entities with none stored are absent. */
@@ -100,18 +151,32 @@ final class OnlineFeatures {
      */
     private Future<RowSet<Row>> fetch(Function<SqlConnection, Future<RowSet<Row>>> query) {
         StatementTally.statement();
-        queries.incrementAndGet();
+        if (replica == null) {
+            return fetch(primary, query);
+        }
+        return fetch(replica, query).transform(ar -> {
+            if (ar.succeeded()) {
+                replicaReads.increment();
+                return Future.succeededFuture(ar.result());
+            }
+            replicaFallbacks.increment();
+            return fetch(primary, query);
+        });
+    }
+
+    private static Future<RowSet<Row>> fetch(Route route, Function<SqlConnection, Future<RowSet<Row>>> query) {
+        route.queries().incrementAndGet();
         long t0 = System.nanoTime();
-        return breaker.<SqlConnection, RowSet<Row>>callAfter(
-                        () -> pg.getConnection().onSuccess(c -> held.incrementAndGet()),
-                        e -> ownQueue(e) ? new OverloadedException(ShedReason.PG_POOL, "waited " + (System.nanoTime()
-                                - t0) / 1_000_000 + " ms for one of the " + pg.size() + " connections to the feature"
-                                + " store (serve.pg_pool_size)") : null,
+        return route.breaker().<SqlConnection, RowSet<Row>>callAfter(
+                        () -> route.pool().getConnection().onSuccess(c -> route.held().incrementAndGet()),
+                        e -> ownQueue(route, e) ? new OverloadedException(ShedReason.PG_POOL, "waited "
+                                + (System.nanoTime() - t0) / 1_000_000 + " ms for one of the " + route.pool().size()
+                                + " connections to the feature store (serve.pg_pool_size)") : null,
                         c -> query.apply(c).eventually(() -> {
-                            held.decrementAndGet();
+                            route.held().decrementAndGet();
                             return c.close();
                         }))
-                .andThen(ar -> queries.decrementAndGet());
+                .andThen(ar -> route.queries().decrementAndGet());
     }
 
     /**
@@ -119,9 +184,9 @@ final class OnlineFeatures {
      * timeout" while every connection was held by our queries. The same timeout with connections free means new
      * connections could not be opened: PostgreSQL's failure, which its breaker must count.
      */
-    private boolean ownQueue(Throwable e) {
+    private static boolean ownQueue(Route route, Throwable e) {
         return e instanceof io.vertx.core.VertxException && "Timeout waiting for connection".equals(e.getMessage())
-                && held.get() >= pg.size();
+                && route.held().get() >= route.pool().size();
     }
 
     private static Map<String, Object> toMap(JsonObject o) {

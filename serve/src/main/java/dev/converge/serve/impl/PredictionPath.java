@@ -73,7 +73,7 @@ public final class PredictionPath {
     /** Requests mirrored to shadow variants that may wait for the shadow scorer; more are dropped and counted. */
     static final int SHADOW_QUEUE = 1000;
 
-    public static PredictionPath build(Vertx vertx, ServeConfig config, Pool pg, ModelSlot slot,
+    public static PredictionPath build(Vertx vertx, ServeConfig config, Pool pg, Pool replica, ModelSlot slot,
                                        MeterRegistry metrics, PredictionLog log, Alerts alerts,
                                        dev.converge.serve.ScoringFaults faults) {
         Resilience r = config.resilience();
@@ -84,7 +84,13 @@ public final class PredictionPath {
         Breaker pgBreaker = breaker(vertx, "postgresql", r, r.pgTimeoutMillis(), loopLag, () -> queue.queued() > 0,
                 metrics);
         pgBreaker.alertVia(alerts);
-        OnlineFeatures online = new OnlineFeatures(pg, pgBreaker, metrics);
+        Breaker replicaBreaker = null;
+        if (replica != null) {
+            replicaBreaker = breaker(vertx, "postgresql_replica", r, r.pgTimeoutMillis(), loopLag,
+                    () -> queue.queued() > 0, metrics);
+            replicaBreaker.alertVia(alerts);
+        }
+        OnlineFeatures online = new OnlineFeatures(pg, pgBreaker, replica, replicaBreaker, metrics);
         DirectScorer direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), faults, metrics);
         Scorer scorer = direct;
         Redis redis = null;
@@ -211,7 +217,8 @@ public final class PredictionPath {
         List<Map<String, Object>> rows = model.referenceRows();
         Promise<Void> done = Promise.promise();
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
-        vertx.runOnContext(v -> online.sampleIds(64).recover(e -> Future.succeededFuture(List.of())).onComplete(ids -> {
+        vertx.runOnContext(v -> online.sampleIds(64).recover(e -> Future.succeededFuture(List.of()))
+                .compose(ids -> online.warmPrimary(ids).map(ids)).onComplete(ids -> {
             // Stored keys as a caller would send them: a feature-set model's entities without their "set/" prefix
             // (keys of other sets are left out; with no set, every key is an id).
             String prefix = model.featureSet().isEmpty() ? "" : model.featureSet() + "/";
