@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "Feature store to trained H2O model to low-latency predictions.",
         subcommands = {QuickstartCommand.class, MigrateCommand.class, IngestCommand.class, OnlineCommand.class,
                 RejectsCommand.class, StatsCommand.class, ModelsCommand.class, TrainCommand.class,
-                MemorySplitCommand.class, ServeCommand.class, ToastCheckCommand.class, CheckDataLoaderCommand.class, DriftCommand.class, RetrainCommand.class, FeedbackCommand.class, ExperimentCommand.class, CheckHotSwapCommand.class, CheckEventLoopCommand.class, CheckCacheCoherenceCommand.class, ValidateMojoCommand.class,
+                MemorySplitCommand.class, H2oNodeCommand.class, ServeCommand.class, ToastCheckCommand.class, CheckDataLoaderCommand.class, DriftCommand.class, RetrainCommand.class, FeedbackCommand.class, ExperimentCommand.class, CheckHotSwapCommand.class, CheckEventLoopCommand.class, CheckCacheCoherenceCommand.class, ValidateMojoCommand.class,
                 BenchGinCommand.class, BenchStoreCommand.class, BenchVectorsCommand.class, VectorsCommand.class, CheckBreakerCommand.class, BenchServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

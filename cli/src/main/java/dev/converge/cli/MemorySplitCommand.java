@@ -26,6 +26,10 @@ final class MemorySplitCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE", description = "Write JAVA_OPTS=... to FILE (e.g. jvm-args.env).")
     Path output;
 
+    @Option(names = "--argfile", paramLabel = "FILE", description = "Write the JVM options as a java @argfile, one"
+            + " per line: `java @FILE ...` takes them, with no shell (a Kubernetes init step writes it for the node).")
+    Path argfile;
+
     @Override
     public Integer call() throws Exception {
         MemorySplit split = compute(containerLimit, xgboost, heapFraction);
@@ -33,6 +37,10 @@ final class MemorySplitCommand implements Callable<Integer> {
         if (output != null) {
             Files.writeString(output, "JAVA_OPTS=\"" + split.jvmArgs() + "\"\n", StandardCharsets.UTF_8);
             System.out.println("Wrote " + output);
+        }
+        if (argfile != null) {
+            Files.writeString(argfile, String.join("\n", split.jvmArgs().split(" ")) + "\n", StandardCharsets.UTF_8);
+            System.out.println("Wrote " + argfile);
         }
         return 0;
     }

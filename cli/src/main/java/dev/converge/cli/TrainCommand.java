@@ -60,7 +60,8 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("Training pipeline '%s' -> model '%s' (JVM heap %,d MB)%n", spec.name(), spec.model(),
                     Runtime.getRuntime().maxMemory() >> 20);
             H2oCloud.start(h2o);
-            System.out.printf("  H2O cloud of %d node(s) on %s:%d%n", H2oCloud.size(), h2o.bindAddress(), h2o.port());
+            System.out.printf("  H2O cloud of %d node(s) on %s:%d%s%n", H2oCloud.size(), h2o.bindAddress(), h2o.port(),
+                    h2o.role() == H2oCloud.Role.CLIENT ? " (this JVM a client of it: the data live on the nodes)" : "");
             Outcome o = new Pipeline(new Pipeline.Context(d, artifacts != null ? artifacts
                     : home.resolve("artifacts").toString(), actor != null && !actor.isBlank() ? actor
                     : System.getProperty("user.name", "converge"),
@@ -114,11 +115,20 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     static H2oCloud.Config h2oConfig(Settings s, Path defaultWorkDir) {
+        return h2oConfig(s, defaultWorkDir, H2oCloud.Role.parse(s.string("h2o.role").orElse("member")));
+    }
+
+    /**
+     * This JVM's H2O settings in {@code role}: from h2o.* settings, or from Kubernetes discovery
+     * ({@code H2O_KUBERNETES_SERVICE_DNS}, {@code H2O_NODE_EXPECTED_COUNT}), which finds the cloud's members, or for a
+     * client the nodes it joins.
+     */
+    static H2oCloud.Config h2oConfig(Settings s, Path defaultWorkDir, H2oCloud.Role role) {
         String bind = s.string("h2o.bind").orElse("127.0.0.1");
         Path flatfile = s.string("h2o.flatfile").map(Path::of).orElse(null);
         int size = s.integer("h2o.cloud_size", 1);
         String dnsName = System.getenv("H2O_KUBERNETES_SERVICE_DNS");
-        boolean clustered = flatfile != null || size > 1 || dnsName != null;
+        boolean clustered = flatfile != null || size > 1 || dnsName != null || role != H2oCloud.Role.MEMBER;
         // A lone node takes any free port pair; cloud members must agree on theirs, so it must be configured.
         int port = s.get("h2o.port").isPresent() || clustered ? s.integer("h2o.port", 54321)
                 : H2oCloud.freePortPair(bind, 54321);
@@ -134,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
                 s.string("h2o.work_dir").map(Path::of).orElse(defaultWorkDir), s.integer("h2o.nthreads", -1),
                 java.time.Duration.ofSeconds(s.integer("h2o.form_timeout_secs", 120)),
                 s.string("h2o.internal_security_conf").map(Path::of).orElse(null),
-                Boolean.parseBoolean(s.string("h2o.allow_insecure").orElse("false")));
+                Boolean.parseBoolean(s.string("h2o.allow_insecure").orElse("false")), role);
     }
 
     /** Starts this command again in a JVM with the memory split and H2O's flags, and waits for it. */

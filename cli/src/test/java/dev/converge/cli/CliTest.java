@@ -55,6 +55,26 @@ class CliTest {
     }
 
     @Test
+    void memorySplitWritesAnArgfileTheJavaLauncherReads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path args = dir.resolve("jvm.args");
+        Run r = run("memory-split", "--container-limit", "17179869184", "--argfile", args.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        List<String> lines = java.nio.file.Files.readAllLines(args);
+        assertThat(lines).hasSize(2).allMatch(l -> l.matches("-Xm[xs]\\d+m"));
+        // The launcher takes it as it is: the heap it reports is the split's.
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@" + args, "-XX:+PrintFlagsFinal", "-version").redirectErrorStream(true).start();
+        String flags = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isZero();
+        long mb = Long.parseLong(lines.get(0).replaceAll("\\D", ""));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("MaxHeapSize\\s+=\\s+(\\d+)").matcher(flags);
+        assertThat(m.find()).isTrue();
+        // (the JVM rounds the heap up to its region alignment)
+        assertThat(Long.parseLong(m.group(1))).isBetween(mb << 20, (mb + 64) << 20);
+    }
+
+    @Test
     void quickstartIngestsLendingClubAndReadsItBack() {
         Run r = run("quickstart", "--database-url", URL, "--data",
                 ROOT.resolve("examples/data/lending_club.csv").toString(), "--pipeline",

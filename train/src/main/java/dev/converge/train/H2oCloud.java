@@ -41,9 +41,17 @@ public final class H2oCloud {
      * @param securityConf H2O's internal security properties file (keystore, truststore and their passwords for
      *                     internode TLS), or null
      * @param allowInsecure accept a node reachable from other hosts without internode TLS
+     * @param role         what this JVM is in the cloud ({@code h2o.role})
      */
     public record Config(String name, String bindAddress, int port, Path flatfile, int expectedSize, Path workDir,
-                         int nthreads, Duration formTimeout, Path securityConf, boolean allowInsecure) {
+                         int nthreads, Duration formTimeout, Path securityConf, boolean allowInsecure, Role role) {
+        /** As a member of a cloud formed with its peers (the default). */
+        public Config(String name, String bindAddress, int port, Path flatfile, int expectedSize, Path workDir,
+                      int nthreads, Duration formTimeout, Path securityConf, boolean allowInsecure) {
+            this(name, bindAddress, port, flatfile, expectedSize, workDir, nthreads, formTimeout, securityConf,
+                    allowInsecure, Role.MEMBER);
+        }
+
         /** A node without internode TLS: on loopback only, unless {@code allowInsecure} is later set. */
         public Config(String name, String bindAddress, int port, Path flatfile, int expectedSize, Path workDir,
                       int nthreads, Duration formTimeout) {
@@ -69,6 +77,11 @@ public final class H2oCloud {
             if (securityConf != null && !java.nio.file.Files.isReadable(securityConf)) {
                 throw new IllegalArgumentException("h2o.internal_security_conf " + securityConf + " cannot be read");
             }
+            Objects.requireNonNull(role, "h2o.role");
+            if (role == Role.CLIENT && flatfile == null) {
+                throw new IllegalArgumentException("h2o.role is client, but no h2o.flatfile (or Kubernetes discovery,"
+                        + " H2O_KUBERNETES_SERVICE_DNS) names the cloud's nodes to join");
+            }
             if (expectedSize > 1 && flatfile == null) {
                 throw new IllegalArgumentException("h2o.cloud_size is " + expectedSize + " but no h2o.flatfile names"
                         + " the other members");
@@ -89,6 +102,11 @@ public final class H2oCloud {
             if (securityConf != null) {
                 a.addAll(List.of("-internal_security_conf", securityConf.toString()));
             }
+            if (role == Role.NODE) {
+                a.add("-allow_clients");
+            } else if (role == Role.CLIENT) {
+                a.add("-client");
+            }
             // A lone node gets a flatfile naming only itself: without one H2O discovers members by multicast, and
             // another H2O on the machine (a test's, a second training) could be heard.
             a.addAll(List.of("-flatfile", (flatfile != null ? flatfile : workDir.resolve("flatfile-self")).toString()));
@@ -97,6 +115,45 @@ public final class H2oCloud {
             }
             return a;
         }
+    }
+
+    /**
+     * What a JVM is in its cloud. {@code member}: a node of a cloud formed by its members together, this one
+     * included (a lone node, the loopback clouds of the tests). {@code node}: a data node of a long-lived cloud
+     * (`converge h2o-node`, a Kubernetes StatefulSet) that lets clients join it. {@code client}: a training driver
+     * that joins such a cloud without holding data ({@code h2o.cloud_size} counts the nodes, not the client):
+     * frames and models live on the nodes, and the governor sizes the fan-out from their free memory.
+     */
+    public enum Role {
+        MEMBER, NODE, CLIENT;
+
+        public static Role parse(String s) {
+            return switch (s) {
+                case "member" -> MEMBER;
+                case "node" -> NODE;
+                case "client" -> CLIENT;
+                default -> throw new IllegalArgumentException("h2o.role must be member, node or client, was '" + s
+                        + "'");
+            };
+        }
+    }
+
+    /**
+     * The cloud's memory for the governor when this JVM is a client: the free heap of its most loaded node times the
+     * number of nodes (a frame's chunks, and so a model's working set, spread over all of them), or -1 when this JVM
+     * is a member, whose own heap is the budget.
+     */
+    public static long clientBudgetBytes() {
+        if (started == null || started.role() != Role.CLIENT) {
+            return -1;
+        }
+        long min = Long.MAX_VALUE;
+        int n = 0;
+        for (water.H2ONode node : H2O.CLOUD.members()) {
+            min = Math.min(min, node._heartbeat.get_free_mem());
+            n++;
+        }
+        return n == 0 ? -1 : min * n;
     }
 
     private H2oCloud() {}

@@ -37,4 +37,20 @@ class H2oCloudConfigTest {
         assertThatThrownBy(() -> config("10.1.2.3", work.resolve("missing.properties"), false))
                 .hasMessageContaining("cannot be read");
     }
+
+    @Test
+    void nodesLetClientsJoinAndAClientMustBeToldWhichNodes() throws Exception {
+        Path flatfile = Files.writeString(work.resolve("flatfile"), "127.0.0.1:54321\n127.0.0.1:54331\n");
+        var node = new H2oCloud.Config("c", "127.0.0.1", 54321, flatfile, 2, work, -1, Duration.ofSeconds(10), null,
+                false, H2oCloud.Role.NODE);
+        assertThat(node.args()).contains("-allow_clients", "-disable_web").doesNotContain("-client");
+        var client = new H2oCloud.Config("c", "127.0.0.1", 54341, flatfile, 2, work, -1, Duration.ofSeconds(10), null,
+                false, H2oCloud.Role.CLIENT);
+        assertThat(client.args()).contains("-client", "-disable_web").doesNotContain("-allow_clients");
+        assertThat(config("127.0.0.1", null, false).args()).doesNotContain("-client", "-allow_clients");
+        assertThatThrownBy(() -> new H2oCloud.Config("c", "127.0.0.1", 54341, null, 1, work, -1,
+                Duration.ofSeconds(10), null, false, H2oCloud.Role.CLIENT)).hasMessageContaining("h2o.role is client")
+                .hasMessageContaining("h2o.flatfile");
+        assertThatThrownBy(() -> H2oCloud.Role.parse("leader")).hasMessageContaining("member, node or client");
+    }
 }

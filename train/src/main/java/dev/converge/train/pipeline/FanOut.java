@@ -2,6 +2,7 @@ package dev.converge.train.pipeline;
 
 import dev.converge.registry.TrainingRuns;
 import dev.converge.train.Algorithm;
+import dev.converge.train.CloudLost;
 import dev.converge.train.Governor;
 import dev.converge.train.HeapSampler;
 import dev.converge.train.MemoryModel;
@@ -135,8 +136,14 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
         }
         try (HeapSampler heap = new HeapSampler()) {
             long baseline = heap.liveAfterGc();
-            Governor.Plan plan = new Governor(Runtime.getRuntime().maxMemory()).plan(estimates, baseline, parallelism);
-            ctx.log().println("  governor: " + plan.describe());
+            // A client of a cloud holds no data: the budget is the nodes' free memory (their heartbeats, what H2O's
+            // /3/Cloud reports), already net of what they hold; a member's is its own heap less what it holds.
+            long cloudBytes = dev.converge.train.H2oCloud.clientBudgetBytes();
+            Governor.Plan plan = cloudBytes > 0 ? new Governor(cloudBytes).plan(estimates, 0, parallelism)
+                    : new Governor(Runtime.getRuntime().maxMemory()).plan(estimates, baseline, parallelism);
+            ctx.log().println("  governor: " + (cloudBytes > 0 ? "sized from the cloud's " + water.H2O.CLOUD.size()
+                    + " nodes (" + (cloudBytes >> 20) + " MB: the least free node's free heap times their number): "
+                    : "") + plan.describe());
             ExecutorService pool = Executors.newFixedThreadPool(plan.concurrency(), r -> {
                 Thread t = new Thread(r, "converge-train-task");
                 t.setDaemon(true);
@@ -144,6 +151,8 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
             });
             List<Future<RunOutcome>> futures = new ArrayList<>();
             List<Trainer.Watch> watches = new ArrayList<>();
+            // Set once a member of the cloud is lost: nothing distributed (frames, models) can be deleted any more.
+            boolean[] cloudLost = {false};
             try {
                 for (int i = 0; i < tasks.size(); i++) {
                     int index = i;
@@ -174,6 +183,9 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
                         }
                     } catch (ExecutionException e) {
                         r = new RunOutcome(i, tasks.get(i), "failed", Map.of(), 0, String.valueOf(e.getCause()), null);
+                    } catch (CloudLostWhileWaiting lost) {
+                        cloudLost[0] = true;
+                        throw recordLost(ctx, i, lost.member, watches);
                     }
                     record(ctx, r);
                     ctx.log().printf("  task %d %-60s %-9s %s%n", i, tasks.get(i), r.status(),
@@ -183,13 +195,46 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
                 return new Values.Runs(s, runs, plan);
             } finally {
                 pool.shutdownNow();
-                for (Frame[] f : frames) {
-                    for (Frame frame : f) {
-                        frame.delete();
+                // A lost member holds chunks of every frame: deleting them would wait for it forever.
+                if (!cloudLost[0]) {
+                    for (Frame[] f : frames) {
+                        for (Frame frame : f) {
+                            frame.delete();
+                        }
                     }
                 }
             }
         }
+    }
+
+    private static final class CloudLostWhileWaiting extends RuntimeException {
+        final String member;
+
+        CloudLostWhileWaiting(String member) {
+            super(member, null, false, false);
+            this.member = member;
+        }
+    }
+
+    /**
+     * Records task {@code first} and every later one as failed, naming the lost member, and returns the exception
+     * that ends the pipeline: the sweep is in the registry's training runs with the reason, and nothing is
+     * registered. Tasks already running on the broken cloud are not waited for (their H2O jobs cannot end).
+     */
+    private CloudLost recordLost(BlockContext ctx, int first, String member, List<Trainer.Watch> watches)
+            throws Exception {
+        String why = member + " left the cloud";
+        for (int i = first; i < tasks.size(); i++) {
+            boolean started = watches.get(i).startedNanos() != 0;
+            long ran = started ? (System.nanoTime() - watches.get(i).startedNanos()) / 1_000_000 : 0;
+            RunOutcome r = new RunOutcome(i, tasks.get(i), "failed", Map.of(), ran, (started ? why + " while this task"
+                    + " ran" : "not run: " + why) + "; a cloud that loses a member cannot finish its work", null);
+            record(ctx, r);
+            ctx.log().printf("  task %d %-60s %-9s %s%n", i, tasks.get(i), r.status(), r.error());
+        }
+        return new CloudLost("the H2O cloud lost a member: " + why + " while task " + first + " of sweep "
+                + ctx.sweepId() + " was running. Tasks " + first + ".." + (tasks.size() - 1) + " are recorded as"
+                + " failed. Re-form the cloud (restart every node, or let Kubernetes restart the pods) and train again.");
     }
 
     /** How long a stopped H2O job may take to end before its frames are deleted anyway. */
@@ -205,6 +250,10 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
             try {
                 return f.get(200, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
+                String silent = CloudLost.silentMember(CloudLost.SILENT_MILLIS);
+                if (silent != null) {
+                    throw new CloudLostWhileWaiting(silent);
+                }
                 long started = watch.startedNanos();
                 if (started != 0 && System.nanoTime() - started > TimeUnit.SECONDS.toNanos(timeoutSecs)) {
                     return null;
