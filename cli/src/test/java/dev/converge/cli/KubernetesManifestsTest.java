@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -41,7 +42,8 @@ class KubernetesManifestsTest {
     static String kustomize(String overlay) throws Exception {
         Process p;
         try {
-            p = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve("deploy/k8s/overlays/" + overlay).toString())
+            p = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve(overlay.contains("/") ? overlay
+                    : "deploy/k8s/overlays/" + overlay).toString())
                     .redirectErrorStream(true).start();
         } catch (java.io.IOException e) {
             Assumptions.abort("kubectl is not installed (apt-get install kubectl): the manifests were not rendered");
@@ -68,6 +70,9 @@ class KubernetesManifestsTest {
                 case "PodDisruptionBudget" -> PodDisruptionBudget.class;
                 case "Ingress" -> Ingress.class;
                 case "PersistentVolumeClaim" -> io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class;
+                case "StatefulSet" -> io.fabric8.kubernetes.api.model.apps.StatefulSet.class;
+                case "CronJob" -> io.fabric8.kubernetes.api.model.batch.v1.CronJob.class;
+                case "Job" -> io.fabric8.kubernetes.api.model.batch.v1.Job.class;
                 default -> throw new AssertionError("a kind the manifests are not expected to hold: " + kind);
             };
             HasMetadata typed = YAML.readValue(doc, type);
@@ -194,5 +199,110 @@ class KubernetesManifestsTest {
             assertThat(serve.getSpec().getReplicas()).isGreaterThanOrEqualTo(3);
             assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(3);
         }
+    }
+
+    /** Every container of a pod: limits and requests set, memory requested as limited, an image of this version. */
+    static void containersFollowTheRules(io.fabric8.kubernetes.api.model.PodSpec pod, String image, Properties versions) {
+        List<Container> all = new ArrayList<>(pod.getContainers());
+        all.addAll(pod.getInitContainers());
+        for (Container c : all) {
+            assertThat(c.getImage()).as(c.getName() + "'s image").isEqualTo(image + ":"
+                    + versions.getProperty("CONVERGE_VERSION")).doesNotEndWith(":latest");
+            Map<String, Quantity> limits = c.getResources().getLimits();
+            Map<String, Quantity> requests = c.getResources().getRequests();
+            assertThat(limits).as(c.getName()).containsKey("memory");
+            assertThat(requests).as(c.getName()).containsKeys("cpu", "memory");
+            assertThat(requests.get("memory")).as(c.getName() + ": memory request = limit").isEqualTo(limits.get("memory"));
+            assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(c.getName()).isTrue();
+            assertThat(c.getVolumeMounts()).as(c.getName() + "'s mounts name volumes of the pod")
+                    .allMatch(m -> pod.getVolumes().stream().anyMatch(v -> v.getName().equals(m.getName())));
+        }
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    }
+
+    static String env(Container c, String name) {
+        return c.getEnv().stream().filter(e -> e.getName().equals(name)).map(e -> e.getValue()).findFirst().orElse(null);
+    }
+
+    @Test
+    void theTrainingCloudRendersToTypedObjectsThatFollowTheRules() throws Exception {
+        List<HasMetadata> all = objects(kustomize("deploy/k8s/training"));
+        Properties versions = new Properties();
+        try (var in = Files.newBufferedReader(ROOT.resolve("versions.env"))) {
+            versions.load(in);
+        }
+        var sts = one(all, io.fabric8.kubernetes.api.model.apps.StatefulSet.class);
+        var pod = sts.getSpec().getTemplate().getSpec();
+        containersFollowTheRules(pod, "converge/converge-train", versions);
+        Map<String, String> labels = sts.getSpec().getTemplate().getMetadata().getLabels();
+
+        // The headless Service the nodes find each other through, before they are ready.
+        Service headless = one(all, Service.class);
+        assertThat(sts.getSpec().getServiceName()).isEqualTo(headless.getMetadata().getName());
+        assertThat(headless.getSpec().getClusterIP()).isEqualTo("None");
+        assertThat(headless.getSpec().getPublishNotReadyAddresses()).isTrue();
+        assertThat(labels).containsAllEntriesOf(headless.getSpec().getSelector());
+        assertThat(sts.getSpec().getPodManagementPolicy()).isEqualTo("Parallel");
+
+        // One node per host, required.
+        var anti = pod.getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
+        assertThat(anti).anyMatch(t -> t.getTopologyKey().equals("kubernetes.io/hostname")
+                && labels.entrySet().containsAll(t.getLabelSelector().getMatchLabels().entrySet()));
+
+        Container node = pod.getContainers().get(0);
+        assertThat(node.getArgs()).startsWith("h2o-node");
+        assertThat(env(node, "H2O_KUBERNETES_SERVICE_DNS")).isEqualTo(headless.getMetadata().getName());
+        assertThat(env(node, "H2O_NODE_EXPECTED_COUNT")).as("the cloud's size is the StatefulSet's")
+                .isEqualTo(Integer.toString(sts.getSpec().getReplicas()));
+        assertThat(env(node, "CONVERGE_H2O_INTERNAL_SECURITY_CONF")).as("internode TLS on the pod network").isNotNull();
+        String probes = node.getPorts().stream().filter(p -> p.getName().equals("probes")).findFirst().orElseThrow()
+                .getName();
+        assertThat(node.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
+        assertThat(node.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo(probes);
+        assertThat(node.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/live");
+
+        // The heap from the memory split of the node container's own limit, as an argfile the JVM reads first.
+        Container split = pod.getInitContainers().get(0);
+        assertThat(split.getArgs()).startsWith("memory-split").contains("--argfile");
+        String argfile = split.getArgs().get(split.getArgs().indexOf("--argfile") + 1);
+        assertThat(node.getCommand()).element(1).isEqualTo("@" + argfile);
+        assertThat(node.getCommand().toString()).doesNotContain("-Xmx");
+        var limitRef = split.getEnv().stream().filter(e -> e.getValueFrom() != null
+                && e.getValueFrom().getResourceFieldRef() != null).findFirst().orElseThrow();
+        assertThat(limitRef.getValueFrom().getResourceFieldRef().getContainerName()).isEqualTo(node.getName());
+        assertThat(limitRef.getValueFrom().getResourceFieldRef().getResource()).isEqualTo("limits.memory");
+        assertThat(split.getArgs()).contains("$(" + limitRef.getName() + ")");
+        String dir = argfile.substring(0, argfile.lastIndexOf('/'));
+        String volume = split.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(dir)).findFirst()
+                .orElseThrow().getName();
+        assertThat(node.getVolumeMounts()).anyMatch(m -> m.getName().equals(volume) && m.getMountPath().equals(dir));
+
+        PodDisruptionBudget pdb = one(all, PodDisruptionBudget.class);
+        assertThat(labels).containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
+
+        // Training joins that cloud as a client and writes where the servers read.
+        var cron = one(all, io.fabric8.kubernetes.api.model.batch.v1.CronJob.class);
+        var trainPod = cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec();
+        containersFollowTheRules(trainPod, "converge/converge-train", versions);
+        Container train = trainPod.getContainers().get(0);
+        assertThat(train.getArgs()).startsWith("train");
+        assertThat(env(train, "CONVERGE_H2O_ROLE")).isEqualTo("client");
+        assertThat(env(train, "H2O_KUBERNETES_SERVICE_DNS")).isEqualTo(headless.getMetadata().getName());
+        assertThat(env(train, "H2O_NODE_EXPECTED_COUNT")).isEqualTo(Integer.toString(sts.getSpec().getReplicas()));
+        assertThat(env(train, "CONVERGE_H2O_NAME")).isEqualTo(env(node, "CONVERGE_H2O_NAME"));
+        assertThat(cron.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
+        String artifacts = train.getArgs().get(train.getArgs().indexOf("--artifacts") + 1);
+        assertThat(train.getVolumeMounts()).anyMatch(m -> m.getMountPath().equals(artifacts));
+        String servingClaim = Files.readString(ROOT.resolve("deploy/k8s/base/artifacts-pvc.yaml"))
+                .replaceAll("(?s).*name: ([a-z-]+).*", "$1");
+        assertThat(trainPod.getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null
+                && v.getPersistentVolumeClaim().getClaimName().equals(servingClaim));
+        assertThat(Files.readString(ROOT.resolve("deploy/k8s/base/serve-deployment.yaml")))
+                .as("the servers mount the artifacts where training writes them").contains("mountPath: " + artifacts);
+
+        var migrate = one(all, io.fabric8.kubernetes.api.model.batch.v1.Job.class);
+        containersFollowTheRules(migrate.getSpec().getTemplate().getSpec(), "converge/converge-train", versions);
+        assertThat(migrate.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsExactly("migrate");
+        assertThat(all).allMatch(o -> "converge".equals(o.getMetadata().getNamespace()));
     }
 }
