@@ -6,6 +6,11 @@
 #
 #   deploy/image/runtime.sh OUT_DIR
 #
+# IMAGE_MODULES overrides the jlink modules (the training image takes more). IMAGE_NATIVE_CLASSPATH names a file with
+# the image's class path (colon-separated jars): the Linux x86-64 native libraries those jars carry (XGBoost's, JNA's)
+# are unpacked here and the libraries they link against are copied too; one whose libraries this machine lacks is
+# reported and left out (its Java fallback runs).
+#
 # Needs a JDK with jmods (Debian's openjdk-17-jdk, Temurin 17/21), ldd and a Linux x86_64 or aarch64 host.
 set -euo pipefail
 out="${1:?usage: runtime.sh OUT_DIR}"
@@ -18,7 +23,7 @@ jlink="$java_home/bin/jlink"
 # and for serve.tls) and jdk.zipfs (none needed yet; left out). java.desktop is for java.beans (PostgreSQL's driver,
 # genmodel, Micrometer): its native AWT libraries are in the runtime but never loaded, and their X11 libraries are
 # not copied below.
-modules=java.base,java.compiler,java.desktop,java.management,java.naming,java.net.http,java.security.jgss,java.sql,jdk.crypto.ec,jdk.jfr,jdk.management,jdk.unsupported
+modules=${IMAGE_MODULES:-java.base,java.compiler,java.desktop,java.management,java.naming,java.net.http,java.security.jgss,java.sql,jdk.crypto.ec,jdk.jfr,jdk.management,jdk.unsupported}
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -28,10 +33,30 @@ mkdir -p "$out"
 # Shared libraries: the closure of what the launcher, the JVM and the runtime's non-desktop libraries link against.
 desktop='libawt|libawt_headless|libawt_xawt|libfontmanager|libjavajpeg|libjawt|liblcms|libmlib_image|libsplashscreen|libjsound'
 mapfile -t elfs < <(find "$out/opt/java" -type f \( -name '*.so' -o -path '*/bin/*' \) | grep -Ev "/($desktop)\.so$")
+# Native libraries of the class path (loaded from their jars at run time): only what they link against is copied.
+if [[ -n "${IMAGE_NATIVE_CLASSPATH:-}" ]]; then
+  natives="$(mktemp -d)"
+  tr ':' '\n' < "$IMAGE_NATIVE_CLASSPATH" | grep -E '\.jar$' | while read -r jar; do
+    { unzip -Z1 "$jar" 2>/dev/null || true; } | { grep -E '\.so$' || true; } | { grep -Ei 'linux' || true; } \
+      | { grep -Ei 'x86.64|amd64|linux_64' || true; } | while read -r entry; do
+          mkdir -p "$natives/$(basename "$jar")"
+          unzip -o -q -j "$jar" "$entry" -d "$natives/$(basename "$jar")"
+        done
+  done
+  while read -r so; do
+    missing=$({ ldd "$so" 2>/dev/null || true; } | { grep 'not found' || true; } | { grep -v 'libjvm\.so' || true; } \
+      | awk '{print $1}' | tr '\n' ' ')
+    if [[ -n "$missing" ]]; then
+      echo "runtime.sh: left out $(basename "$so") (from $(basename "$(dirname "$so")")): it links against $missing, which this machine lacks; its Java fallback runs" >&2
+    else
+      elfs+=("$so")
+    fi
+  done < <(find "$natives" -name '*.so')
+fi
 mapfile -t libs < <(for f in "${elfs[@]}"; do ldd "$f" 2>/dev/null || true; done \
   | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 ~ /ld-linux/ {print $1}' | sort -u)
 for lib in "${libs[@]}"; do
-  case "$lib" in "$out"/*) continue ;; esac   # the runtime's own (libjli.so)
+  case "$lib" in "$out"/*|/tmp/*) continue ;; esac   # the runtime's own (libjli.so), the unpacked natives
   mkdir -p "$out$(dirname "$lib")"
   cp -L "$lib" "$out$lib"
   # The dynamic loader is also found through its canonical directory (/lib64 on x86_64, /lib on aarch64).

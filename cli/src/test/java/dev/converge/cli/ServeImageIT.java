@@ -45,19 +45,19 @@ import org.junit.jupiter.api.io.TempDir;
  * must be inside the image, and the server must load, verify and serve a registered model from it.
  */
 class ServeImageIT {
-    static final Path ROOT = Path.of(System.getProperty("converge.root", ".."));
+    static final Path ROOT = OciImage.ROOT;
     static final Path TAR = ROOT.resolve("serve/target/converge-serve-image.tar");
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = OciImage.JSON;
     /** The issue's goal for the serving image with its Java runtime (the seeds ask under 500 MB). */
     static final long SIZE_GOAL = 300L * 1024 * 1024;
 
     @TempDir
     static Path work;
+    static OciImage image;
     static JsonNode config;
     static String refName;
-    static List<Path> layers = new ArrayList<>();
-    static List<String> files = new ArrayList<>();
-    static Map<String, String> versions = new HashMap<>();
+    static List<String> files;
+    static Map<String, String> versions;
 
     @BeforeAll
     static void unpack() throws Exception {
@@ -68,38 +68,17 @@ class ServeImageIT {
         assumeTrue(System.getProperty("skipImage") == null, "-DskipImage: no serving image was built");
         assertThat(TAR).as("the build makes the serving image in serve's package phase; run ./mvnw -pl serve -am"
                 + " package (or pass -DskipImage to the whole build to leave it and this test out)").isRegularFile();
-        Path oci = Files.createDirectories(work.resolve("oci"));
-        run(List.of("tar", "-xf", TAR.toString(), "-C", oci.toString()), Duration.ofSeconds(60));
-        JsonNode index = JSON.readTree(oci.resolve("index.json").toFile());
-        JsonNode entry = index.get("manifests").get(0);
-        refName = entry.get("annotations").get("org.opencontainers.image.ref.name").asText();
-        JsonNode manifest = JSON.readTree(blob(oci, entry.get("digest").asText()).toFile());
-        config = JSON.readTree(blob(oci, manifest.get("config").get("digest").asText()).toFile());
-        for (JsonNode layer : manifest.get("layers")) {
-            layers.add(blob(oci, layer.get("digest").asText()));
-        }
-        for (Path layer : layers) {
-            files.addAll(List.of(run(List.of("tar", "-tzf", layer.toString()), Duration.ofSeconds(60)).split("\n")));
-        }
-        for (String line : Files.readAllLines(ROOT.resolve("versions.env"))) {
-            if (!line.isBlank() && !line.startsWith("#")) {
-                versions.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
-            }
-        }
+        image = OciImage.open(TAR, work);
+        config = image.config;
+        refName = image.refName;
+        files = image.files;
+        versions = OciImage.versions();
     }
 
     @Test
     void theImageIsSmallAndDeclaresHowItRuns() throws Exception {
-        long compressed = 0;
-        for (Path layer : layers) {
-            compressed += Files.size(layer);
-        }
-        long unpacked = 0;
-        for (Path layer : layers) {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(layer))) {
-                unpacked += in.transferTo(java.io.OutputStream.nullOutputStream());
-            }
-        }
+        long compressed = image.compressedBytes();
+        long unpacked = image.unpackedBytes();
         assertThat(compressed).as("compressed layers").isLessThan(SIZE_GOAL);
         assertThat(unpacked).as("unpacked layers (tar)").isLessThan(SIZE_GOAL);
 
@@ -118,7 +97,7 @@ class ServeImageIT {
         assertThat(labels.get("org.opencontainers.image.version").asText()).isEqualTo(versions.get("CONVERGE_VERSION"));
         assertThat(labels.get("dev.converge.h2o-version").asText()).isEqualTo(versions.get("H2O_VERSION"));
         assertThat(labels.get("dev.converge.java-release").asText()).isEqualTo(versions.get("JAVA_RELEASE"));
-        String head = git("rev-parse", "HEAD");
+        String head = OciImage.git("rev-parse", "HEAD");
         if (head != null) {
             assertThat(labels.get("org.opencontainers.image.revision").asText()).isEqualTo(head);
         }
@@ -128,7 +107,7 @@ class ServeImageIT {
 
     @Test
     void theImageScoresWithGenmodelAloneAndCarriesNoTrainingOrMigrationJars() {
-        List<String> libs = files.stream().filter(f -> f.startsWith("app/libs/")).map(f -> f.substring(9)).toList();
+        List<String> libs = image.libs();
         assertThat(libs).contains("h2o-genmodel-" + versions.get("H2O_VERSION") + ".jar")
                 .anyMatch(f -> f.startsWith("vertx-core-"))
                 .noneMatch(f -> f.matches("(h2o-core|h2o-algos|h2o-automl|h2o-ext-xgboost|h2o-jetty|xgboost4j|"
@@ -141,13 +120,8 @@ class ServeImageIT {
     @Test
     @SuppressWarnings("unchecked")
     void theImageStartsAndServesARegisteredModel() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/unshare")),
-                "running the image's root file system needs root (chroot, a mount namespace)");
-        Path rootfs = Files.createDirectories(work.resolve("rootfs"));
-        for (Path layer : layers) {
-            run(List.of("tar", "-xzf", layer.toString(), "-C", rootfs.toString()), Duration.ofSeconds(60));
-        }
-        mountpoints(rootfs);
+        assumeTrue(OciImage.canRun(), "running the image's root file system needs root (chroot, a mount namespace)");
+        Path rootfs = image.rootfs(work.resolve("rootfs"));
         // The artifact volume a Kubernetes pod mounts: the registry's URI names the path inside the container.
         Path artifacts = Files.createDirectories(rootfs.resolve("var/lib/converge/artifacts"));
         Path mojo = artifacts.resolve("glm.zip");
@@ -164,20 +138,8 @@ class ServeImageIT {
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
-            List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--fork", "--kill-child", "sh", "-c",
-                    "mount -t proc proc \"$0/proc\" && mount --rbind /dev \"$0/dev\" && exec chroot --userspec=10001:10001 \"$0\" \"$@\"",
-                    rootfs.toString()));
-            config.get("config").get("Entrypoint").forEach(a -> cmd.add(a.asText()));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.environment().clear();
-            config.get("config").get("Env").forEach(e -> {
-                String kv = e.asText();
-                pb.environment().put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-            });
-            pb.environment().put("CONVERGE_DATABASE_URL", schema.url);
-            pb.environment().put("CONVERGE_SERVE_PORT", Integer.toString(port));
-            pb.environment().put("CONVERGE_SERVE_REDIS_URL", "none");
-            pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+            ProcessBuilder pb = image.command(rootfs, List.of(), Map.of("CONVERGE_DATABASE_URL", schema.url,
+                    "CONVERGE_SERVE_PORT", Integer.toString(port), "CONVERGE_SERVE_REDIS_URL", "none"));
             server = pb.start();
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             Process p = server;
@@ -234,7 +196,7 @@ class ServeImageIT {
             assertThat(bad.body()).contains("int_rate");
         } finally {
             if (server != null) {
-                stop(server);
+                OciImage.stop(server);
             }
             schema.drop();
         }
@@ -242,25 +204,15 @@ class ServeImageIT {
 
     @Test
     void theImageRefusesAStoreItCannotServeAndSaysWhichCommandFixesIt() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/unshare")),
-                "running the image's root file system needs root (chroot, a mount namespace)");
-        Path rootfs = Files.createDirectories(work.resolve("rootfs-unmigrated"));
-        for (Path layer : layers) {
-            run(List.of("tar", "-xzf", layer.toString(), "-C", rootfs.toString()), Duration.ofSeconds(60));
-        }
-        mountpoints(rootfs);
+        assumeTrue(OciImage.canRun(), "running the image's root file system needs root (chroot, a mount namespace)");
+        Path rootfs = image.rootfs(work.resolve("rootfs-unmigrated"));
         TestSchema schema = new TestSchema("img_").create();
         try {
-            List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--fork", "--kill-child", "sh", "-c",
-                    "mount -t proc proc \"$0/proc\" && mount --rbind /dev \"$0/dev\" && exec chroot --userspec=10001:10001 \"$0\" \"$@\"",
-                    rootfs.toString()));
-            config.get("config").get("Entrypoint").forEach(a -> cmd.add(a.asText()));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.environment().put("CONVERGE_DATABASE_URL", schema.url);
+            ProcessBuilder pb = image.command(rootfs, List.of(), Map.of("CONVERGE_DATABASE_URL", schema.url));
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                stop(p);
+                OciImage.stop(p);
             }
             assertThat(p.exitValue()).as(out).isEqualTo(3);
             assertThat(out).contains("has no converge schema", "converge migrate");
@@ -281,63 +233,5 @@ class ServeImageIT {
                         (Map<String, Object>) meta.get("baselines"), (Map<String, Object>) meta.get("scoring_latency")),
                 "test");
         registry.promote("credit_risk", 1, "test", "image test");
-    }
-
-    /**
-     * Stops the image's server and everything between it and us. The server itself first: chroot's change of user
-     * clears unshare's parent-death signal, so it would outlive unshare and keep its connections open.
-     */
-    private static void stop(Process p) throws InterruptedException {
-        List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
-        java.util.Collections.reverse(tree); // the deepest (the JVM) first
-        for (ProcessHandle h : tree) {
-            h.destroy();
-        }
-        for (ProcessHandle h : tree) {
-            try {
-                h.onExit().get(15, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                h.destroyForcibly();
-            }
-        }
-        p.destroy();
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        assertThat(tree).as("every process of the image stopped").noneMatch(ProcessHandle::isAlive);
-    }
-
-    /** What a container runtime provides: /proc and /dev (mounted by the command), the host's name resolution files. */
-    private static void mountpoints(Path rootfs) throws IOException {
-        Files.createDirectories(rootfs.resolve("proc"));
-        Files.createDirectories(rootfs.resolve("dev"));
-        for (String f : List.of("etc/hosts", "etc/resolv.conf", "etc/hostname")) {
-            if (Files.isRegularFile(Path.of("/").resolve(f))) {
-                Files.copy(Path.of("/").resolve(f), rootfs.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-    }
-
-    private static Path blob(Path oci, String digest) {
-        return oci.resolve("blobs").resolve(digest.replace(':', '/'));
-    }
-
-    private static String git(String... args) {
-        try {
-            List<String> cmd = new ArrayList<>(List.of("git", "-C", ROOT.toString()));
-            cmd.addAll(List.of(args));
-            return run(cmd, Duration.ofSeconds(10)).trim();
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
-    private static String run(List<String> cmd, Duration timeout) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out);
-        }
-        return out;
     }
 }
