@@ -36,11 +36,15 @@ mapfile -t elfs < <(find "$out/opt/java" -type f \( -name '*.so' -o -path '*/bin
 # Native libraries of the class path (loaded from their jars at run time): only what they link against is copied.
 if [[ -n "${IMAGE_NATIVE_CLASSPATH:-}" ]]; then
   natives="$(mktemp -d)"
-  tr ':' '\n' < "$IMAGE_NATIVE_CLASSPATH" | grep -E '\.jar$' | while read -r jar; do
-    { unzip -Z1 "$jar" 2>/dev/null || true; } | { grep -E '\.so$' || true; } | { grep -Ei 'linux' || true; } \
+  # Jars that carry native code say so in their names (xgboost4j-linux-*, *-natives, jna); unzip lists them, or the
+  # JDK's jar tool where unzip is missing.
+  list() { if command -v unzip >/dev/null; then unzip -Z1 "$1"; else "$java_home/bin/jar" tf "$1"; fi; }
+  { tr ':' '\n' < "$IMAGE_NATIVE_CLASSPATH" | grep -E '\.jar$' | grep -Ei 'linux|native|jna' || true; } | while read -r jar; do
+    { list "$jar" 2>/dev/null || true; } | { grep -E '\.so$' || true; } | { grep -Ei 'linux' || true; } \
       | { grep -Ei 'x86.64|amd64|linux_64' || true; } | while read -r entry; do
-          mkdir -p "$natives/$(basename "$jar")"
-          unzip -o -q -j "$jar" "$entry" -d "$natives/$(basename "$jar")"
+          dest="$natives/$(basename "$jar")"
+          mkdir -p "$dest"
+          (cd "$dest" && "$java_home/bin/jar" xf "$jar" "$entry" && mv "$entry" . 2>/dev/null || true)
         done
   done
   while read -r so; do
