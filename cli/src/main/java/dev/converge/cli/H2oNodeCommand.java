@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,8 +31,9 @@ import picocli.CommandLine.Option;
                 "Probes: GET /health/ready (200 once the cloud has h2o.cloud_size nodes in consensus), /health/live"
                         + " (503 once a member has been silent for --lost-member-secs: the cloud cannot heal), /cloud."})
 final class H2oNodeCommand implements Callable<Integer> {
-    @Mixin
-    DbOptions db;
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Properties file (h2o.*). Default: ./converge.properties if present; then CONVERGE_H2O_*.")
+    Path configFile;
 
     @Option(names = "--probe-port", defaultValue = "8081", description = "Port of the probe server (default ${DEFAULT-VALUE}).")
     int probePort;
@@ -51,7 +51,10 @@ final class H2oNodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Settings s = db.settings();
+        // A node needs no database: only h2o.* settings (file, then environment).
+        Path file = configFile != null ? configFile
+                : Path.of("converge.properties").toFile().isFile() ? Path.of("converge.properties") : null;
+        Settings s = Settings.load(file, System.getenv(), java.util.Map.of());
         Path home = Path.of(System.getProperty("user.home"), ".converge");
         config = TrainCommand.h2oConfig(s, home.resolve("h2o"), H2oCloud.Role.NODE);
         HttpServer probes = HttpServer.create(new InetSocketAddress(probeHost, probePort), 16);

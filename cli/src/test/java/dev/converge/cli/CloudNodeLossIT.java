@@ -14,6 +14,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -29,23 +30,19 @@ import org.junit.jupiter.api.io.TempDir;
  * on a re-formed cloud (a new node on the same flatfile), trains and registers as usual.
  */
 class CloudNodeLossIT {
-    static final TestSchema SCHEMA = new TestSchema("nl_");
-    static final String URL = SCHEMA.url;
+    static TestSchema schema;
 
     @TempDir
     static Path work;
 
     @BeforeAll
     static void store() throws Exception {
-        SCHEMA.create();
-        CliTest.Run qs = CliTest.run("quickstart", "--skip-training", "--database-url", URL, "--data",
-                Path.of(System.getProperty("converge.root", "..")).resolve("examples/data/lending_club.csv").toString());
-        assertThat(qs.exit()).as(qs.err() + qs.out()).isZero();
+        schema = ConvergeProcesses.lendingClub("nl_");
     }
 
     @AfterAll
     static void drop() throws Exception {
-        SCHEMA.drop();
+        schema.drop();
     }
 
     @Test
@@ -56,7 +53,7 @@ class CloudNodeLossIT {
         Files.writeString(flatfile, "127.0.0.1:" + driver + "\n127.0.0.1:" + node + "\n");
         Path config = work.resolve("cloud.properties");
         Files.writeString(config, "h2o.name=converge-loss\nh2o.flatfile=" + flatfile + "\nh2o.cloud_size=2\nh2o.port="
-                + driver + "\nh2o.form_timeout_secs=90\ndatabase.url=" + URL + "\n");
+                + driver + "\nh2o.form_timeout_secs=90\ndatabase.url=" + schema.url + "\n");
         Path heavy = work.resolve("heavy.yaml");
         Files.writeString(heavy, """
                 name: node_loss
@@ -80,7 +77,8 @@ class CloudNodeLossIT {
         Process other = startNode(node, flatfile, work.resolve("node-1"));
         Process train = null;
         try {
-            train = converge("train", "--pipeline", heavy.toString(), "--config", config.toString());
+            train = ConvergeProcesses.converge(Map.of(), null, "train", "--pipeline", heavy.toString(),
+                    "--config", config.toString());
             List<String> out = new ArrayList<>();
             BufferedReader lines = new BufferedReader(new InputStreamReader(train.getInputStream(),
                     StandardCharsets.UTF_8));
@@ -107,7 +105,7 @@ class CloudNodeLossIT {
             assertThat(train.exitValue()).as(all).isNotZero();
             assertThat(all).contains("left the cloud", "127.0.0.1:" + node, "Re-form the cloud");
 
-            try (Connection c = DriverManager.getConnection(URL);
+            try (Connection c = DriverManager.getConnection(schema.url);
                  ResultSet rs = c.createStatement().executeQuery("SELECT task_index, status, error FROM training_runs"
                          + " ORDER BY task_index")) {
                 int rows = 0;
@@ -124,8 +122,8 @@ class CloudNodeLossIT {
             }
             System.out.printf("node lost: the run ended %.1f s after the kill%n", ended);
         } finally {
-            stop(train);
-            stop(other);
+            ConvergeProcesses.stop(train);
+            ConvergeProcesses.stop(other);
         }
 
         // The cloud re-formed: a new node on the same flatfile, a new training JVM.
@@ -135,14 +133,15 @@ class CloudNodeLossIT {
         Process again = startNode(node, flatfile, work.resolve("node-2"));
         Process retrain = null;
         try {
-            retrain = converge("train", "--pipeline", light.toString(), "--config", config.toString());
+            retrain = ConvergeProcesses.converge(Map.of(), null, "train", "--pipeline", light.toString(),
+                    "--config", config.toString());
             String out = new String(retrain.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(retrain.waitFor(180, TimeUnit.SECONDS)).isTrue();
             assertThat(retrain.exitValue()).as(out).isZero();
             assertThat(out).contains("H2O cloud of 2 node(s)", "Champion registered: node_loss_model v1");
         } finally {
-            stop(retrain);
-            stop(again);
+            ConvergeProcesses.stop(retrain);
+            ConvergeProcesses.stop(again);
         }
     }
 
@@ -155,21 +154,5 @@ class CloudNodeLossIT {
         Files.createDirectories(dir);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("node.log").toFile())
                 .start();
-    }
-
-    /** `converge ARGS` in a JVM of its own (the training JVM it starts is its child), output merged. */
-    private static Process converge(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    }
-
-    private static void stop(Process p) throws Exception {
-        if (p == null) {
-            return;
-        }
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
 }

@@ -31,23 +31,20 @@ import org.junit.jupiter.api.io.TempDir;
  * cloud re-forms (H2O cannot heal a cloud that lost a member).
  */
 class H2oNodeCloudIT {
-    static final TestSchema SCHEMA = new TestSchema("hn_");
     static final ObjectMapper JSON = new ObjectMapper();
+    static TestSchema schema;
 
     @TempDir
     static Path work;
 
     @BeforeAll
     static void store() throws Exception {
-        SCHEMA.create();
-        CliTest.Run qs = CliTest.run("quickstart", "--skip-training", "--database-url", SCHEMA.url, "--data",
-                Path.of(System.getProperty("converge.root", "..")).resolve("examples/data/lending_club.csv").toString());
-        assertThat(qs.exit()).as(qs.err() + qs.out()).isZero();
+        schema = ConvergeProcesses.lendingClub("hn_");
     }
 
     @AfterAll
     static void drop() throws Exception {
-        SCHEMA.drop();
+        schema.drop();
     }
 
     @Test
@@ -99,8 +96,8 @@ class H2oNodeCloudIT {
                     """.formatted(work.resolve("artifacts")));
             Path clientConfig = work.resolve("client.properties");
             Files.writeString(clientConfig, "h2o.name=converge-nodes\nh2o.flatfile=" + flatfile + "\nh2o.cloud_size=2\n"
-                    + "h2o.role=client\nh2o.port=" + client + "\ndatabase.url=" + SCHEMA.url + "\n");
-            Process train = converge(Map.of(), work.resolve("train.log"), "train", "--pipeline", pipeline.toString(),
+                    + "h2o.role=client\nh2o.port=" + client + "\ndatabase.url=" + schema.url + "\n");
+            Process train = ConvergeProcesses.converge(Map.of(), work.resolve("train.log"), "train", "--pipeline", pipeline.toString(),
                     "--config", clientConfig.toString());
             started.add(train);
             assertThat(train.waitFor(300, TimeUnit.SECONDS)).isTrue();
@@ -115,8 +112,7 @@ class H2oNodeCloudIT {
             assertThat(get(http, probeB, "/health/ready").statusCode()).isEqualTo(503);
         } finally {
             for (Process p : started) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                ConvergeProcesses.stop(p);
             }
         }
     }
@@ -124,24 +120,12 @@ class H2oNodeCloudIT {
     private static Process node(int port, int probe, Path config, String name, List<Process> started)
             throws Exception {
         Path dir = Files.createDirectories(work.resolve("node-" + name));
-        Process p = converge(Map.of("CONVERGE_H2O_PORT", Integer.toString(port),
+        Process p = ConvergeProcesses.converge(Map.of("CONVERGE_H2O_PORT", Integer.toString(port),
                         "CONVERGE_H2O_WORK_DIR", dir.toString()), dir.resolve("node.log"), "h2o-node", "--config",
                 config.toString(), "--probe-host", "127.0.0.1", "--probe-port", Integer.toString(probe),
                 "--lost-member-secs", "5");
         started.add(p);
         return p;
-    }
-
-    /** `converge ARGS` in a JVM of its own, output to {@code log}. */
-    private static Process converge(Map<String, String> env, Path log, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "-Dsys.ai.h2o.debug.allowJavaVersions=" + Runtime.version().feature(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env);
-        return pb.start();
     }
 
     private static JsonNode awaitProbe(HttpClient http, int port, String path, int status, Duration timeout)

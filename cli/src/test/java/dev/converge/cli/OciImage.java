@@ -37,6 +37,22 @@ final class OciImage {
         this.config = config;
     }
 
+    /**
+     * The image {@code tar} that the build makes on Linux with a JDK that has its jmods (unless -DskipImage):
+     * skipped, saying why, where no image is built; a failure where one should have been.
+     */
+    static OciImage built(Path tar, String how, Path work) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"),
+                "images are built on Linux only (the image profiles of serve/pom.xml and cli/pom.xml)");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(Path.of(System.getProperty("java.home"),
+                "jmods", "java.base.jmod")), "this JDK has no jmods, so the build made no image (jlink needs them)");
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("skipImage") == null,
+                "-DskipImage: no image was built");
+        assertThat(tar).as(how + " (or pass -DskipImage to the whole build to leave images and their tests out)")
+                .isRegularFile();
+        return open(tar, work);
+    }
+
     static OciImage open(Path tar, Path work) throws Exception {
         Path oci = Files.createDirectories(work.resolve("oci"));
         run(List.of("tar", "-xf", tar.toString(), "-C", oci.toString()), Duration.ofSeconds(120));

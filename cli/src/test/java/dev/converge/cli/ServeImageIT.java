@@ -61,14 +61,8 @@ class ServeImageIT {
 
     @BeforeAll
     static void unpack() throws Exception {
-        assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"),
-                "the serving image is built on Linux only (serve/pom.xml's serve-image profile)");
-        assumeTrue(Files.isRegularFile(Path.of(System.getProperty("java.home"), "jmods", "java.base.jmod")),
-                "this JDK has no jmods, so the build made no serving image (jlink needs them)");
-        assumeTrue(System.getProperty("skipImage") == null, "-DskipImage: no serving image was built");
-        assertThat(TAR).as("the build makes the serving image in serve's package phase; run ./mvnw -pl serve -am"
-                + " package (or pass -DskipImage to the whole build to leave it and this test out)").isRegularFile();
-        image = OciImage.open(TAR, work);
+        image = OciImage.built(TAR, "the build makes the serving image in serve's package phase; run ./mvnw -pl"
+                + " serve -am package", work);
         config = image.config;
         refName = image.refName;
         files = image.files;

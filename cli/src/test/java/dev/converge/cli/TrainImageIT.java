@@ -36,13 +36,8 @@ class TrainImageIT {
 
     @BeforeAll
     static void unpack() throws Exception {
-        assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"),
-                "the training image is built on Linux only (cli/pom.xml's train-image profile)");
-        assumeTrue(Files.isRegularFile(Path.of(System.getProperty("java.home"), "jmods", "java.base.jmod")),
-                "this JDK has no jmods, so the build made no training image (jlink needs them)");
-        assumeTrue(System.getProperty("skipImage") == null, "-DskipImage: no training image was built");
-        assertThat(TAR).as("cli's package phase makes the training image; run ./mvnw -pl cli -am package").isRegularFile();
-        image = OciImage.open(TAR, work);
+        image = OciImage.built(TAR, "cli's process-test-classes phase makes the training image; run ./mvnw -pl cli"
+                + " -am process-test-classes", work);
         versions = OciImage.versions();
     }
 

@@ -87,7 +87,7 @@ public final class PredictionServer {
                 .setConnectionTimeout((int) config.resilience().pgPoolWaitMillis())
                 .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                 .setName("converge-features-replica"))
-                .connectingTo(pgOptions(new PgEndpoint(config.onlineReadUrl(), db.user(), db.password(), db.schema())))
+                .connectingTo(pgOptions(replicaEndpoint(config.onlineReadUrl(), db)))
                 .using(vertx).build();
         this.subscriber = PgSubscriber.subscriber(vertx, pgOptions).reconnectPolicy(retries -> 1000L);
         this.loader = vertx.createSharedWorkerExecutor("converge-model-loader", 1);
@@ -614,6 +614,23 @@ public final class PredictionServer {
             retrainer.close();
         }
         return vertx.close();
+    }
+
+    /**
+     * The read replica at {@code url}, as the primary's user and with its password unless the URL names its own:
+     * a user or password in the replica's URL is the replica's (the primary's would otherwise win in
+     * {@link #pgOptions}, which lets a URL's credentials stand only where none were configured).
+     */
+    static PgEndpoint replicaEndpoint(String url, PgEndpoint primary) {
+        String query = URI.create(url.substring("jdbc:".length())).getQuery();
+        java.util.Set<String> named = new java.util.HashSet<>();
+        if (query != null) {
+            for (String kv : query.split("&")) {
+                named.add(kv.split("=", 2)[0]);
+            }
+        }
+        return new PgEndpoint(url, named.contains("user") ? null : primary.user(),
+                named.contains("password") ? null : primary.password(), primary.schema());
     }
 
     static PgConnectOptions pgOptions(PgEndpoint db) {

@@ -34,4 +34,23 @@ class PgOptionsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sslmode")
                 .hasMessageContaining("'requir'");
     }
+
+    @Test
+    void aReadReplicaTakesThePrimarysCredentialsUnlessItsUrlNamesItsOwn() {
+        PgEndpoint primary = new PgEndpoint("jdbc:postgresql://primary/features", "app", "secret", "s1");
+        PgConnectOptions same = PredictionServer.pgOptions(PredictionServer.replicaEndpoint(
+                "jdbc:postgresql://standby:5433/features", primary));
+        assertThat(same.getHost()).isEqualTo("standby");
+        assertThat(same.getPort()).isEqualTo(5433);
+        assertThat(same.getUser()).isEqualTo("app");
+        assertThat(same.getPassword()).isEqualTo("secret");
+        PgConnectOptions own = PredictionServer.pgOptions(PredictionServer.replicaEndpoint(
+                "jdbc:postgresql://standby/features?user=reader&password=other", primary));
+        assertThat(own.getUser()).isEqualTo("reader");
+        assertThat(own.getPassword()).isEqualTo("other");
+        PgConnectOptions ownUser = PredictionServer.pgOptions(PredictionServer.replicaEndpoint(
+                "jdbc:postgresql://standby/features?user=reader", primary));
+        assertThat(ownUser.getUser()).isEqualTo("reader");
+        assertThat(ownUser.getPassword()).as("the primary's password, the replica's user").isEqualTo("secret");
+    }
 }
