@@ -131,7 +131,7 @@ public final class PredictionServer {
         canary = path.canaryJudge();
         dashboard = new dev.converge.serve.impl.Dashboard(new dev.converge.serve.impl.LiveSeries(metrics),
                 registryDb, config.model(), this::servedJson, config.drift().psiWarn(), config.drift().psiAlert());
-        shared = new HttpApi.Shared(config, path.service(), path.graphQl(config, java.util.Map.of()),
+        shared = new HttpApi.Shared(config, path.service(), graphql.future(),
                 path.feedback(), metrics, new AdminImpl(), path.loopLag(), dashboard, path.similarity(), extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> warmPool())
@@ -141,7 +141,10 @@ public final class PredictionServer {
                     activate(null).onSuccess(a -> followed = a.getInteger("active")).onFailure(e -> {
                         notReadyReason.set(e.getMessage());
                         LOG.error("no model loaded: {}", e.getMessage());
-                    }).onComplete(ar -> followDeployment("start"));
+                    }).onComplete(ar -> {
+                        followDeployment("start");
+                        buildGraphQl();
+                    });
                     listenForChampions();
                     vertx.setPeriodic(1000, 1000, id -> judgeCanary());
                     scheduleDrift();
@@ -153,6 +156,27 @@ public final class PredictionServer {
                         }
                     });
                 });
+    }
+
+    /** The GraphQL engine, built once the first model is ready or has failed to load ({@link #buildGraphQl}). */
+    private final io.vertx.core.Promise<dev.converge.serve.impl.GraphQlEngine> graphql = io.vertx.core.Promise.promise();
+
+    /**
+     * Builds the GraphQL engine on a worker, after the first model's load: its schema costs about half a second of
+     * one core at start (graphql-java's parsing and wiring), which readiness need not wait for. GraphQL requests that
+     * arrive before it is built wait for it.
+     */
+    private void buildGraphQl() {
+        long t0 = System.nanoTime();
+        vertx.executeBlocking(() -> path.graphQl(config, java.util.Map.of()), false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                LOG.debug("GraphQL engine built in {} ms", (System.nanoTime() - t0) / 1_000_000);
+                graphql.tryComplete(ar.result());
+            } else {
+                LOG.error("could not build the GraphQL engine: {}", ar.cause().toString());
+                graphql.tryFail(ar.cause());
+            }
+        });
     }
 
     /**

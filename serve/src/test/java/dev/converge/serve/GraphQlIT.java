@@ -76,6 +76,34 @@ class GraphQlIT {
         fixture.close();
     }
 
+    /**
+     * The engine is built after the first model's load, not before readiness: a server whose model has no champion
+     * (so it never becomes ready) still builds it and answers GraphQL, and its schema is served.
+     */
+    @Test
+    void graphQlIsBuiltAfterTheFirstLoadEvenWhenNoModelIsReady() throws Exception {
+        ServeConfig config = new ServeConfig("127.0.0.1", 0, "no_such_model", null, 1, 2, 50, 100, 256 * 1024, 50, 4,
+                Resilience.defaults().with("none", 60));
+        PredictionServer idle = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage()
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        try {
+            WebClient client = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+                    .setDefaultPort(idle.port()));
+            HttpResponse<Buffer> r = client.post("/graphql").putHeader("content-type", "application/json")
+                    .sendBuffer(Buffer.buffer("{\"query\": \"{ __typename }\"}")).toCompletionStage()
+                    .toCompletableFuture().get(20, TimeUnit.SECONDS);
+            assertThat(idle.readiness().ready()).isFalse();
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.bodyAsJsonObject().getJsonObject("data").getString("__typename")).isEqualTo("Query");
+            HttpResponse<Buffer> sdl = client.get("/graphql/schema").send().toCompletionStage().toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS);
+            assertThat(sdl.statusCode()).isEqualTo(200);
+            assertThat(sdl.bodyAsString()).contains("type Query");
+        } finally {
+            idle.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
     static HttpResponse<Buffer> post(String path, String body) throws Exception {
         return http.post(path).putHeader("content-type", "application/json").sendBuffer(Buffer.buffer(body))
                 .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);

@@ -16,21 +16,22 @@ import java.util.Map;
  * ({@code converge check-dataloader} reads them).
  */
 public final class GraphQlRoutes {
-    private final GraphQlEngine engine;
+    private final io.vertx.core.Future<GraphQlEngine> engine;
 
-    GraphQlRoutes(GraphQlEngine engine) {
+    /** @param engine completes when the engine is built; requests before then wait for it */
+    GraphQlRoutes(io.vertx.core.Future<GraphQlEngine> engine) {
         this.engine = engine;
     }
 
     /** The POST handler alone, over {@code engine}. */
     public static io.vertx.core.Handler<RoutingContext> handler(GraphQlEngine engine) {
-        return new GraphQlRoutes(engine)::handle;
+        return new GraphQlRoutes(io.vertx.core.Future.succeededFuture(engine))::handle;
     }
 
     void mount(Vertx vertx, Router router) {
         router.post("/graphql").handler(this::handle);
-        router.get("/graphql/schema").handler(ctx -> ctx.response()
-                .putHeader("content-type", "application/graphql; charset=utf-8").end(engine.sdl()));
+        router.get("/graphql/schema").handler(ctx -> engine.onSuccess(e -> ctx.response()
+                .putHeader("content-type", "application/graphql; charset=utf-8").end(e.sdl())).onFailure(ctx::fail));
         router.route("/graphql/ui*").subRouter(GraphiQLHandler.create(vertx, new GraphiQLHandlerOptions()
                 .setEnabled(true).setGraphQLUri("/graphql")).router());
     }
@@ -51,9 +52,9 @@ public final class GraphQlRoutes {
             JsonObject extensions = o.getJsonObject("extensions");
             boolean tally = extensions != null && Boolean.TRUE.equals(extensions.getValue("statements"));
             Long t0 = ctx.get("t0");
-            engine.execute(ctx.vertx(), o.getString("query"), o.getString("operationName"),
+            engine.compose(e -> e.execute(ctx.vertx(), o.getString("query"), o.getString("operationName"),
                             variables == null ? Map.of() : variables.getMap(), tally,
-                            t0 == null ? System.nanoTime() : t0)
+                            t0 == null ? System.nanoTime() : t0))
                     .onSuccess(a -> Responses.json(ctx, a.status(), a.body()))
                     .onFailure(ctx::fail);
         });

@@ -26,13 +26,18 @@ import java.util.function.Consumer;
  * {@link PredictionService}'s business.
  */
 public final class HttpApi extends VerticleBase {
-    /** What every instance shares. {@code extraRoutes} (tests only) may add routes; null in production. */
-    public record Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql, Feedback feedback,
-                         PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag, Dashboard dashboard,
-                         Similarity similarity, Consumer<Router> extraRoutes, AtomicLong bodyBudget) {
-        public Shared(ServeConfig config, PredictionService service, GraphQlEngine graphql, Feedback feedback,
-                      PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag, Dashboard dashboard,
-                      Similarity similarity, Consumer<Router> extraRoutes) {
+    /**
+     * What every instance shares. {@code extraRoutes} (tests only) may add routes; null in production. {@code graphql}
+     * completes once the engine is built: after the first model is ready, so that its schema's construction (half a
+     * second of one core) does not delay readiness; a GraphQL request arriving before then waits for it.
+     */
+    public record Shared(ServeConfig config, PredictionService service, Future<GraphQlEngine> graphql,
+                         Feedback feedback, PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag,
+                         Dashboard dashboard, Similarity similarity, Consumer<Router> extraRoutes,
+                         AtomicLong bodyBudget) {
+        public Shared(ServeConfig config, PredictionService service, Future<GraphQlEngine> graphql,
+                      Feedback feedback, PrometheusMeterRegistry metrics, ModelAdmin admin, LoopLag loopLag,
+                      Dashboard dashboard, Similarity similarity, Consumer<Router> extraRoutes) {
             this(config, service, graphql, feedback, metrics, admin, loopLag, dashboard, similarity, extraRoutes,
                     new AtomicLong(config.clients().bodyBufferBytes()));
         }
