@@ -33,7 +33,7 @@ class CliTest {
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             System.setOut(o);
             System.setErr(e);
-            CommandLine cl = Main.commandLine();
+            CommandLine cl = Main.commandLine(args);
             cl.setOut(new java.io.PrintWriter(o, true));
             cl.setErr(new java.io.PrintWriter(e, true));
             int code = cl.execute(all.toArray(String[]::new));
@@ -133,6 +133,27 @@ class CliTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("features[0] ('x')").contains("unknown feature type 'numbr'")
                 .doesNotContain("Exception");
+    }
+
+    /** Each command is registered by name alone when it is the one run: the names must be the classes' own. */
+    @Test
+    void commandNamesAreTheirClassesNamesAndTheUsageListsThemAll() throws Exception {
+        for (String[] c : Main.COMMANDS) {
+            Class<?> cls = Class.forName("dev.converge.cli." + c[1]);
+            assertThat(cls.getAnnotation(picocli.CommandLine.Command.class).name()).as(c[1]).isEqualTo(c[0]);
+            CommandLine one = Main.commandLine(new String[] {c[0], "--help"});
+            assertThat(one.getSubcommands().keySet()).as(c[0]).containsExactly(c[0]);
+        }
+        Run usage = run("--help");
+        assertThat(usage.exit()).isZero();
+        for (String[] c : Main.COMMANDS) {
+            assertThat(usage.out()).contains("  " + c[0] + " ");
+        }
+        assertThat(Main.commandLine(new String[] {"--help"}).getSubcommands()).containsKey("help")
+                .hasSize(Main.COMMANDS.length + 1);
+        Run unknown = run("servve");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("servve").contains("serve");
     }
 
     @Test
