@@ -19,8 +19,8 @@ public final class Main implements Runnable {
     /**
      * The subcommands by name, in the order the usage lists them; each name is its class's {@code @Command} name
      * (CliTest checks). Classes are named, not referenced, so that a run of one command loads and models that one
-     * alone: picocli's model of all of them cost about 0.4 s of every start on one core (reflection and class
-     * loading), a tenth of the prediction server's cold start.
+     * alone: picocli's model of all of them cost about 0.7 s of every start on one core (reflection and class
+     * loading; docs/perf.md, "Cold start: a command line of one command").
      */
     static final String[][] COMMANDS = {{"quickstart", "QuickstartCommand"}, {"migrate", "MigrateCommand"},
         {"ingest", "IngestCommand"}, {"online", "OnlineCommand"}, {"rejects", "RejectsCommand"},

@@ -86,9 +86,9 @@ class GraphQlIT {
                 Resilience.defaults().with("none", 60));
         PredictionServer idle = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage()
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        WebClient client = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+                .setDefaultPort(idle.port()));
         try {
-            WebClient client = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
-                    .setDefaultPort(idle.port()));
             HttpResponse<Buffer> r = client.post("/graphql").putHeader("content-type", "application/json")
                     .sendBuffer(Buffer.buffer("{\"query\": \"{ __typename }\"}")).toCompletionStage()
                     .toCompletableFuture().get(20, TimeUnit.SECONDS);
@@ -100,6 +100,7 @@ class GraphQlIT {
             assertThat(sdl.statusCode()).isEqualTo(200);
             assertThat(sdl.bodyAsString()).contains("type Query");
         } finally {
+            client.close();
             idle.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
     }

@@ -97,8 +97,8 @@ public final class HttpApi extends VerticleBase {
             Readiness r = shared.admin().readiness();
             Responses.json(ctx, r.ready() ? 200 : 503, readinessJson(r));
         });
-        // On a worker: a scrape formats every meter and its histogram buckets, 25-80 ms of one core under load
-        // (measured), which on the event loop would hold every request behind it at each Prometheus scrape.
+        // On a worker: a scrape formats every meter and its histogram buckets, 10-80 ms under load (scrape-lag.sh),
+        // which on the event loop would hold every request behind it at each Prometheus scrape.
         router.get("/metrics").handler(ctx -> vertx.executeBlocking(() -> shared.metrics().scrape(), false)
                 .onSuccess(text -> {
                     if (!ctx.response().closed()) { // the scraper may have given up meanwhile
