@@ -187,4 +187,35 @@ class FeatureValidatorTest {
         assertThat(v.message()).contains("'colour'").contains("5 features (amount, grade, verified, opened, note)")
                 .doesNotContain("fingerprint");
     }
+
+    @Test
+    void theHandWrittenNumberScannerAcceptsExactlyWhatTheJsonNumberPatternAccepts() {
+        // Every string of up to six characters over the grammar's alphabet (and one outsider): 600,000 strings.
+        char[] alphabet = {'-', '+', '0', '1', '9', '.', 'e', 'E', ' ', 'x'};
+        int compared = 0;
+        int accepted = 0;
+        for (int len = 0; len <= 6; len++) {
+            int[] idx = new int[len];
+            while (true) {
+                char[] cs = new char[len];
+                for (int k = 0; k < len; k++) {
+                    cs[k] = alphabet[idx[k]];
+                }
+                String s = new String(cs);
+                boolean expected = FeatureValidator.matchesNumberPattern(s);
+                assertThat(FeatureValidator.isNumberToken(s)).as("'%s'", s).isEqualTo(expected);
+                compared++;
+                accepted += expected ? 1 : 0;
+                int k = len - 1;
+                while (k >= 0 && ++idx[k] == alphabet.length) {
+                    idx[k--] = 0;
+                }
+                if (k < 0) {
+                    break;
+                }
+            }
+        }
+        assertThat(compared).isEqualTo(1_111_111);
+        assertThat(accepted).as("the comparison is not vacuous: many strings are numbers").isGreaterThan(1000);
+    }
 }

@@ -90,16 +90,7 @@ public final class Ingestor {
                         + (hnsw == null && support.indexed() ? "; indexes not made here (converge vectors --index)" : "");
             }
             c.setAutoCommit(true);
-            try (Statement st = c.createStatement()) {
-                // seq: the row's place in the ingestion order, numbered as COPY reads the rows (in source order);
-                // online and point-in-time both break ties of event time with it.
-                st.execute("CREATE TEMP TABLE IF NOT EXISTS converge_stage (line bigint NOT NULL, entity_id text NOT NULL,"
-                        + " event_timestamp timestamptz NOT NULL, hot jsonb NOT NULL, cold jsonb,"
-                        + " seq bigint NOT NULL DEFAULT nextval('feature_ingest_seq'), vectors jsonb, vector_digest text)"
-                        + " ON COMMIT DELETE ROWS");
-                // EXTERNAL: never compressed, so pg_column_size(hot) is the size feature_history's CHECK will see.
-                st.execute("ALTER TABLE converge_stage ALTER COLUMN hot SET STORAGE EXTERNAL");
-            }
+            StageWriter.createStage(c);
             try (PreparedStatement run = c.prepareStatement(
                     "INSERT INTO ingest_runs (id, source, schema_version, feature_set) VALUES (?, ?, ?, ?)")) {
                 run.setObject(1, ingestId);

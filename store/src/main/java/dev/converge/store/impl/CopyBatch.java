@@ -33,10 +33,14 @@ public final class CopyBatch {
 
     /** Rows of this batch identical to an earlier row of it (entity, event time, features): not staged. */
     int duplicates;
-    private final java.util.Set<String> seen = new java.util.HashSet<>();
+    private final java.util.Set<RowKey> seen = new java.util.HashSet<>();
+
+    /** What makes two rows the same row: compared field by field, never concatenated into one string per row. */
+    private record RowKey(String entity, Instant eventTime, String hot, String cold, String vectors) {
+    }
 
     void add(SourceRow row, String entity, Instant eventTime, String hot, String cold, String vectors) {
-        if (!seen.add(entity + '\0' + eventTime + '\0' + hot + '\0' + cold + '\0' + vectors)) {
+        if (!seen.add(new RowKey(entity, eventTime, hot, cold, vectors))) {
             duplicates++; // the same row twice in one file: stored once (rows already stored are found in SQL)
             return;
         }
@@ -76,6 +80,10 @@ public final class CopyBatch {
 
     private void quote(String s) {
         copy.append('"');
+        if (s.indexOf('"') < 0) { // most cells: appended whole, not a character at a time
+            copy.append(s).append('"');
+            return;
+        }
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);
             if (ch == '"') {

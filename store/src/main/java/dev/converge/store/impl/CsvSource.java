@@ -118,19 +118,39 @@ public final class CsvSource extends TextSource {
             }
             return c;
         }
-        return in.read();
+        if (bufPos == bufLen && !fill()) {
+            return -1;
+        }
+        return buf[bufPos++];
     }
 
     private int peek() throws IOException {
         if (againPos < again.length()) {
             return again.charAt(againPos);
         }
-        in.mark(1);
-        int n = in.read();
-        if (n >= 0) {
-            in.reset();
+        if (bufPos == bufLen && !fill()) {
+            return -1;
         }
-        return n;
+        return buf[bufPos];
+    }
+
+    /**
+     * The decoded text, read a block at a time: a character at a time through {@link java.io.BufferedReader}'s
+     * synchronized {@code read()} (and {@code mark}/{@code reset} for every peek) was a fifth of the ingestion
+     * reader's CPU, and that thread bounds the ingestion rate on a small machine (docs/perf.md).
+     */
+    private final char[] buf = new char[1 << 16];
+    private int bufPos;
+    private int bufLen;
+
+    private boolean fill() throws IOException {
+        int n;
+        do {
+            n = in.read(buf, 0, buf.length);
+        } while (n == 0);
+        bufPos = 0;
+        bufLen = Math.max(n, 0);
+        return n > 0;
     }
 
     private Record readRecord() throws IOException {

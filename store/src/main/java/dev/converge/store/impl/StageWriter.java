@@ -126,24 +126,7 @@ public final class StageWriter {
                         chunk.copy.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 List<IngestReport.Reject> oversized = oversizedHot(chunk);
                 rejects.addAll(oversized);
-                // A row already stored (same entity, event time and features: a file ingested again) is counted as
-                // a duplicate, not stored twice; the (entity, time) index finds it.
-                // With vectors, the rows inserted take theirs into feature_vector_history in the same statement.
-                String history = "INSERT INTO feature_history"
-                        + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold, ingest_seq, vector_digest)"
-                        + " SELECT s.entity_id, s.event_timestamp, now(), ?, s.hot, s.cold, s.seq, s.vector_digest"
-                        + " FROM converge_stage s WHERE pg_column_size(s.hot) <= " + StoreLimits.HOT_MAX_BYTES
-                        + " AND NOT EXISTS (SELECT 1 FROM feature_history h WHERE h.entity_id = s.entity_id"
-                        + " AND h.event_timestamp = s.event_timestamp AND h.hot = s.hot"
-                        + " AND h.cold IS NOT DISTINCT FROM s.cold AND h.vector_digest IS NOT DISTINCT FROM s.vector_digest)";
-                if (chunk.withVectors > 0) {
-                    history = "WITH ins AS (" + history + " RETURNING ingest_seq), vec AS (INSERT INTO"
-                            + " feature_vector_history (entity_id, event_timestamp, ingest_seq, feature, embedding)"
-                            + " SELECT s.entity_id, s.event_timestamp, s.seq, e.key, " + AS_REAL_ARRAY
-                            + " FROM ins JOIN converge_stage s ON s.seq = ins.ingest_seq"
-                            + " CROSS JOIN LATERAL jsonb_each(s.vectors) e WHERE s.vectors IS NOT NULL)"
-                            + " SELECT count(*) FROM ins";
-                }
+                String history = historyInsert(chunk.withVectors > 0);
                 try (PreparedStatement ins = c.prepareStatement(history)) {
                     ins.setInt(1, schemaVersion);
                     if (chunk.withVectors > 0) {
@@ -197,6 +180,50 @@ public final class StageWriter {
                 samples.add(r);
             }
         }
+    }
+
+    /** Creates the session's staging table when it has none (temporary, emptied at every commit). */
+    public static void createStage(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            // seq: the row's place in the ingestion order, numbered as COPY reads the rows (in source order);
+            // online and point-in-time both break ties of event time with it.
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS converge_stage (line bigint NOT NULL, entity_id text NOT NULL,"
+                    + " event_timestamp timestamptz NOT NULL, hot jsonb NOT NULL, cold jsonb,"
+                    + " seq bigint NOT NULL DEFAULT nextval('feature_ingest_seq'), vectors jsonb, vector_digest text)"
+                    + " ON COMMIT DELETE ROWS");
+            // EXTERNAL: never compressed, so pg_column_size(hot) is the size feature_history's CHECK will see.
+            st.execute("ALTER TABLE converge_stage ALTER COLUMN hot SET STORAGE EXTERNAL");
+        }
+    }
+
+    /**
+     * Moves the staged rows that fit into feature_history, except those already stored (same entity, event time and
+     * features: a file ingested again), which are counted as duplicates. The parameter is the schema version.
+     * <p>The check is a LATERAL probe with LIMIT 1, which PostgreSQL cannot flatten into a join: one (entity, time)
+     * index lookup per staged row, in the one partition of its event time, whatever the statistics say. Written as
+     * NOT EXISTS, it became a hash anti-join over a sequential scan of the whole history once the store held a few
+     * hundred thousand rows: 133 s of a 160 s million-row ingestion, and slower the larger the store (issue 37;
+     * {@code StageWriterPlanTest}). With vectors, the rows inserted take theirs into feature_vector_history in the
+     * same statement, which then answers the count of rows inserted.
+     */
+    static String historyInsert(boolean withVectors) {
+        String history = "INSERT INTO feature_history"
+                + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold, ingest_seq, vector_digest)"
+                + " SELECT s.entity_id, s.event_timestamp, now(), ?, s.hot, s.cold, s.seq, s.vector_digest"
+                + " FROM converge_stage s LEFT JOIN LATERAL (SELECT true AS stored FROM feature_history h"
+                + " WHERE h.entity_id = s.entity_id AND h.event_timestamp = s.event_timestamp AND h.hot = s.hot"
+                + " AND h.cold IS NOT DISTINCT FROM s.cold AND h.vector_digest IS NOT DISTINCT FROM s.vector_digest"
+                + " LIMIT 1) d ON true"
+                + " WHERE pg_column_size(s.hot) <= " + StoreLimits.HOT_MAX_BYTES + " AND d.stored IS NULL";
+        if (!withVectors) {
+            return history;
+        }
+        return "WITH ins AS (" + history + " RETURNING ingest_seq), vec AS (INSERT INTO"
+                + " feature_vector_history (entity_id, event_timestamp, ingest_seq, feature, embedding)"
+                + " SELECT s.entity_id, s.event_timestamp, s.seq, e.key, " + AS_REAL_ARRAY
+                + " FROM ins JOIN converge_stage s ON s.seq = ins.ingest_seq"
+                + " CROSS JOIN LATERAL jsonb_each(s.vectors) e WHERE s.vectors IS NOT NULL)"
+                + " SELECT count(*) FROM ins";
     }
 
     private List<IngestReport.Reject> oversizedHot(CopyBatch chunk) throws SQLException {
