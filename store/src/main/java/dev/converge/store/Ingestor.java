@@ -224,7 +224,7 @@ public final class Ingestor {
                 if (chunk.read >= options.batchSize()) {
                     chunk.bytesRead = source.bytesRead();
                     queue.put(chunk);
-                    chunk = new CopyBatch();
+                    chunk = chunk.next();
                 }
             }
             chunk.bytesRead = source.bytesRead();
