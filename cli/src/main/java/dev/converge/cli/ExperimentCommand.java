@@ -2,7 +2,7 @@ package dev.converge.cli;
 
 import dev.converge.registry.Deployment;
 import dev.converge.registry.ModelRegistry;
-import dev.converge.serve.drift.ExperimentReport;
+import dev.converge.serve.experiment.ExperimentReport;
 import dev.converge.store.Database;
 import java.util.ArrayList;
 import java.util.List;

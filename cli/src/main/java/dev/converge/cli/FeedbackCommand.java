@@ -1,6 +1,6 @@
 package dev.converge.cli;
 
-import dev.converge.serve.drift.LiveMetrics;
+import dev.converge.serve.monitor.LiveMetrics;
 import dev.converge.store.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

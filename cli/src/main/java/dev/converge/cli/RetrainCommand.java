@@ -67,7 +67,7 @@ final class RetrainCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (Database d = db.open(System.err)) {
-                if (!dev.converge.serve.drift.Retrainer.reset(d.dataSource(), model,
+                if (!dev.converge.serve.monitor.Retrainer.reset(d.dataSource(), model,
                         System.getProperty("user.name", "converge"))) {
                     System.err.println("model '" + model + "' has no retrain breaker: nothing was ever retrained");
                     return 2;

@@ -1,7 +1,7 @@
 package dev.converge.cli;
 
 import dev.converge.serve.PredictionServer;
-import dev.converge.serve.ServeConfig;
+import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.ServeMain;
 import dev.converge.store.Database;
 import java.util.HashMap;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.registry.PgEndpoint;
 import dev.converge.serve.PredictionServer;
-import dev.converge.serve.Resilience;
-import dev.converge.serve.ServeConfig;
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;

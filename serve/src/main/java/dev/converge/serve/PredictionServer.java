@@ -1,19 +1,29 @@
 package dev.converge.serve;
 
+import dev.converge.serve.experiment.DeploymentFollower;
+
+import dev.converge.serve.monitor.DriftSchedule;
+
+import dev.converge.serve.pg.PgClients;
+
+import dev.converge.serve.config.ServeConfig;
+import dev.converge.serve.model.Readiness;
+import dev.converge.serve.scoring.ScoringFaults;
+
 import dev.converge.registry.ChampionNotice;
 import dev.converge.registry.ModelRegistry;
 import dev.converge.registry.PgEndpoint;
-import dev.converge.serve.impl.Alerts;
-import dev.converge.serve.impl.HttpApi;
-import dev.converge.serve.impl.ModelAdmin;
-import dev.converge.serve.impl.ModelHandle;
-import dev.converge.serve.impl.ModelLoader;
-import dev.converge.serve.impl.ModelSlot;
-import dev.converge.serve.drift.Drift;
-import dev.converge.serve.drift.DriftJob;
-import dev.converge.serve.drift.Retrainer;
-import dev.converge.serve.impl.PredictionLog;
-import dev.converge.serve.impl.PredictionPath;
+import dev.converge.serve.alerts.Alerts;
+import dev.converge.serve.http.HttpApi;
+import dev.converge.serve.http.ModelAdmin;
+import dev.converge.serve.model.ModelHandle;
+import dev.converge.serve.model.ModelLoader;
+import dev.converge.serve.model.ModelSlot;
+import dev.converge.serve.monitor.Drift;
+import dev.converge.serve.monitor.DriftJob;
+import dev.converge.serve.monitor.Retrainer;
+import dev.converge.serve.monitor.PredictionLog;
+import dev.converge.serve.path.PredictionPath;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -28,13 +38,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -61,10 +68,8 @@ public final class PredictionServer {
     private final ModelLoader modelLoader;
     private final javax.sql.DataSource registryDb;
     private final PredictionLog predictionLog;
-    private final DriftJob drift;
+    private final DriftSchedule drift;
     private final Alerts alerts;
-    private final Retrainer retrainer;
-    private final WorkerExecutor driftWorker;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicReference<String> notReadyReason = new AtomicReference<>(Readiness.LOADING);
     private final int port;
@@ -74,21 +79,14 @@ public final class PredictionServer {
     private PredictionServer(ServeConfig config, PgEndpoint db, int port) {
         this.config = config;
         this.port = port;
-        metrics.config().meterFilter(new dev.converge.serve.impl.MetricHelp());
+        metrics.config().meterFilter(new dev.converge.serve.monitor.MetricHelp());
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
-        PgConnectOptions pgOptions = pgOptions(db);
-        this.pg = PgBuilder.pool().with(new PoolOptions().setMaxSize(config.pgPoolSize()).setMaxWaitQueueSize(1024)
-                .setConnectionTimeout((int) config.resilience().pgPoolWaitMillis())
-                .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
-                .setName("converge-features")).connectingTo(pgOptions).using(vertx).build();
+        PgConnectOptions pgOptions = PgClients.options(db);
+        this.pg = PgClients.pool(vertx, pgOptions, config, "converge-features");
         // Online reads from a hot standby when one is named: a pool of its own, the same size and wait bound.
-        this.replica = config.onlineReadUrl() == null ? null : PgBuilder.pool().with(new PoolOptions()
-                .setMaxSize(config.pgPoolSize()).setMaxWaitQueueSize(1024)
-                .setConnectionTimeout((int) config.resilience().pgPoolWaitMillis())
-                .setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
-                .setName("converge-features-replica"))
-                .connectingTo(pgOptions(replicaEndpoint(config.onlineReadUrl(), db)))
-                .using(vertx).build();
+        this.replica = config.onlineReadUrl() == null ? null : PgClients.pool(vertx,
+                PgClients.options(PgClients.replicaEndpoint(config.onlineReadUrl(), db)), config,
+                "converge-features-replica");
         this.subscriber = PgSubscriber.subscriber(vertx, pgOptions).reconnectPolicy(retries -> 1000L);
         this.loader = vertx.createSharedWorkerExecutor("converge-model-loader", 1);
         this.modelLoader = new ModelLoader(db.dataSource(REGISTRY_SOCKET_TIMEOUT_SECONDS),
@@ -97,12 +95,7 @@ public final class PredictionServer {
         this.predictionLog = config.predictionLog().on() ? new PredictionLog(config.predictionLog(),
                 db.dataSource(REGISTRY_SOCKET_TIMEOUT_SECONDS), metrics) : PredictionLog.OFF;
         this.alerts = new Alerts(config.alertsWebhookUrl(), metrics);
-        ServeConfig.Drift d = config.drift();
-        this.drift = new DriftJob(db.dataSource(300), d.psiWarn(), d.psiAlert(), d.sampleRows(), metrics);
-        this.retrainer = d.retrains() ? new Retrainer(db.dataSource(30), d.retrainCommand().isEmpty()
-                ? Retrainer.defaultCommand(d.retrainPipeline(), db.url(), db.user()) : d.retrainCommand(),
-                java.time.Duration.ofMinutes(d.retrainTimeoutMinutes()), alerts) : null;
-        this.driftWorker = vertx.createSharedWorkerExecutor("converge-drift", 1, 10, java.util.concurrent.TimeUnit.MINUTES);
+        this.drift = new DriftSchedule(config.drift(), db, slot::active, alerts, metrics, vertx);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
@@ -128,26 +121,34 @@ public final class PredictionServer {
 
     private Future<Void> deploy(Consumer<Router> extraRoutes, ScoringFaults faults) {
         path = PredictionPath.build(vertx, config, pg, replica, slot, metrics, predictionLog, alerts, faults);
-        canary = path.canaryJudge();
-        dashboard = new dev.converge.serve.impl.Dashboard(new dev.converge.serve.impl.LiveSeries(metrics),
-                registryDb, config.model(), this::servedJson, config.drift().psiWarn(), config.drift().psiAlert());
-        shared = new HttpApi.Shared(config, path.service(), graphql.future(),
-                path.feedback(), metrics, new AdminImpl(), path.loopLag(), dashboard, path.similarity(), extraRoutes);
+        deployments = new DeploymentFollower(config.model(), loader, modelLoader, alerts, path.canaryJudge(),
+                slot::active, path::deploy, () -> followChampion("canary decision"));
+        long shedDelay = config.resilience().shedDelayMillis();
+        modules = java.util.List.of(
+                drift,
+                new dev.converge.serve.graphql.GraphQlRoutes(graphql.future()),
+                new dev.converge.serve.similarity.SimilarityRoutes(path.similarity(), shedDelay),
+                new dev.converge.serve.monitor.FeedbackRoutes(path.feedback()),
+                new dev.converge.serve.dashboard.Dashboard(new dev.converge.serve.dashboard.LiveSeries(metrics),
+                        new dev.converge.serve.dashboard.DashboardData(registryDb, config.model(),
+                                config.drift().psiWarn(), config.drift().psiAlert()), config.model(), this::servedJson));
+        shared = new HttpApi.Shared(config, path.service(), metrics, new AdminImpl(), path.loopLag(), modules,
+                extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> warmPool())
                 .onSuccess(v -> {
-                    dashboard.start(vertx);
+                    modules.forEach(m -> m.start(vertx).onFailure(e -> LOG.error("module {} did not start: {}",
+                            m.name(), e.toString())));
                     LOG.info("converge serving on {}:{} ({} event loops)", config.host(), port, config.eventLoops());
                     activate(null).onSuccess(a -> followed = a.getInteger("active")).onFailure(e -> {
                         notReadyReason.set(e.getMessage());
                         LOG.error("no model loaded: {}", e.getMessage());
                     }).onComplete(ar -> {
-                        followDeployment("start");
+                        deployments.follow("start");
                         buildGraphQl();
                     });
                     listenForChampions();
-                    vertx.setPeriodic(1000, 1000, id -> judgeCanary());
-                    scheduleDrift();
+                    vertx.setPeriodic(1000, 1000, id -> deployments.judgeCanary());
                     long every = config.latency().intervalSeconds() * 1000L;
                     vertx.setPeriodic(every, every, id -> {
                         ModelHandle m = slot.active();
@@ -159,7 +160,7 @@ public final class PredictionServer {
     }
 
     /** The GraphQL engine, built once the first model is ready or has failed to load ({@link #buildGraphQl}). */
-    private final io.vertx.core.Promise<dev.converge.serve.impl.GraphQlEngine> graphql = io.vertx.core.Promise.promise();
+    private final io.vertx.core.Promise<dev.converge.serve.graphql.GraphQlEngine> graphql = io.vertx.core.Promise.promise();
 
     /**
      * Builds the GraphQL engine on a worker, after the first model's load: its schema costs about half a second of
@@ -276,7 +277,7 @@ public final class PredictionServer {
                     active == null ? "nothing" : "v" + active.version());
             return activate(v).<Void>mapEmpty().onFailure(e -> LOG.error("champion v{} refused: {}", v,
                     e.getMessage()));
-        }).compose(v -> followDeployment(why)).onComplete(ar -> {
+        }).compose(v -> deployments.follow(why)).onComplete(ar -> {
             if (ar.failed()) {
                 LOG.warn("could not re-read the champion of {} ({}): {}", config.model(), why, ar.cause().getMessage());
             }
@@ -287,8 +288,9 @@ public final class PredictionServer {
         });
     }
 
-    private dev.converge.serve.impl.CanaryJudge canary;
-    private dev.converge.serve.impl.Dashboard dashboard;
+    private DeploymentFollower deployments;
+    /** The capabilities, in the order they are mounted and started (stopped in reverse). */
+    private java.util.List<dev.converge.serve.module.ServeModule> modules = java.util.List.of();
 
     /** What this replica serves, for the dashboard: readiness, and the deployment as routed. */
     private JsonObject servedJson() {
@@ -302,154 +304,6 @@ public final class PredictionServer {
         }
         return o.put("deployment", path.servedDeployment());
     }
-    /** Challengers loaded for the deployment being served, by version (the loader thread's only). */
-    private java.util.Map<Integer, ModelHandle> challengers = java.util.Map.of();
-    private volatile boolean deploymentFollowed;
-    private volatile boolean deploymentsMissing;
-
-    /**
-     * Reads the model's deployment and serves it: challengers not yet loaded are loaded and verified like any model
-     * (one refused is left out, with an alert), those no longer deployed are released. On the loader's thread, after
-     * the champion, so a replica started during an experiment routes like the others before it says it is ready.
-     */
-    private Future<Void> followDeployment(String why) {
-        return loader.executeBlocking(() -> {
-            dev.converge.registry.Deployment d;
-            try {
-                d = modelLoader.deployment(config.model());
-                deploymentsMissing = false;
-            } catch (java.sql.SQLException e) {
-                if (!"42P01".equals(e.getSQLState())) {
-                    throw e;
-                }
-                if (!deploymentsMissing) {
-                    LOG.warn("the registry has no model_deployments table (run 'converge migrate'): the champion"
-                            + " takes every request");
-                }
-                deploymentsMissing = true;
-                d = dev.converge.registry.Deployment.none(config.model());
-            }
-            java.util.Map<Integer, ModelHandle> loaded = new java.util.HashMap<>();
-            for (dev.converge.registry.Deployment.Challenger c : d.challengers()) {
-                ModelHandle have = challengers.get(c.version());
-                if (have == null) {
-                    try {
-                        have = modelLoader.load(config.model(), c.version());
-                        LOG.info("loaded challenger {} v{} ({}, {} of the traffic, p90 {} us per row)", config.model(),
-                                c.version(), c.mode().wireName(), c.share(), have.p90Micros());
-                    } catch (Exception e) {
-                        LOG.error("challenger v{} refused: {}", c.version(), e.getMessage());
-                        alerts.fire("model_refused/" + config.model() + "/v" + c.version(), "critical", "challenger"
-                                + " v" + c.version() + " of '" + config.model() + "' was refused at load: "
-                                + e.getMessage(), java.util.Map.of("model", config.model(), "version", c.version()));
-                        continue;
-                    }
-                }
-                loaded.put(c.version(), have);
-            }
-            challengers = loaded;
-            path.deploy(d, loaded);
-            return null;
-        }, true).<Void>mapEmpty().onComplete(ar -> {
-            deploymentFollowed = true;
-            if (ar.failed()) {
-                LOG.warn("could not follow the deployment of {} ({}): {}", config.model(), why, ar.cause().getMessage());
-            }
-        });
-    }
-
-    /** Once a second: a canary's step or rollback, written to the registry if the deployment is still the one judged. */
-    private void judgeCanary() {
-        dev.converge.serve.impl.CanaryJudge.Decision decision = canary.judge(slot.active(), System.currentTimeMillis());
-        if (decision == null) {
-            return;
-        }
-        dev.converge.registry.Deployment from = decision.from();
-        loader.executeBlocking(() -> modelLoader.registry().deploy(config.model(), from.replacing(decision.changed()),
-                from.allowPinning(), "canary", decision.reason(), from.id()), true).onSuccess(written -> {
-                    if (written.isEmpty()) {
-                        return; // changed since: judged again on the new deployment
-                    }
-                    LOG.warn("{}", decision.reason());
-                    if (decision.rollback()) {
-                        alerts.fire("canary/" + config.model() + "/v" + decision.changed().version(), "warning",
-                                decision.reason(), java.util.Map.of("model", config.model(), "version",
-                                        decision.changed().version()));
-                    }
-                    followChampion("canary decision");
-                }).onFailure(e -> LOG.error("canary decision not written ({}): {}", decision.reason(), e.getMessage()));
-    }
-
-    /** The drift job every serve.drift.interval_minutes, for the model served then (one replica at a time). */
-    private void scheduleDrift() {
-        long every = config.drift().intervalMinutes() * 60_000L;
-        if (every > 0) {
-            vertx.setPeriodic(every, every, id -> runDrift(config.drift().windowMinutes()).onFailure(e ->
-                    LOG.warn("drift run failed: {}", e.getMessage())));
-        }
-    }
-
-    private Future<JsonObject> runDrift(int windowMinutes) {
-        ModelHandle m = slot.active();
-        if (m == null) {
-            return Future.failedFuture(new IllegalStateException(Readiness.LOADING));
-        }
-        return driftWorker.executeBlocking(() -> drift.run(m.name(), m.version(),
-                java.time.Duration.ofMinutes(windowMinutes)), false).map(r -> {
-                    LOG.info("drift of {} v{} over {} logged predictions ({} sampled): {}", r.model(), r.version(),
-                            r.logged(), r.sampled(), r.skipped() != null ? r.skipped() : r.features().stream()
-                                    .filter(f -> !drift.level(f).equals("ok")).map(f -> f.feature() + " "
-                                            + drift.level(f) + " (PSI " + String.format("%.3f", f.psi()) + ")")
-                                    .toList());
-                    alertOnDrift(r);
-                    return driftJson(r);
-                });
-    }
-
-    /** A feature at the alert level fires {@code drift/<model>/<feature>}; one that no longer is, resolves it. */
-    private void alertOnDrift(DriftJob.Report r) {
-        if (r.skipped() != null) {
-            return;
-        }
-        String prefix = "drift/" + r.model() + "/";
-        java.util.Set<String> stillFiring = alerts.firing(prefix);
-        boolean newAlert = false;
-        for (Drift.FeatureDrift f : r.features()) {
-            String key = prefix + f.feature();
-            if (drift.level(f).equals("alert")) {
-                newAlert |= !alerts.isFiring(key);
-                alerts.fire(key, "warning", "feature '" + f.feature() + "' of model '" + r.model() + "' v" + r.version()
-                        + " has drifted: PSI " + String.format("%.3f", f.psi()) + " over " + r.sampled()
-                        + " predictions", java.util.Map.of("model", r.model(), "version", r.version(), "feature",
-                        f.feature(), "psi", f.psi(), "ks", f.ks() == null ? "" : f.ks(), "run_id",
-                        r.runId().toString(), "sampled", r.sampled()));
-                stillFiring.remove(key);
-            }
-        }
-        stillFiring.forEach(key -> alerts.resolve(key, "feature '" + key.substring(prefix.length())
-                + "' is back within the drift threshold (run " + r.runId() + ")"));
-        if (newAlert && retrainer != null) {
-            retrainer.trigger(r.model(), "drift run " + r.runId());
-        }
-    }
-
-    private JsonObject driftJson(DriftJob.Report r) {
-        JsonObject o = new JsonObject().put("run_id", r.runId().toString()).put("model", r.model())
-                .put("version", r.version()).put("window_start", r.windowStart().toString())
-                .put("window_end", r.windowEnd().toString()).put("logged", r.logged()).put("sampled", r.sampled());
-        if (r.skipped() != null) {
-            return o.put("skipped", r.skipped());
-        }
-        io.vertx.core.json.JsonArray features = new io.vertx.core.json.JsonArray();
-        for (Drift.FeatureDrift f : r.features()) {
-            JsonObject bins = new JsonObject();
-            f.bins().forEach((k, v) -> bins.put(k, new io.vertx.core.json.JsonArray().add(v[0]).add(v[1])));
-            features.add(new JsonObject().put("feature", f.feature()).put("psi", f.rows() == 0 ? null : f.psi())
-                    .put("ks", f.ks()).put("level", drift.level(f)).put("bins", bins));
-        }
-        return o.put("features", features);
-    }
-
     /** Loads, verifies and warms a version (the champion when null) beside the active one, then swaps. */
     Future<JsonObject> activate(Integer version) {
         long t0 = System.nanoTime();
@@ -515,7 +369,7 @@ public final class PredictionServer {
 
         @Override
         public Future<JsonObject> driftNow(int windowMinutes) {
-            return runDrift(windowMinutes);
+            return drift.runNow(windowMinutes);
         }
 
         @Override
@@ -527,19 +381,7 @@ public final class PredictionServer {
 
         @Override
         public Future<JsonObject> setShare(int version, double share, String actor, String reason) {
-            return loader.executeBlocking(() -> {
-                dev.converge.registry.ModelRegistry registry = modelLoader.registry();
-                dev.converge.registry.Deployment d = registry.deployment(config.model());
-                dev.converge.registry.Deployment.Challenger c = d.challenger(version).orElseThrow(() ->
-                        new IllegalArgumentException("v" + version + " is not a challenger of '" + config.model()
-                                + "' (start an experiment first: converge experiment start)"));
-                return registry.deploy(config.model(), d.replacing(c.withShare(share)), d.allowPinning(), actor,
-                        reason, d.id()).orElseThrow(() -> new IllegalStateException("the deployment changed"
-                        + " meanwhile; read it again"));
-            }, true).map(d -> new JsonObject().put("deployment", d.id()).put("challengers",
-                    new io.vertx.core.json.JsonArray(d.challengers().stream().map(c -> new JsonObject()
-                            .put("version", c.version()).put("mode", c.mode().wireName()).put("share", c.share()))
-                            .toList())));
+            return deployments.setShare(version, share, actor, reason);
         }
     }
 
@@ -565,7 +407,7 @@ public final class PredictionServer {
     /** Whether the server takes traffic, and with which model, or why not. */
     public Readiness readiness() {
         ModelHandle m = slot.active();
-        if (m != null && warmedUp && !deploymentFollowed) {
+        if (m != null && warmedUp && !deployments.followed()) {
             return Readiness.notReady(Readiness.CHALLENGERS);
         }
         return m == null || !warmedUp ? Readiness.notReady(notReadyReason.get())
@@ -592,9 +434,8 @@ public final class PredictionServer {
     /** The production routes as OpenAPI paths ({@code :version} as {@code {version}}). */
     public java.util.Set<String> routes() {
         java.util.Set<String> out = new java.util.TreeSet<>();
-        for (io.vertx.ext.web.Route r : new HttpApi(new HttpApi.Shared(config, shared.service(),
-                shared.graphql(), shared.feedback(), metrics, shared.admin(), shared.loopLag(), shared.dashboard(),
-                shared.similarity(), null)).router(vertx).getRoutes()) {
+        for (io.vertx.ext.web.Route r : new HttpApi(new HttpApi.Shared(config, shared.service(), metrics, shared.admin(),
+                shared.loopLag(), modules, null)).router(vertx).getRoutes()) {
             if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
                 out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
             }
@@ -611,8 +452,8 @@ public final class PredictionServer {
      * {@code Type.field}: for tests of what the production schema must not do (a resolver without a loader).
      */
     public io.vertx.core.Handler<io.vertx.ext.web.RoutingContext> graphQlWith(java.util.Map<String,
-            java.util.function.Function<dev.converge.serve.impl.GraphStore, graphql.schema.DataFetcher<?>>> overrides) {
-        return dev.converge.serve.impl.GraphQlRoutes.handler(path.graphQl(config, overrides));
+            java.util.function.Function<dev.converge.serve.graphql.GraphStore, graphql.schema.DataFetcher<?>>> overrides) {
+        return dev.converge.serve.graphql.GraphQlRoutes.handler(path.graphQl(config, overrides));
     }
 
     /** The registry id of the deployment this server routes by (0: the model never had one). */
@@ -631,98 +472,13 @@ public final class PredictionServer {
     /** Stops listening and serving; closing Vert.x closes the servers, the pool and the subscriber with it. */
     public Future<Void> close() {
         subscriber.reconnectPolicy(retries -> -1L);
+        for (int i = modules.size() - 1; i >= 0; i--) {
+            modules.get(i).stop();
+        }
         path.close();
         predictionLog.close(); // writes what is buffered first
         alerts.close();
-        if (retrainer != null) {
-            retrainer.close();
-        }
         return vertx.close();
-    }
-
-    /**
-     * The read replica at {@code url}, as the primary's user and with its password unless the URL names its own:
-     * a user or password in the replica's URL is the replica's (the primary's would otherwise win in
-     * {@link #pgOptions}, which lets a URL's credentials stand only where none were configured).
-     */
-    static PgEndpoint replicaEndpoint(String url, PgEndpoint primary) {
-        String query = URI.create(url.substring("jdbc:".length())).getQuery();
-        java.util.Set<String> named = new java.util.HashSet<>();
-        if (query != null) {
-            for (String kv : query.split("&")) {
-                named.add(kv.split("=", 2)[0]);
-            }
-        }
-        return new PgEndpoint(url, named.contains("user") ? null : primary.user(),
-                named.contains("password") ? null : primary.password(), primary.schema());
-    }
-
-    static PgConnectOptions pgOptions(PgEndpoint db) {
-        URI uri = URI.create(db.url().substring("jdbc:".length()));
-        PgConnectOptions o = new PgConnectOptions().setHost(uri.getHost())
-                .setPort(uri.getPort() < 0 ? 5432 : uri.getPort()).setDatabase(uri.getPath().substring(1))
-                .setUser(db.user() != null ? db.user() : "postgres").setCachePreparedStatements(true)
-                .setPipeliningLimit(16);
-        if (db.password() != null) {
-            o.setPassword(db.password());
-        }
-        if (uri.getQuery() != null) {
-            for (String kv : uri.getQuery().split("&")) {
-                String[] p = kv.split("=", 2);
-                if (p.length == 2 && p[0].equals("user") && db.user() == null) {
-                    o.setUser(p[1]);
-                } else if (p.length == 2 && p[0].equals("password") && db.password() == null) {
-                    o.setPassword(p[1]);
-                } else if (p.length == 2 && p[0].equals("currentSchema")) {
-                    o.addProperty("search_path", p[1]);
-                } else if (p.length == 2 && p[0].equals("sslmode")) {
-                    ssl(o, p[1], query(uri, "sslrootcert"));
-                }
-            }
-        }
-        if (db.schema() != null) {
-            o.addProperty("search_path", db.schema());
-        }
-        return o;
-    }
-
-    /**
-     * The JDBC URL's sslmode, with libpq's meaning, for the reactive client too (it was dropped: the registry read
-     * over TLS while features went in plain text). require encrypts without verifying; verify-ca and verify-full
-     * verify against sslrootcert (PEM), or the JDK's trusted roots when none is given; verify-full checks the host.
-     */
-    static void ssl(PgConnectOptions o, String mode, String rootCert) {
-        io.vertx.pgclient.SslMode m = switch (mode) {
-            case "disable" -> io.vertx.pgclient.SslMode.DISABLE;
-            case "allow" -> io.vertx.pgclient.SslMode.ALLOW;
-            case "prefer" -> io.vertx.pgclient.SslMode.PREFER;
-            case "require" -> io.vertx.pgclient.SslMode.REQUIRE;
-            case "verify-ca" -> io.vertx.pgclient.SslMode.VERIFY_CA;
-            case "verify-full" -> io.vertx.pgclient.SslMode.VERIFY_FULL;
-            default -> throw new IllegalArgumentException("sslmode in the database URL must be one of disable, allow,"
-                    + " prefer, require, verify-ca, verify-full; was '" + mode + "'");
-        };
-        o.setSslMode(m);
-        io.vertx.core.net.ClientSSLOptions tls = new io.vertx.core.net.ClientSSLOptions();
-        if (m == io.vertx.pgclient.SslMode.VERIFY_CA || m == io.vertx.pgclient.SslMode.VERIFY_FULL) {
-            if (rootCert != null) {
-                tls.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(rootCert));
-            }
-            tls.setHostnameVerificationAlgorithm(m == io.vertx.pgclient.SslMode.VERIFY_FULL ? "HTTPS" : "");
-        } else if (m != io.vertx.pgclient.SslMode.DISABLE) {
-            tls.setTrustAll(true).setHostnameVerificationAlgorithm(""); // libpq: encrypted, not verified
-        }
-        o.setSslOptions(tls);
-    }
-
-    private static String query(URI uri, String key) {
-        for (String kv : uri.getQuery().split("&")) {
-            String[] p = kv.split("=", 2);
-            if (p.length == 2 && p[0].equals(key)) {
-                return java.net.URLDecoder.decode(p[1], java.nio.charset.StandardCharsets.UTF_8);
-            }
-        }
-        return null;
     }
 
     private static int freePort() {

@@ -1,4 +1,7 @@
 package dev.converge.serve;
+import dev.converge.serve.model.Readiness;
+
+import dev.converge.serve.config.ServeConfig;
 
 import dev.converge.contracts.config.DatabaseConfig;
 import dev.converge.contracts.config.Settings;

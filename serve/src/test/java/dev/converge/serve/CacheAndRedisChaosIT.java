@@ -1,5 +1,8 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Timer;
@@ -164,7 +167,7 @@ class CacheAndRedisChaosIT {
                 Resilience.defaults().with("none", 2).withQueueDelay(1, 2));
         java.util.concurrent.atomic.AtomicBoolean holdNext = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
-        dev.converge.serve.ScoringFaults hold = (model, version) -> {
+        dev.converge.serve.scoring.ScoringFaults hold = (model, version) -> {
             if (holdNext.compareAndSet(true, false)) {
                 holding.countDown();
                 try {
@@ -239,11 +242,11 @@ class CacheAndRedisChaosIT {
     /** Starts a server with {@code config} (and test routes), waits for its model, runs the task, closes both. */
     private <T> T withServer(ServeConfig config, java.util.function.Consumer<io.vertx.ext.web.Router> testRoutes,
                              ServerTask<T> task) throws Exception {
-        return withServer(config, testRoutes, dev.converge.serve.ScoringFaults.NONE, task);
+        return withServer(config, testRoutes, dev.converge.serve.scoring.ScoringFaults.NONE, task);
     }
 
     private <T> T withServer(ServeConfig config, java.util.function.Consumer<io.vertx.ext.web.Router> testRoutes,
-                             dev.converge.serve.ScoringFaults faults, ServerTask<T> task) throws Exception {
+                             dev.converge.serve.scoring.ScoringFaults faults, ServerTask<T> task) throws Exception {
         PredictionServer server = PredictionServer.start(config, fixture.db.endpoint(), testRoutes, faults)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         Vertx v = Vertx.vertx();

@@ -1,5 +1,9 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
+import dev.converge.serve.scoring.ScoringFaults;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.registry.Deployment;
@@ -233,7 +237,7 @@ class ExperimentIT {
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertThat(fb.statusCode()).as(fb.bodyAsString()).isIn(200, 201, 202);
         }
-        dev.converge.serve.drift.ExperimentReport.Report report = dev.converge.serve.drift.ExperimentReport.of(
+        dev.converge.serve.experiment.ExperimentReport.Report report = dev.converge.serve.experiment.ExperimentReport.of(
                 fixture.db.dataSource(), "credit_risk", 1, 100_000);
         assertThat(report.variants()).extracting(v -> v.variant() + "/v" + v.version())
                 .contains("champion/v1", "shadow/v2");
@@ -243,7 +247,7 @@ class ExperimentIT {
             assertThat(c.variant()).isEqualTo("shadow");
             assertThat(c.p()).isBetween(0.0, 1.0);
         });
-        assertThat(dev.converge.serve.drift.ExperimentReport.render(report)).contains("Welch's t-test")
+        assertThat(dev.converge.serve.experiment.ExperimentReport.render(report)).contains("Welch's t-test")
                 .contains("log loss");
 
         // A shadow that takes 20 ms a row: its queue (1000) fills; the champion's answers do not change.

@@ -1,9 +1,12 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.contracts.FeatureSchema;
-import dev.converge.serve.impl.GraphQlEngine;
+import dev.converge.serve.graphql.GraphQlEngine;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.Ingestor;
 import dev.converge.store.SchemaProposal;

@@ -1,5 +1,7 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.ServeConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

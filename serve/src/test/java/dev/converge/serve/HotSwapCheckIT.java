@@ -1,5 +1,8 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.bench.HotSwapCheck;

@@ -2,7 +2,7 @@ package dev.converge.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.converge.serve.impl.PredictionCache;
+import dev.converge.serve.cache.PredictionCache;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;

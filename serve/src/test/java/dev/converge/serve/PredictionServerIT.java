@@ -1,5 +1,8 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
@@ -256,7 +259,7 @@ class PredictionServerIT {
         // Training reads stored rows with JDBC and Jackson and encodes each value with FeatureEncoding (as
         // TrainingTable's columns do); serving reads them with the reactive client and Vert.x's JSON, validates and
         // encodes. For the same stored row, the model must see the same values: the same probabilities, exactly.
-        dev.converge.serve.impl.ModelHandle model = server.activeModel();
+        dev.converge.serve.model.ModelHandle model = server.activeModel();
         List<String> ids = new java.util.ArrayList<>();
         for (int i = 1; i <= 60; i++) {
             ids.add(Integer.toString(i));

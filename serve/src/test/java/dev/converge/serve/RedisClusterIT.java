@@ -1,4 +1,6 @@
 package dev.converge.serve;
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

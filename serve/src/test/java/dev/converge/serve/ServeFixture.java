@@ -73,7 +73,7 @@ final class ServeFixture implements AutoCloseable {
     }
 
     /** Waits up to 30 s for the server to be ready (a verified model, warmed up); returns the model (or null). */
-    static dev.converge.serve.impl.ModelHandle awaitModel(PredictionServer server) throws InterruptedException {
+    static dev.converge.serve.model.ModelHandle awaitModel(PredictionServer server) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
         while (!server.readiness().ready() && System.currentTimeMillis() < deadline) {
             Thread.sleep(50);

@@ -15,7 +15,7 @@ public sealed interface PredictionOutcome {
      * with no stored features scored from the request's). {@code predictionId} names it in the answer, the
      * prediction log and feedback.
      */
-    record Scored(ModelRef model, Prediction prediction, boolean cached, List<Violation> warnings,
+    public record Scored(ModelRef model, Prediction prediction, boolean cached, List<Violation> warnings,
                   String predictionId) implements PredictionOutcome {
         public Scored {
             warnings = List.copyOf(warnings);

@@ -1,0 +1,325 @@
+package dev.converge.serve.path;
+
+import dev.converge.serve.alerts.Alerts;
+import dev.converge.serve.cache.CacheDecision;
+import dev.converge.serve.cache.CachingScorer;
+import dev.converge.serve.cache.PredictionCache;
+import dev.converge.serve.experiment.CanaryJudge;
+import dev.converge.serve.experiment.ShadowScorer;
+import dev.converge.serve.experiment.Variants;
+import dev.converge.serve.graphql.GraphQlEngine;
+import dev.converge.serve.graphql.GraphStore;
+import dev.converge.serve.model.ModelHandle;
+import dev.converge.serve.model.ModelSlot;
+import dev.converge.serve.monitor.FeedbackStore;
+import dev.converge.serve.monitor.LatencyAttribution;
+import dev.converge.serve.monitor.PredictionLog;
+import dev.converge.serve.pg.PgGateway;
+import dev.converge.serve.resilience.AdmissionControl;
+import dev.converge.serve.resilience.Breaker;
+import dev.converge.serve.resilience.LoopLag;
+import dev.converge.serve.resilience.QueueDelay;
+import dev.converge.serve.scoring.DirectScorer;
+import dev.converge.serve.scoring.Scorer;
+import dev.converge.serve.scoring.ScoringPool;
+import dev.converge.serve.similarity.Similarity;
+
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
+import dev.converge.serve.predict.PredictionService;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.sqlclient.Pool;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the prediction path from the configuration: online features behind the PostgreSQL breaker, the scorer
+ * chain (the Redis cache in front of inline or worker scoring, unless serve.redis_url is {@code none}), admission
+ * on the scoring queue, and the service that runs them in order. A new cache goes into the scorer chain here; a
+ * new transport calls {@link #service()}.
+ */
+public final class PredictionPath {
+    private final PredictionService service;
+    private final QueueDelay queue;
+    private final Redis redis;
+    private final LoopLag loopLag;
+    private final PgGateway online;
+    private final Vertx vertx;
+    private final CacheDecision cacheDecision;
+
+    private final LatencyAttribution latency;
+    private final Variants variants;
+    private final ShadowScorer shadows;
+    private final ScoringPool scoringPool;
+    private Similarity similarity;
+
+    private PredictionPath(Vertx vertx, PredictionService service, QueueDelay queue, Redis redis, LoopLag loopLag,
+                           PgGateway online, CacheDecision cacheDecision, LatencyAttribution latency,
+                           Variants variants, ShadowScorer shadows, ScoringPool scoringPool) {
+        this.scoringPool = scoringPool;
+        this.variants = variants;
+        this.shadows = shadows;
+        this.latency = latency;
+        this.vertx = vertx;
+        this.cacheDecision = cacheDecision;
+        this.online = online;
+        this.service = service;
+        this.queue = queue;
+        this.redis = redis;
+        this.loopLag = loopLag;
+    }
+
+    /** Similarity search over the stored vectors, on the same pool and breaker as the online features. */
+    public synchronized Similarity similarity() {
+        if (similarity == null) {
+            similarity = new Similarity(online);
+        }
+        return similarity;
+    }
+
+    /**
+     * The longest a scoring worker keeps finished results while it has more queued, so that one wake-up of the
+     * event loop carries several answers (1 ms, the same turn a sliced batch takes on the loop).
+     */
+    static final long HAND_BACK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** Requests mirrored to shadow variants that may wait for the shadow scorer; more are dropped and counted. */
+    static final int SHADOW_QUEUE = 1000;
+
+    public static PredictionPath build(Vertx vertx, ServeConfig config, Pool pg, Pool replica, ModelSlot slot,
+                                       MeterRegistry metrics, PredictionLog log, Alerts alerts,
+                                       dev.converge.serve.scoring.ScoringFaults faults) {
+        Resilience r = config.resilience();
+        ScoringPool scoringPool = new ScoringPool(vertx, "converge-scoring", config.scoringWorkers(), HAND_BACK_NANOS,
+                System::nanoTime);
+        QueueDelay queue = new QueueDelay(config.scoringWorkers(), r.maxQueueMillis(), r.queueDeadlineMillis());
+        LoopLag loopLag = new LoopLag();
+        Breaker pgBreaker = breaker(vertx, "postgresql", r, r.pgTimeoutMillis(), loopLag, () -> queue.queued() > 0,
+                metrics);
+        pgBreaker.alertVia(alerts);
+        Breaker replicaBreaker = null;
+        if (replica != null) {
+            replicaBreaker = breaker(vertx, "postgresql_replica", r, r.pgTimeoutMillis(), loopLag,
+                    () -> queue.queued() > 0, metrics);
+            replicaBreaker.alertVia(alerts);
+        }
+        PgGateway online = new PgGateway(pg, pgBreaker, replica, replicaBreaker, metrics);
+        DirectScorer direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), faults, metrics);
+        Scorer scorer = direct;
+        Redis redis = null;
+        CacheDecision decision = new CacheDecision(r.cacheAlways());
+        if (!r.redisUrl().equals("none")) {
+            redis = Redis.createClient(vertx, redisOptions(r.redisUrl()));
+            Breaker redisBreaker = breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag,
+                    () -> queue.queued() > 0, metrics);
+            redisBreaker.alertVia(alerts);
+            PredictionCache cache = new PredictionCache(redis, redisBreaker, r.cacheTtlSeconds() * 1000L, 1.0,
+                    Math::random, metrics);
+            scorer = new CachingScorer(scorer, cache, decision, metrics);
+        }
+        boolean cacheOn = redis != null;
+        // Every request of a model the cache does not serve is scored: its queue is judged at the door, where a
+        // refusal costs next to nothing. Cache hits are never refused for lack of scoring capacity.
+        java.util.function.Supplier<dev.converge.serve.predict.OverloadedException> door = () -> {
+            ModelHandle m = slot.active();
+            return m == null || cacheOn && decision.worthIt(m) ? null : direct.refusal(m, 1);
+        };
+        LatencyAttribution latency = new LatencyAttribution(config.latency().alertMillis(),
+                config.latency().sustainedIntervals(), loopLag, alerts, config.eventLoops());
+        Variants variants = new Variants(slot, metrics);
+        ShadowScorer shadows = new ShadowScorer(SHADOW_QUEUE, log, faults, metrics);
+        PredictionService service = new DefaultPredictionService(variants, online, scorer,
+                new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
+                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics, log, latency, shadows);
+        return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision, latency, variants, shadows,
+                scoringPool);
+    }
+
+    /**
+     * One URL: a standalone Redis. Several, separated by commas: the seed nodes of a Redis Cluster; the client learns
+     * the slot map from them and sends each key to the node that holds its slot (a cache key is one command).
+     */
+    static RedisOptions redisOptions(String urls) {
+        RedisOptions o = new RedisOptions().setMaxPoolSize(8).setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000);
+        String[] seeds = urls.split(",");
+        if (seeds.length == 1) {
+            return o.setConnectionString(urls.trim());
+        }
+        return o.setType(io.vertx.redis.client.RedisClientType.CLUSTER)
+                .setEndpoints(java.util.Arrays.stream(seeds).map(String::trim).toList());
+    }
+
+    private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
+                                   java.util.function.BooleanSupplier saturated, MeterRegistry metrics) {
+        return new Breaker(vertx, dependency, r.breakerFailures(), Duration.ofSeconds(r.breakerOpenSeconds()),
+                r.halfOpenProbes(), timeoutMillis, loopLag, saturated, metrics);
+    }
+
+    /** Serves a deployment whose challengers the server has loaded (version to model; a refused one missing). */
+    public void deploy(dev.converge.registry.Deployment d, Map<Integer, ModelHandle> loaded) {
+        variants.deploy(d, loaded);
+    }
+
+    /** The registry id of the deployment served now (0: none ever). */
+    public long deploymentId() {
+        return variants.live().deployment().id();
+    }
+
+    /** The deployment as this replica routes it: its id and the loaded challengers. */
+    public JsonObject servedDeployment() {
+        Variants.Live l = variants.live();
+        io.vertx.core.json.JsonArray cs = new io.vertx.core.json.JsonArray();
+        for (java.util.List<Variants.Arm> arms : java.util.List.of(l.splits(), l.shadows())) {
+            for (Variants.Arm a : arms) {
+                cs.add(new JsonObject().put("version", a.model().version()).put("mode", a.challenger().mode()
+                        .wireName()).put("share", a.challenger().share()).put("canary", a.challenger().canary() != null)
+                        .put("answered", a.stats().answered()).put("errors", a.stats().errors()));
+            }
+        }
+        return new JsonObject().put("id", l.deployment().id()).put("allow_pinning", l.deployment().allowPinning())
+                .put("challengers", cs);
+    }
+
+    /** A judge of this path's canaries (the server asks it once a second). */
+    public CanaryJudge canaryJudge() {
+        return new CanaryJudge(variants);
+    }
+
+    /** Stops the shadow scorer's thread and the scoring workers. */
+    public void close() {
+        shadows.close();
+        scoringPool.close();
+    }
+
+    /** The event loops' recent lag, which every loop's probe reports to. */
+    public LoopLag loopLag() {
+        return loopLag;
+    }
+
+    public PredictionService service() {
+        return service;
+    }
+
+    /** Where slow predictions' time went; the server evaluates it once an interval. */
+    public LatencyAttribution latency() {
+        return latency;
+    }
+
+    /** The feedback route's store: ground truth goes through the same pool and breaker. */
+    public FeedbackStore feedback() {
+        return new FeedbackStore(online);
+    }
+
+    /**
+     * GraphQL over this path: its prediction service and the store behind its PostgreSQL breaker. {@code overrides}
+     * replace resolvers by {@code Type.field} (tests); empty in production.
+     */
+    public GraphQlEngine graphQl(ServeConfig config, java.util.Map<String, java.util.function.Function<GraphStore,
+            graphql.schema.DataFetcher<?>>> overrides) {
+        return new GraphQlEngine(config, online, service, overrides);
+    }
+
+    /**
+     * Sends the model's reference rows, and requests for a few stored entities, through the whole prediction path
+     * (decoding, online features, validation, the cache, scoring) for up to {@code budgetMillis} or
+     * {@code maxRequests}, four at a time on an event loop, so that the JIT has compiled it and the connections
+     * are in use before the server says it is ready: a fresh path runs interpreted, and its first seconds under
+     * load stall the loop. Never fails; what the requests return does not matter.
+     */
+    public Future<Void> warmUp(ModelHandle model, long budgetMillis, int maxRequests) {
+        List<Map<String, Object>> rows = model.referenceRows();
+        Promise<Void> done = Promise.promise();
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+        vertx.runOnContext(v -> online.sampleIds(64).recover(e -> Future.succeededFuture(List.of()))
+                .compose(ids -> online.warmPrimary(ids).map(ids)).onComplete(ids -> {
+            // Stored keys as a caller would send them: a feature-set model's entities without their "set/" prefix
+            // (keys of other sets are left out; with no set, every key is an id).
+            String prefix = model.featureSet().isEmpty() ? "" : model.featureSet() + "/";
+            List<String> entities = ids.result().stream().filter(k -> k.startsWith(prefix))
+                    .map(k -> k.substring(prefix.length())).toList();
+            int[] sent = {0};
+            int[] running = {4};
+            Runnable[] next = new Runnable[1];
+            next[0] = () -> {
+                if (sent[0] >= maxRequests || System.nanoTime() >= end || rows.isEmpty() && entities.isEmpty()) {
+                    if (--running[0] == 0) {
+                        done.tryComplete();
+                    }
+                    return;
+                }
+                int i = sent[0]++;
+                Object request = i % 2 == 0 && !rows.isEmpty() || entities.isEmpty()
+                        ? new JsonObject().put("features", new JsonObject(new java.util.LinkedHashMap<>(rows.get(
+                                i % rows.size()))))
+                        : new JsonObject().put("entity_id", entities.get(i % entities.size()));
+                service.predict(request).onComplete(ar -> vertx.runOnContext(x -> next[0].run()));
+            };
+            for (int k = 0; k < 4; k++) {
+                next[0].run();
+            }
+        }));
+        return done.future();
+    }
+
+    /** Whether the cache serves {@code model}, and why: "none" when the server runs without one. */
+    public String cacheDecision(ModelHandle model) {
+        return redis == null ? "none" : cacheDecision.describe(model);
+    }
+
+    /** Whether {@code model}'s answers go through the cache. */
+    public boolean cached(ModelHandle model) {
+        return redis != null && cacheDecision.worthIt(model);
+    }
+
+    /** The queue's service time restarts from the newly active model's measured scoring time. */
+    public void modelChanged(double p90Nanos) {
+        queue.modelChanged(p90Nanos);
+    }
+
+    /**
+     * Opens Redis connections up front, so the first requests do not pay for connecting (a cold connect can exceed
+     * the Redis timeout and count against the breaker).
+     */
+    public Future<Void> warmCache() {
+        if (redis == null) {
+            return Future.succeededFuture();
+        }
+        List<Future<?>> warm = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            warm.add(redis.send(Request.cmd(Command.PING)).timeout(5, TimeUnit.SECONDS));
+        }
+        return Future.join(warm).compose(v -> measureLookup(new long[LOOKUP_SAMPLES], 0)).mapEmpty();
+    }
+
+    private static final int LOOKUP_SAMPLES = 101;
+
+    /**
+     * Times {@link #LOOKUP_SAMPLES} lookups of a key that does not exist, one after another on warm connections
+     * (what a cache miss costs, and a hit's round trip), and takes the median as the cost of a lookup.
+     */
+    private Future<Void> measureLookup(long[] samples, int i) {
+        if (i == samples.length) {
+            long[] sorted = samples.clone();
+            java.util.Arrays.sort(sorted);
+            cacheDecision.measured(sorted[sorted.length / 2]);
+            return Future.succeededFuture();
+        }
+        long t0 = System.nanoTime();
+        return redis.send(Request.cmd(Command.GET).arg("converge:lookup-cost-probe")).timeout(5, TimeUnit.SECONDS)
+                .compose(r -> {
+                    samples[i] = System.nanoTime() - t0;
+                    return measureLookup(samples, i + 1);
+                });
+    }
+}
