@@ -4,7 +4,6 @@ import dev.converge.contracts.FeatureSchema;
 import dev.converge.store.Database;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.IngestReport;
-import dev.converge.store.Ingestor;
 import dev.converge.store.SchemaProposal;
 import dev.converge.store.OnlineRow;
 import dev.converge.store.OnlineStore;

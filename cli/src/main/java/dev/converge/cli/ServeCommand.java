@@ -1,8 +1,8 @@
 package dev.converge.cli;
 
 import dev.converge.serve.PredictionServer;
-import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.ServeMain;
+import dev.converge.serve.config.ServeConfig;
 import dev.converge.store.Database;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,29 +1,22 @@
 package dev.converge.serve;
 
-import dev.converge.serve.experiment.DeploymentFollower;
-
-import dev.converge.serve.monitor.DriftSchedule;
-
-import dev.converge.serve.pg.PgClients;
-
-import dev.converge.serve.config.ServeConfig;
-import dev.converge.serve.model.Readiness;
-import dev.converge.serve.scoring.ScoringFaults;
-
 import dev.converge.registry.ChampionNotice;
 import dev.converge.registry.ModelRegistry;
 import dev.converge.registry.PgEndpoint;
 import dev.converge.serve.alerts.Alerts;
+import dev.converge.serve.config.ServeConfig;
+import dev.converge.serve.experiment.DeploymentFollower;
 import dev.converge.serve.http.HttpApi;
 import dev.converge.serve.http.ModelAdmin;
 import dev.converge.serve.model.ModelHandle;
 import dev.converge.serve.model.ModelLoader;
 import dev.converge.serve.model.ModelSlot;
-import dev.converge.serve.monitor.Drift;
-import dev.converge.serve.monitor.DriftJob;
-import dev.converge.serve.monitor.Retrainer;
+import dev.converge.serve.model.Readiness;
+import dev.converge.serve.monitor.DriftSchedule;
 import dev.converge.serve.monitor.PredictionLog;
 import dev.converge.serve.path.PredictionPath;
+import dev.converge.serve.pg.PgClients;
+import dev.converge.serve.scoring.ScoringFaults;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;

@@ -1,12 +1,11 @@
 package dev.converge.serve;
-import dev.converge.serve.model.Readiness;
-
-import dev.converge.serve.config.ServeConfig;
 
 import dev.converge.contracts.config.DatabaseConfig;
 import dev.converge.contracts.config.Settings;
 import dev.converge.registry.PgEndpoint;
 import dev.converge.registry.SchemaVersion;
+import dev.converge.serve.config.ServeConfig;
+import dev.converge.serve.model.Readiness;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

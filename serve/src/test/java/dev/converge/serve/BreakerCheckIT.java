@@ -1,11 +1,10 @@
 package dev.converge.serve;
 
-import dev.converge.serve.config.Resilience;
-import dev.converge.serve.config.ServeConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.bench.BreakerCheck;
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
 import dev.converge.testkit.TestServices;
 import java.net.ServerSocket;
 import java.nio.file.Path;

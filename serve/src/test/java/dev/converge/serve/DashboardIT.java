@@ -1,11 +1,10 @@
 package dev.converge.serve;
 
-import dev.converge.serve.config.Resilience;
-import dev.converge.serve.config.ServeConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.registry.Deployment;
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

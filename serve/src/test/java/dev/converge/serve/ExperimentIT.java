@@ -1,12 +1,11 @@
 package dev.converge.serve;
 
-import dev.converge.serve.config.Resilience;
-import dev.converge.serve.config.ServeConfig;
-import dev.converge.serve.scoring.ScoringFaults;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.registry.Deployment;
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
+import dev.converge.serve.scoring.ScoringFaults;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

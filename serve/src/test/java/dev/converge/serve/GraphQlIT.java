@@ -1,11 +1,10 @@
 package dev.converge.serve;
 
-import dev.converge.serve.config.Resilience;
-import dev.converge.serve.config.ServeConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.contracts.FeatureSchema;
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.graphql.GraphQlEngine;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.Ingestor;

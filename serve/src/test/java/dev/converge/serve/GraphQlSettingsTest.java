@@ -1,11 +1,10 @@
 package dev.converge.serve;
 
-import dev.converge.serve.config.ServeConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.converge.contracts.config.Settings;
+import dev.converge.serve.config.ServeConfig;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

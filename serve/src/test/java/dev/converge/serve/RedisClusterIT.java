@@ -1,9 +1,9 @@
 package dev.converge.serve;
-import dev.converge.serve.config.Resilience;
-import dev.converge.serve.config.ServeConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
 import dev.converge.testkit.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

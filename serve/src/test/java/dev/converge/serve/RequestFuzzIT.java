@@ -1,10 +1,9 @@
 package dev.converge.serve;
 
-import dev.converge.serve.config.Resilience;
-import dev.converge.serve.config.ServeConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
 import dev.converge.testkit.FuzzInput;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

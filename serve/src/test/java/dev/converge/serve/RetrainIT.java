@@ -2,8 +2,8 @@ package dev.converge.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.converge.serve.monitor.Retrainer;
 import dev.converge.serve.alerts.Alerts;
+import dev.converge.serve.monitor.Retrainer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.json.JsonObject;

@@ -1,17 +1,17 @@
 package dev.converge.serve;
 
 import dev.converge.contracts.FeatureSchema;
+import dev.converge.model.ArtifactStore;
+import dev.converge.registry.ModelReference;
+import dev.converge.registry.ModelRegistry;
+import dev.converge.registry.NewModelVersion;
+import dev.converge.registry.codec.Json;
+import dev.converge.registry.codec.SchemaCodec;
 import dev.converge.store.Database;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.Ingestor;
 import dev.converge.store.SchemaProposal;
-import dev.converge.registry.codec.SchemaCodec;
-import dev.converge.model.ArtifactStore;
 import dev.converge.store.impl.CsvSource;
-import dev.converge.registry.codec.Json;
-import dev.converge.registry.ModelReference;
-import dev.converge.registry.ModelRegistry;
-import dev.converge.registry.NewModelVersion;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,5 @@
 package dev.converge.serve;
 
-import dev.converge.serve.config.Resilience;
-import dev.converge.serve.config.ServeConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.contracts.FeatureSchema;
@@ -11,6 +8,8 @@ import dev.converge.contracts.FeatureType;
 import dev.converge.contracts.FeatureVector;
 import dev.converge.contracts.Temperature;
 import dev.converge.contracts.VectorMetric;
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
 import dev.converge.store.IngestOptions;
 import dev.converge.store.Ingestor;
 import dev.converge.store.impl.JsonLinesSource;

@@ -1,11 +1,10 @@
 package dev.converge.serve;
 
-import dev.converge.serve.config.Resilience;
-import dev.converge.serve.config.ServeConfig;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.converge.serve.config.Resilience;
+import dev.converge.serve.config.ServeConfig;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.net.URI;

@@ -2,12 +2,11 @@ package dev.converge.serve.cache;
 
 import dev.converge.serve.http.PredictionJson;
 import dev.converge.serve.model.ModelHandle;
+import dev.converge.serve.predict.Degradation;
+import dev.converge.serve.predict.OverloadedException;
 import dev.converge.serve.resilience.Failures;
 import dev.converge.serve.scoring.Scorer;
 import dev.converge.serve.scoring.SingleFlight;
-
-import dev.converge.serve.predict.Degradation;
-import dev.converge.serve.predict.OverloadedException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;

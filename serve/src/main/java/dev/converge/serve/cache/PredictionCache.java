@@ -2,12 +2,11 @@ package dev.converge.serve.cache;
 
 import dev.converge.serve.model.ModelHandle;
 import dev.converge.serve.resilience.Breaker;
-
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,6 +1,5 @@
 package dev.converge.serve.config;
 
-
 import dev.converge.contracts.config.Settings;
 
 /**

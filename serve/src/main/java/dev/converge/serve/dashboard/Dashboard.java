@@ -1,9 +1,8 @@
 package dev.converge.serve.dashboard;
 
+import dev.converge.serve.http.Responses;
 import dev.converge.serve.module.ServeModule;
 import dev.converge.serve.resilience.Failures;
-import dev.converge.serve.http.Responses;
-
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -1,8 +1,7 @@
 package dev.converge.serve.experiment;
 
-import dev.converge.serve.model.ModelHandle;
-
 import dev.converge.registry.Deployment;
+import dev.converge.serve.model.ModelHandle;
 import dev.converge.serve.predict.ModelRef;
 import java.util.Locale;
 

@@ -1,7 +1,6 @@
 package dev.converge.serve.experiment;
 
 import dev.converge.serve.monitor.LiveMetrics;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,13 +1,12 @@
 package dev.converge.serve.experiment;
 
-import dev.converge.serve.model.ModelHandle;
-import dev.converge.serve.monitor.PredictionLog;
-import dev.converge.serve.scoring.FeatureAssembly;
-
 import dev.converge.contracts.ValidationResult;
 import dev.converge.model.Prediction;
-import dev.converge.serve.scoring.ScoringFaults;
+import dev.converge.serve.model.ModelHandle;
+import dev.converge.serve.monitor.PredictionLog;
 import dev.converge.serve.predict.ModelRef;
+import dev.converge.serve.scoring.FeatureAssembly;
+import dev.converge.serve.scoring.ScoringFaults;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;

@@ -1,10 +1,9 @@
 package dev.converge.serve.experiment;
 
-import dev.converge.serve.model.ModelHandle;
-import dev.converge.serve.model.ModelSlot;
-
 import dev.converge.contracts.Violation;
 import dev.converge.registry.Deployment;
+import dev.converge.serve.model.ModelHandle;
+import dev.converge.serve.model.ModelSlot;
 import dev.converge.serve.predict.ModelRef;
 import dev.converge.serve.predict.PredictionRequest;
 import io.micrometer.core.instrument.FunctionCounter;

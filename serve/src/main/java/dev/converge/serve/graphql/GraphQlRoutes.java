@@ -1,9 +1,7 @@
 package dev.converge.serve.graphql;
 
-import dev.converge.serve.module.ServeModule;
-
 import dev.converge.serve.http.Responses;
-
+import dev.converge.serve.module.ServeModule;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

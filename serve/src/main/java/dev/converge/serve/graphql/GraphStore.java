@@ -1,9 +1,8 @@
 package dev.converge.serve.graphql;
 
-import dev.converge.serve.pg.PgGateway;
-
 import dev.converge.registry.ChampionHistory;
 import dev.converge.registry.ModelEvent;
+import dev.converge.serve.pg.PgGateway;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;

@@ -1,8 +1,7 @@
 package dev.converge.serve.http;
 
-import dev.converge.serve.resilience.Failures;
-
 import dev.converge.model.ModelRefusedException;
+import dev.converge.serve.resilience.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

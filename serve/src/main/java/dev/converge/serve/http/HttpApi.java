@@ -1,15 +1,12 @@
 package dev.converge.serve.http;
 
-import dev.converge.serve.module.ServeModule;
-import java.util.List;
-
-import dev.converge.serve.resilience.LagProbe;
-import dev.converge.serve.resilience.LoopLag;
-
-import dev.converge.serve.model.Readiness;
 import dev.converge.serve.config.ServeConfig;
+import dev.converge.serve.model.Readiness;
+import dev.converge.serve.module.ServeModule;
 import dev.converge.serve.predict.PredictionOutcome;
 import dev.converge.serve.predict.PredictionService;
+import dev.converge.serve.resilience.LagProbe;
+import dev.converge.serve.resilience.LoopLag;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;

@@ -1,7 +1,6 @@
 package dev.converge.serve.http;
 
 import dev.converge.serve.resilience.RefusalHold;
-
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 

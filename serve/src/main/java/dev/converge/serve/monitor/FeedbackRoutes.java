@@ -1,13 +1,11 @@
 package dev.converge.serve.monitor;
 
-import dev.converge.serve.module.ServeModule;
-import io.vertx.core.Vertx;
-
+import dev.converge.contracts.Violation;
 import dev.converge.serve.http.PredictionJson;
 import dev.converge.serve.http.Responses;
+import dev.converge.serve.module.ServeModule;
 import dev.converge.serve.resilience.Failures;
-
-import dev.converge.contracts.Violation;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

@@ -2,7 +2,6 @@ package dev.converge.serve.monitor;
 
 import dev.converge.serve.alerts.Alerts;
 import dev.converge.serve.resilience.LoopLag;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,11 +1,10 @@
 package dev.converge.serve.monitor;
 
-import dev.converge.serve.model.ModelHandle;
-
 import dev.converge.contracts.Violation;
 import dev.converge.model.Prediction;
 import dev.converge.registry.codec.Json;
 import dev.converge.serve.config.ServeConfig;
+import dev.converge.serve.model.ModelHandle;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;

@@ -1,5 +1,8 @@
 package dev.converge.serve.path;
 
+import dev.converge.contracts.ValidationResult;
+import dev.converge.contracts.Violation;
+import dev.converge.model.Prediction;
 import dev.converge.serve.experiment.ShadowScorer;
 import dev.converge.serve.experiment.VariantStats;
 import dev.converge.serve.experiment.Variants;
@@ -7,14 +10,6 @@ import dev.converge.serve.model.ModelHandle;
 import dev.converge.serve.monitor.LatencyAttribution;
 import dev.converge.serve.monitor.PredictionLog;
 import dev.converge.serve.pg.PgGateway;
-import dev.converge.serve.resilience.AdmissionControl;
-import dev.converge.serve.resilience.Failures;
-import dev.converge.serve.scoring.FeatureAssembly;
-import dev.converge.serve.scoring.Scorer;
-
-import dev.converge.contracts.ValidationResult;
-import dev.converge.contracts.Violation;
-import dev.converge.model.Prediction;
 import dev.converge.serve.predict.BatchOutcome;
 import dev.converge.serve.predict.Degradation;
 import dev.converge.serve.predict.OverloadedException;
@@ -22,6 +17,10 @@ import dev.converge.serve.predict.PredictionIds;
 import dev.converge.serve.predict.PredictionOutcome;
 import dev.converge.serve.predict.PredictionRequest;
 import dev.converge.serve.predict.PredictionService;
+import dev.converge.serve.resilience.AdmissionControl;
+import dev.converge.serve.resilience.Failures;
+import dev.converge.serve.scoring.FeatureAssembly;
+import dev.converge.serve.scoring.Scorer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;

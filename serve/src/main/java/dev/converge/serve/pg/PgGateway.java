@@ -1,22 +1,21 @@
 package dev.converge.serve.pg;
 
+import dev.converge.serve.predict.OverloadedException;
+import dev.converge.serve.predict.ShedReason;
 import dev.converge.serve.resilience.Breaker;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import io.vertx.sqlclient.SqlConnection;
-import dev.converge.serve.predict.OverloadedException;
-import dev.converge.serve.predict.ShedReason;
 
 /**
  * The entities' latest features from {@code feature_online}, hot and cold merged, through the reactive PostgreSQL

@@ -1,7 +1,6 @@
 package dev.converge.serve.resilience;
 
 import dev.converge.serve.alerts.Alerts;
-
 import dev.converge.serve.predict.OverloadedException;
 import dev.converge.serve.predict.ShedReason;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;

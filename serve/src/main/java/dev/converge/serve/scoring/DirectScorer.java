@@ -1,11 +1,10 @@
 package dev.converge.serve.scoring;
 
-import dev.converge.serve.model.ModelHandle;
-import dev.converge.serve.resilience.QueueDelay;
-
 import dev.converge.model.Prediction;
+import dev.converge.serve.model.ModelHandle;
 import dev.converge.serve.predict.OverloadedException;
 import dev.converge.serve.predict.ShedReason;
+import dev.converge.serve.resilience.QueueDelay;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

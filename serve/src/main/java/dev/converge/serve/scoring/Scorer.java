@@ -1,8 +1,7 @@
 package dev.converge.serve.scoring;
 
-import dev.converge.serve.model.ModelHandle;
-
 import dev.converge.model.Prediction;
+import dev.converge.serve.model.ModelHandle;
 import dev.converge.serve.predict.Degradation;
 import dev.converge.serve.predict.OverloadedException;
 import io.vertx.core.Future;

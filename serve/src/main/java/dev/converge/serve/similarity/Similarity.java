@@ -1,7 +1,5 @@
 package dev.converge.serve.similarity;
 
-import dev.converge.serve.pg.PgGateway;
-
 import dev.converge.contracts.EntityId;
 import dev.converge.contracts.FeatureSchema;
 import dev.converge.contracts.FeatureSpec;
@@ -13,6 +11,7 @@ import dev.converge.contracts.ValidationResult;
 import dev.converge.contracts.Violation;
 import dev.converge.registry.VectorIndex;
 import dev.converge.registry.codec.SchemaCodec;
+import dev.converge.serve.pg.PgGateway;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,14 +1,12 @@
 package dev.converge.serve.similarity;
 
-import dev.converge.serve.module.ServeModule;
-
-import dev.converge.serve.http.PredictionJson;
-import dev.converge.serve.http.Responses;
-import dev.converge.serve.resilience.Failures;
-
 import dev.converge.contracts.FeatureValidator;
 import dev.converge.contracts.Violation;
+import dev.converge.serve.http.PredictionJson;
+import dev.converge.serve.http.Responses;
+import dev.converge.serve.module.ServeModule;
 import dev.converge.serve.predict.OverloadedException;
+import dev.converge.serve.resilience.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;

@@ -1,10 +1,9 @@
 package dev.converge.serve.monitor;
 
-import dev.converge.serve.alerts.Alerts;
-import dev.converge.serve.resilience.LoopLag;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.converge.serve.alerts.Alerts;
+import dev.converge.serve.resilience.LoopLag;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;

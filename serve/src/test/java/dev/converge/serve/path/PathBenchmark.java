@@ -1,15 +1,14 @@
 package dev.converge.serve.path;
 
-import dev.converge.serve.cache.PredictionCache;
-import dev.converge.serve.http.PredictionJson;
-import dev.converge.serve.model.ModelHandle;
-
 import dev.converge.contracts.FeatureSchema;
 import dev.converge.contracts.ValidationResult;
 import dev.converge.model.Mojo;
 import dev.converge.model.Prediction;
 import dev.converge.registry.codec.Json;
 import dev.converge.registry.codec.SchemaCodec;
+import dev.converge.serve.cache.PredictionCache;
+import dev.converge.serve.http.PredictionJson;
+import dev.converge.serve.model.ModelHandle;
 import dev.converge.serve.predict.PredictionOutcome;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;

@@ -1,10 +1,9 @@
 package dev.converge.serve.path;
 
-import dev.converge.serve.model.ModelHandle;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.contracts.Violation;
+import dev.converge.serve.model.ModelHandle;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
