@@ -10,8 +10,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench-serve", mixinStandardHelpOptions = true,
-        description = {"Benchmark the prediction server at constant rates (coordinated-omission corrected) against a",
-                "plain Vert.x route and raw h2o-genmodel scoring measured in the same run (markdown report).",
+        description = {"Benchmark the prediction server against a plain Vert.x route and raw h2o-genmodel.",
+                "Constant rates (coordinated-omission corrected), all measured in the same run (markdown report).",
                 "Needs a champion with a second version (run ./converge quickstart twice)."})
 final class BenchServeCommand implements Callable<Integer> {
     @Mixin

@@ -182,7 +182,7 @@ final class ExperimentCommand implements Runnable {
     }
 
     @Command(name = "report", mixinStandardHelpOptions = true, description = {"Per variant: requests, latency"
-            + " percentiles, the prediction distribution, and where feedback exists the live metrics with 95%"
+            + " percentiles, the prediction distribution, and where feedback exists the live metrics with 95%%"
             + " intervals and each variant's mean loss against the champion's (Welch's t-test)."})
     static final class Report implements Callable<Integer> {
         @Mixin

@@ -26,7 +26,7 @@ final class FeedbackCommand implements Runnable {
     }
 
     @Command(name = "metrics", mixinStandardHelpOptions = true, description = {"Live metrics per model version from"
-            + " the predictions that received a label: accuracy (95% Wilson interval), log loss and AUC (95% interval,"
+            + " the predictions that received a label: accuracy (95%% Wilson interval), log loss and AUC (95%% interval,"
             + " Hanley-McNeil) for classifiers; RMSE and MAE for regressions."})
     static final class Metrics implements Callable<Integer> {
         @Mixin

@@ -18,7 +18,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
-        description = {"Migrate, infer the lending_club schema, ingest it, and show the store and an online read.",
+        description = {"The tour: ingest lending_club, train, promote the champion, serve it and predict.",
+                "Migrates, infers the schema, ingests, shows the store and an online read, trains (GLM, a GBM grid,"
+                        + " pruned AutoML), registers and promotes the champion, starts the server on :8080 and makes"
+                        + " one live prediction (--exit stops there).",
                 "Runs on the embedded PostgreSQL unless a database is configured."})
 final class QuickstartCommand implements Callable<Integer> {
     @Mixin
@@ -110,8 +113,8 @@ final class QuickstartCommand implements Callable<Integer> {
             d.close();
             return r.statusCode() == 200 ? 0 : 7;
         }
-        System.out.println("\nServing on http://127.0.0.1:" + server.port() + " (Ctrl-C stops). Also try:"
-                + " ./converge models list | ./converge models history credit_risk");
+        System.out.println("\nServing on http://127.0.0.1:" + server.port() + " (Ctrl-C stops). Also try"
+                + " `./converge models list` and `./converge models history credit_risk`.");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close().toCompletionStage().toCompletableFuture().orTimeout(5, java.util.concurrent.TimeUnit.SECONDS)
                     .join();

@@ -20,8 +20,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Run a training pipeline (pipelines/*.yaml) on embedded H2O: point-in-time load, split,",
-                "governed fan-out, champion, MOJO export, deployability gate, registration.",
+        description = {"Run a training pipeline (pipelines/*.yaml) on embedded H2O and register its champion.",
+                "Point-in-time load, split, governed fan-out, champion, MOJO export, deployability gate, registration.",
                 "Starts the training JVM with the memory split applied (see memory-split)."})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
@@ -91,11 +91,13 @@ final class TrainCommand implements Callable<Integer> {
                             ? String.format("%s=%.5f", o.metric(), n.doubleValue()) : "-", r.runtimeMs() / 1000.0);
         }
         if (o.registered() == null) {
-            System.out.println("Champion NOT registered: " + o.gate().reason());
+            System.out.println("The sweep's best was NOT registered: " + o.gate().reason());
         } else {
-            System.out.printf("Champion registered: %s v%d %s%s%n  metrics %s%n  scoring p50 %.1f us, p99 %.1f us"
+            // Registered is not champion: the pipeline's promotion policy decides that (its reason is printed above).
+            System.out.printf("Registered the sweep's best: %s v%d %s%s%n  metrics %s%n  scoring p50 %.1f us, p99 %.1f us"
                             + " (h2o-genmodel, one thread)%n", o.registered().name(), o.registered().version(),
-                    o.registered().algorithm(), o.promoted() ? " and promoted" : "", o.registered().metrics(),
+                    o.registered().algorithm(), o.promoted() ? ", promoted to champion"
+                            : "; not promoted: the registry's champion is unchanged", o.registered().metrics(),
                     o.gate().p50Micros(), o.gate().p99Micros());
         }
     }

@@ -138,7 +138,7 @@ class CloudNodeLossIT {
             String out = new String(retrain.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(retrain.waitFor(180, TimeUnit.SECONDS)).isTrue();
             assertThat(retrain.exitValue()).as(out).isZero();
-            assertThat(out).contains("H2O cloud of 2 node(s)", "Champion registered: node_loss_model v1");
+            assertThat(out).contains("H2O cloud of 2 node(s)", "Registered the sweep's best: node_loss_model v1");
         } finally {
             ConvergeProcesses.stop(retrain);
             ConvergeProcesses.stop(again);

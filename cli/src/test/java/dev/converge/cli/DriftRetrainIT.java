@@ -117,6 +117,34 @@ class DriftRetrainIT {
                 }
                 assertThat(count(c, "SELECT count(*) FROM retrain_breakers WHERE model = 'credit_risk' AND NOT open"
                         + " AND consecutive_failures = 0")).isEqualTo(1);
+                // The pipeline's promotion policy (auto_promote: margin 0.002, at least 100 holdout rows), computed
+                // here from the two versions' registered metrics, is what the registry's history shows.
+                double margin = 0.002;
+                dev.converge.registry.ModelRegistry registry = new dev.converge.registry.ModelRegistry(
+                        new dev.converge.registry.PgEndpoint(URL, null, null, null).dataSource(30));
+                java.util.Map<String, Object> m1 = registry.show("credit_risk", 1).orElseThrow().metrics();
+                java.util.Map<String, Object> m2 = registry.show("credit_risk", 2).orElseThrow().metrics();
+                dev.converge.train.Metric metric = dev.converge.train.Metric.fromWireName(
+                        String.valueOf(m2.get("selection_metric")));
+                double gain = metric.gain(((Number) m2.get(metric.wireName())).doubleValue(),
+                        ((Number) m1.get(metric.wireName())).doubleValue());
+                boolean shouldPromote = ((Number) m2.get("holdout_rows")).longValue() >= 100 && gain >= margin;
+                try (ResultSet rs = c.createStatement().executeQuery("SELECT actor, reason FROM model_events"
+                        + " WHERE name = 'credit_risk' AND version = 2 AND event = 'promoted'")) {
+                    boolean promoted = rs.next();
+                    assertThat(promoted).as("v2 %s gain %.5f over v1 against a margin of %.3f", metric, gain, margin)
+                            .isEqualTo(shouldPromote);
+                    if (promoted) {
+                        assertThat(rs.getString(2)).startsWith("auto-promoted: " + metric);
+                    }
+                }
+                if (!shouldPromote) {
+                    try (ResultSet rs = c.createStatement().executeQuery("SELECT output_tail FROM retrain_runs")) {
+                        assertThat(rs.next()).isTrue();
+                        assertThat(rs.getString(1)).as("the retrain says why it did not promote")
+                                .contains("not promoted:");
+                    }
+                }
             }
         } finally {
             server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -104,7 +104,7 @@ class H2oNodeCloudIT {
             String out = Files.readString(work.resolve("train.log"));
             assertThat(train.exitValue()).as(out).isZero();
             assertThat(out).contains("H2O cloud of 2 node(s)", "a client of it", "sized from the cloud's 2 nodes",
-                    "Champion registered: on_nodes_model v1");
+                    "Registered the sweep's best: on_nodes_model v1");
 
             nodeA.destroyForcibly().waitFor();
             JsonNode dead = awaitProbe(http, probeB, "/health/live", 503, Duration.ofSeconds(40));

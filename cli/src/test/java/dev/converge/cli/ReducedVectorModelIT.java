@@ -111,7 +111,24 @@ class ReducedVectorModelIT {
             assertThat(ready.ready()).as("both MOJOs loaded and verified: " + ready.reason()).isTrue();
             JsonObject stored = post(http, server, "/v1/predict", new JsonObject().put("entity_id", "e3"));
             assertThat(stored.getString("prediction")).isIn("yes", "no");
-            // The same vector sent in the request scores as the stored one.
+            // The same vector sent in the request scores as the stored one: e3's row as the server reads it (hot,
+            // cold and the vector from real[]), sent inline without the entity, answers the same to the last digit.
+            JsonObject row;
+            try (var c = java.sql.DriverManager.getConnection(URL); var q = c.prepareStatement("SELECT (hot ||"
+                    + " coalesce(cold, '{}'::jsonb) || coalesce(v, '{}'::jsonb))::text FROM feature_online o, LATERAL "
+                    + dev.converge.registry.VectorIndex.vectorsOf("o") + " AS vec(v) WHERE entity_id = ?")) {
+                q.setString(1, dev.converge.contracts.EntityId.key("emb", "e3"));
+                try (var rs = q.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                    row = new JsonObject(rs.getString(1));
+                }
+            }
+            row.remove("y"); // the label, not a feature
+            assertThat(row.getJsonArray("emb")).as("the stored vector").hasSize(16);
+            JsonObject inline = post(http, server, "/v1/predict", new JsonObject().put("features", row));
+            assertThat(inline.getString("prediction")).as(inline.encode()).isEqualTo(stored.getString("prediction"));
+            assertThat(inline.getJsonObject("probabilities")).as(inline.encode())
+                    .isEqualTo(stored.getJsonObject("probabilities"));
             JsonObject online = new JsonObject(get(http, server, "/v1/entities/e3/similar?feature=emb&k=1"
                     + "&feature_set=emb"));
             assertThat(online.getJsonArray("neighbours")).hasSize(1);
@@ -129,11 +146,12 @@ class ReducedVectorModelIT {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(wrong.statusCode()).as(wrong.body()).isEqualTo(422);
             assertThat(wrong.body()).contains("wrong_dimension", "emb");
-            // The prediction log keeps the vectors as sent (a FeatureVector once failed its JSON encoding).
+            // The prediction log keeps the vectors as sent (a FeatureVector once failed its JSON encoding): the four
+            // scored answers above (e3 stored, e3 inline, yes, no).
             try (var c = java.sql.DriverManager.getConnection(URL)) {
                 long deadline = System.currentTimeMillis() + 10_000;
                 long logged = 0;
-                while (logged < 3 && System.currentTimeMillis() < deadline) {
+                while (logged < 4 && System.currentTimeMillis() < deadline) {
                     Thread.sleep(100);
                     try (var rs = c.createStatement().executeQuery("SELECT count(*) FROM prediction_log"
                             + " WHERE jsonb_array_length(features->'emb') = 16")) {
@@ -141,7 +159,7 @@ class ReducedVectorModelIT {
                         logged = rs.getLong(1);
                     }
                 }
-                assertThat(logged).isEqualTo(3);
+                assertThat(logged).isEqualTo(4);
             }
         } finally {
             server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

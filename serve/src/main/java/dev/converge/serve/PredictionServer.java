@@ -224,6 +224,7 @@ public final class PredictionServer {
     private void listenForChampions() {
         subscriber.channel(ModelRegistry.CHANNEL).subscribeHandler(v -> followChampion("subscribed to "
                 + ModelRegistry.CHANNEL)).handler(payload -> {
+            noticesSeen.incrementAndGet();
             ChampionNotice notice = ChampionNotice.decode(payload).orElse(null);
             if (notice == null || notice.model().equals(config.model())) {
                 followChampion("notice '" + payload + "'");
@@ -231,7 +232,40 @@ public final class PredictionServer {
         });
         subscriber.connect().onFailure(e -> LOG.warn("LISTEN {} failed: {}; the champion is re-read every {} s until"
                 + " it connects", ModelRegistry.CHANNEL, e.getMessage(), CHAMPION_POLL_MILLIS / 1000));
-        vertx.setPeriodic(CHAMPION_POLL_MILLIS, CHAMPION_POLL_MILLIS, id -> followChampion("periodic check"));
+        championPolling(true);
+    }
+
+    private long championPoll = -1;
+
+    /** Turns the periodic re-read on or off (tests: a reconnect must pick a change up without it). */
+    synchronized void championPolling(boolean on) {
+        if (championPoll >= 0) {
+            vertx.cancelTimer(championPoll);
+            championPoll = -1;
+        }
+        if (on) {
+            championPoll = vertx.setPeriodic(CHAMPION_POLL_MILLIS, CHAMPION_POLL_MILLIS,
+                    id -> followChampion("periodic check"));
+        }
+    }
+
+    /** Champion notices received on the channel (tests: which notices the server has seen). */
+    final java.util.concurrent.atomic.AtomicLong noticesSeen = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Completes once at least {@code notices} notices have been received and the passes they started have ended,
+     * with none pending (tests: "the last word wins" is then observable without sleeping, and without a pass of the
+     * test's own that would do the server's work for it).
+     */
+    Future<Void> awaitFollowed(long notices) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        vertx.setPeriodic(0, 20, id -> {
+            if (noticesSeen.get() >= notices && !following.get() && !followAgain) {
+                vertx.cancelTimer(id);
+                done.tryComplete();
+            }
+        });
+        return done.future();
     }
 
     /** How often the champion is re-read even when no notice came. */

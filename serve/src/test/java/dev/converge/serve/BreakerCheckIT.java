@@ -16,6 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code converge check-breaker} against a live server with a Redis of the test's own: killing Redis under load
  * opens the breaker while every answer stays 200 (degraded), starting it again closes it; the check passes. A stop
  * command that takes nothing down fails the check, saying the breaker did not open.
+ * <p>It tolerates a known defect, bounded: at Redis's death the event loop runs late and loop-lag shedding refuses a
+ * few requests (17 of 4,400 at 100 req/s when this bound was set: 0.4%). Those refusals, and only those, pass up to
+ * 1% of the requests; more fails. Issue 37 (item 2) asks for none; when it is fixed, this tolerance goes.
  */
 class BreakerCheckIT {
     @TempDir
@@ -56,7 +59,8 @@ class BreakerCheckIT {
                     assertThat(v.reason()).as(v.describe()).contains("not answered 200");
                     assertThat(v.shed().keySet()).as(v.describe()).containsOnly("loop_lag");
                     assertThat(v.load().statuses().keySet()).containsOnly(200, 503);
-                    assertThat(v.load().non200()).isLessThan(v.load().sent() / 20);
+                    assertThat(v.load().non200()).as("loop-lag refusals at Redis's death, bounded near today's"
+                            + " 0.4%%: %s", v.describe()).isLessThanOrEqualTo(v.load().sent() / 100);
                 }
 
                 BreakerCheck.Verdict nothing = BreakerCheck.run(url, "redis", () -> { }, () -> { }, 100, 2, 2,

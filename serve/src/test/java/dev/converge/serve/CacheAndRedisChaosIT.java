@@ -209,6 +209,19 @@ class CacheAndRedisChaosIT {
             }
             assertThat(again.statusCode()).as("once the worker is free, requests are scored again: %s",
                     again.bodyAsString()).isEqualTo(200);
+            // And it stays so: one at a time, the free worker scores nearly every request (a hiccup may still drop
+            // one past its 2 ms deadline; a worker left stuck or a queue left full would refuse them all).
+            int scored = 0;
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<Buffer> r = client.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \""
+                        + (1 + i) + "\"}")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                if (r.statusCode() == 200) {
+                    scored++;
+                } else {
+                    assertThat(r.bodyAsString()).as("only the deadline may refuse one").contains("deadline");
+                }
+            }
+            assertThat(scored).as("of 20 requests after the worker was freed").isGreaterThanOrEqualTo(18);
             return null;
         });
     }

@@ -87,6 +87,11 @@ class DashboardIT {
         assertThat(get(server, "/ui").statusCode()).as("redirected to /ui/").isIn(200, 302);
         assertThat(get(server, "/ui/vendor/uPlot.iife.min.js").bodyAsString()).contains("uPlot");
         assertThat(get(server, "/ui/app.js").statusCode()).isEqualTo(200);
+        for (String path : new String[] {"/ui/", "/ui/app.js", "/ui/vendor/uPlot.iife.min.js"}) {
+            HttpResponse<Buffer> head = http.head(server.port(), "127.0.0.1", path).send().toCompletionStage()
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(head.statusCode()).as("HEAD " + path + " (monitors and link checkers send it)").isEqualTo(200);
+        }
 
         traffic(200);
         Thread.sleep(2500);
@@ -104,8 +109,37 @@ class DashboardIT {
         assertThat(model.getJsonArray("versions").stream().map(v -> ((JsonObject) v).getInteger("version")))
                 .containsExactly(2, 1);
         assertThat(model.getJsonArray("events").encode()).contains("\"promoted\"").contains("\"registered\"");
-        assertThat(get(server, "/ui/api/training").bodyAsJsonObject().getJsonArray("sweeps")).isNotNull();
-        assertThat(get(server, "/ui/api/drift").bodyAsJsonObject().getJsonArray("features")).isNotNull();
+        // Two runs of v1's sweep and a drift run, written as training and the drift job write them: the panels
+        // show them (the fixture registers each version with a sweep id, and runs nothing).
+        java.util.UUID run = java.util.UUID.randomUUID();
+        String sweep;
+        try (java.sql.Connection c = fixture.db.connection(); java.sql.Statement st = c.createStatement()) {
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT sweep_id FROM model_reference WHERE name ="
+                    + " 'credit_risk' AND version = 1")) {
+                assertThat(rs.next()).isTrue();
+                sweep = rs.getString(1);
+            }
+            st.execute("INSERT INTO training_runs (sweep_id, task_index, algorithm, config, status, metrics,"
+                    + " runtime_ms, error) VALUES ('" + sweep + "', 0, 'glm', '{}', 'succeeded', '{\"auc\": 0.71}',"
+                    + " 1200, null), ('" + sweep + "', 1, 'gbm', '{}', 'failed', '{}', 300, 'out of memory')");
+            st.execute("INSERT INTO drift_reports (run_id, model, version, window_start, window_end, sample_rows,"
+                    + " feature, psi, ks, level, bins) VALUES ('" + run + "', 'credit_risk', 1, now() - interval"
+                    + " '1 hour', now(), 500, 'grade', 0.02, 0.01, 'ok', '{}'), ('" + run + "', 'credit_risk', 1,"
+                    + " now() - interval '1 hour', now(), 500, 'int_rate', 0.31, 0.2, 'alert', '{}')");
+        }
+        JsonObject training = get(server, "/ui/api/training").bodyAsJsonObject();
+        JsonObject sw = training.getJsonArray("sweeps").stream().map(JsonObject.class::cast)
+                .filter(x -> x.getInteger("version") == 1).findFirst()
+                .orElseThrow(() -> new AssertionError("no sweep for v1: " + training.encode()));
+        assertThat(sw.getString("sweep_id")).isEqualTo(sweep);
+        assertThat(sw.getJsonArray("runs").stream().map(r -> ((JsonObject) r).getString("algorithm") + " "
+                + ((JsonObject) r).getString("status") + " " + ((JsonObject) r).getValue("score")))
+                .as(training.encode()).containsExactly("glm succeeded 0.71", "gbm failed null");
+        JsonObject drift = get(server, "/ui/api/drift").bodyAsJsonObject();
+        assertThat(drift.getString("run_id")).as(drift.encode()).isEqualTo(run.toString());
+        assertThat(drift.getInteger("sample_rows")).isEqualTo(500);
+        assertThat(drift.getJsonArray("features").stream().map(f -> ((JsonObject) f).getString("feature") + " "
+                + ((JsonObject) f).getString("level"))).as("worst first").containsExactly("int_rate alert", "grade ok");
     }
 
     @Test

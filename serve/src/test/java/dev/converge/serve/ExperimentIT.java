@@ -249,12 +249,14 @@ class ExperimentIT {
         assertThat(dev.converge.serve.experiment.ExperimentReport.render(report)).contains("Welch's t-test")
                 .contains("log loss");
 
-        // A shadow that takes 20 ms a row: its queue (1000) fills; the champion's answers do not change.
-        faults.put(2, 20);
+        // A shadow that takes 20 ms a row: its queue (1000) fills; the champion's answers do not change, nor does
+        // their latency as the server measures it (p99 against a baseline of the same requests with the shadow fast).
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             many.addAll(ids);
         }
+        double baselineP99 = p99LatencyMs(send(server.port(), many.stream().map(ExperimentIT::request).toList()));
+        faults.put(2, 20);
         long t0 = System.nanoTime();
         List<HttpResponse<Buffer>> full = send(server.port(), many.stream().map(ExperimentIT::request).toList());
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -265,6 +267,16 @@ class ExperimentIT {
         }
         assertThat(metric("converge_shadow_requests_total{result=\"dropped\"}")).as("drops counted (2,400 requests"
                 + " in %.1f s against a shadow that scores 50 a second)", seconds).isGreaterThan(0);
+        double fullP99 = p99LatencyMs(full);
+        assertThat(fullP99).as("the champion's p99 with the shadow's queue full, against %.2f ms before",
+                baselineP99).isLessThanOrEqualTo(Math.max(3 * baselineP99, baselineP99 + 5));
+    }
+
+    /** The 99th percentile of the answers' own latency_ms (measured by the server, not by this client). */
+    static double p99LatencyMs(List<HttpResponse<Buffer>> answers) {
+        double[] ms = answers.stream().mapToDouble(r -> r.bodyAsJsonObject().getDouble("latency_ms")).sorted()
+                .toArray();
+        return ms[(int) Math.ceil(0.99 * ms.length) - 1];
     }
 
     @Test

@@ -356,10 +356,28 @@ class GraphQlIT {
 
     @Test
     void malformedRequestsAreA400NamingTheProblem() throws Exception {
-        assertThat(post("/graphql", "{\"query\": 5}").bodyAsJsonObject().getString("message")).contains("query");
-        assertThat(post("/graphql", "{\"query\": \"{ x\"}").statusCode()).isEqualTo(400);
-        assertThat(post("/graphql", "{\"query\": \"{ entity { id } }\"}").bodyAsString()).contains("id");
-        assertThat(post("/graphql", "{\"qery\": \"{ a }\"}").bodyAsJsonObject().getString("message")).contains("qery");
+        // Each: the status, the error code, and what the message names.
+        HttpResponse<Buffer> notAString = post("/graphql", "{\"query\": 5}");
+        assertThat(notAString.statusCode()).isEqualTo(400);
+        assertThat(notAString.bodyAsJsonObject().getString("error")).isEqualTo("bad_request");
+        assertThat(notAString.bodyAsJsonObject().getString("message")).contains("\"query\" must be a string");
+        HttpResponse<Buffer> syntax = post("/graphql", "{\"query\": \"{ x\"}");
+        assertThat(syntax.statusCode()).as(syntax.bodyAsString()).isEqualTo(400);
+        JsonObject syntaxError = syntax.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0);
+        // graphql-java's own refusals carry its classification as their code.
+        assertThat(syntaxError.getJsonObject("extensions").getString("classification")).as(syntax.bodyAsString())
+                .isEqualTo("InvalidSyntax");
+        assertThat(syntaxError.getString("message")).contains("line 1 column 4");
+        HttpResponse<Buffer> noId = post("/graphql", "{\"query\": \"{ entity { id } }\"}");
+        assertThat(noId.statusCode()).as(noId.bodyAsString()).isEqualTo(400);
+        JsonObject noIdError = noId.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0);
+        assertThat(noIdError.getJsonObject("extensions").getString("classification")).as(noId.bodyAsString())
+                .isEqualTo("ValidationError");
+        assertThat(noIdError.getString("message")).as("names the missing argument").contains("'id'");
+        HttpResponse<Buffer> misspelt = post("/graphql", "{\"qery\": \"{ a }\"}");
+        assertThat(misspelt.statusCode()).isEqualTo(400);
+        assertThat(misspelt.bodyAsJsonObject().getString("error")).isEqualTo("bad_request");
+        assertThat(misspelt.bodyAsJsonObject().getString("message")).contains("unknown key 'qery'");
         JsonObject badId = graphql("{ entity(id: \"a\\u0000b\") { id } }", null);
         assertThat(badId.getJsonArray("errors").getJsonObject(0).getJsonObject("extensions").getString("code"))
                 .isEqualTo("bad_entity_id");

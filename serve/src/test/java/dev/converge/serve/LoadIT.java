@@ -114,7 +114,7 @@ class LoadIT {
                     assertThat(r.statusCode()).isEqualTo(200);
                 }
             }
-            assertThat(shed).as("one in flight: most of 50 concurrent requests are refused").isPositive();
+            assertThat(shed).as("one in flight: most of 50 concurrent requests are refused").isGreaterThan(25);
         }
     }
 

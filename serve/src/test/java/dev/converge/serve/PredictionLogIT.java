@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -98,33 +100,58 @@ class PredictionLogIT {
 
     @Test
     void everyAnswerNamesAPredictionTheLogHoldsAsScored() throws Exception {
-        Set<String> ids = new HashSet<>();
+        Map<String, JsonObject> answers = new HashMap<>(); // by prediction id: the answer, and the entity asked for
         for (int i = 1; i <= 20; i++) {
             JsonObject a = post("/v1/predict", "{\"entity_id\": \"" + i + "\"}").bodyAsJsonObject();
-            ids.add(a.getString("prediction_id"));
+            answers.put(a.getString("prediction_id"), a.copy().put("asked", Integer.toString(i)));
         }
         JsonObject batch = post("/v1/predict/batch", "{\"rows\": [{\"entity_id\": \"21\"}, {\"entity_id\": \"22\"}]}")
                 .bodyAsJsonObject();
-        batch.getJsonArray("results").forEach(r -> ids.add(((JsonObject) r).getString("prediction_id")));
+        for (int k = 0; k < 2; k++) {
+            JsonObject r = batch.getJsonArray("results").getJsonObject(k);
+            answers.put(r.getString("prediction_id"), r.copy().put("asked", Integer.toString(21 + k)));
+        }
+        Set<String> ids = answers.keySet();
 
         awaitLogged(ids);
 
         assertThat(ids).hasSize(22);
-        assertThat(count("SELECT count(*) FROM prediction_log WHERE id IN ('" + String.join("','", ids) + "')"))
-                .isEqualTo(22);
-        try (Connection c = fixture.db.connection(); ResultSet rs = c.createStatement().executeQuery("SELECT"
-                + " entity_id, features->>'int_rate', output->>'prediction', model, version, variant, latency_ms > 0"
-                + " FROM prediction_log WHERE entity_id = '7' AND id IN ('" + String.join("','", ids) + "')")) {
-            assertThat(rs.next()).isTrue();
-            assertThat(rs.getString(2)).as("the features as scored").isNotNull();
-            assertThat(rs.getString(3)).isIn("good", "bad");
-            assertThat(rs.getString(4)).isEqualTo("credit_risk");
-            assertThat(rs.getInt(5)).isEqualTo(1);
-            assertThat(rs.getString(6)).isEqualTo("champion");
-            assertThat(rs.getBoolean(7)).isTrue();
+        String list = String.join("','", ids);
+        int rows = 0;
+        int featuresCompared = 0;
+        try (Connection c = fixture.db.connection(); ResultSet rs = c.createStatement().executeQuery("SELECT l.id,"
+                + " l.entity_id, l.output->>'prediction', l.features::text, o.hot::text, l.model, l.version, l.variant,"
+                + " l.latency_ms > 0 FROM prediction_log l JOIN feature_online o ON o.entity_id = l.entity_id"
+                + " WHERE l.id IN ('" + list + "')")) {
+            while (rs.next()) {
+                rows++;
+                JsonObject answer = answers.get(rs.getString(1));
+                assertThat(rs.getString(2)).as("the entity asked for").isEqualTo(answer.getString("asked"));
+                assertThat(rs.getString(3)).as("the prediction answered").isEqualTo(
+                        String.valueOf(answer.getValue("prediction")));
+                // The features as scored: each one the store holds for the entity, with the stored value.
+                JsonObject logged = new JsonObject(rs.getString(4));
+                JsonObject stored = new JsonObject(rs.getString(5));
+                for (String f : logged.fieldNames()) {
+                    if (stored.containsKey(f) && stored.getValue(f) != null) {
+                        Object want = stored.getValue(f);
+                        Object got = logged.getValue(f);
+                        if (want instanceof Number n) {
+                            assertThat(((Number) got).doubleValue()).as(f).isEqualTo(n.doubleValue());
+                        } else {
+                            assertThat(got).as(f).isEqualTo(want);
+                        }
+                        featuresCompared++;
+                    }
+                }
+                assertThat(rs.getString(6)).isEqualTo("credit_risk");
+                assertThat(rs.getInt(7)).isEqualTo(1);
+                assertThat(rs.getString(8)).isEqualTo("champion");
+                assertThat(rs.getBoolean(9)).isTrue();
+            }
         }
-        assertThat(count("SELECT count(*) FROM prediction_log WHERE entity_id IS NULL AND predicted_at < now() -"
-                + " interval '1 hour'")).as("nothing from before").isZero();
+        assertThat(rows).as("every answer's prediction is in the log, with its entity's stored row").isEqualTo(22);
+        assertThat(featuresCompared).as("not vacuous: the logged rows carry the stored features").isGreaterThan(22 * 5);
     }
 
     @Test

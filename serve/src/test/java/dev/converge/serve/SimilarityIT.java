@@ -122,6 +122,18 @@ class SimilarityIT {
         assertThat(ids(a)).hasSize(5).doesNotContain("d7")
                 .containsExactlyElementsOf(exact(vectors.get("d7"), 5, "d7", vectors.keySet()));
         assertThat(a.getBoolean("exact")).isEqualTo(a.getString("search").equals("exact"));
+        dev.converge.registry.VectorIndex.Support support;
+        try (java.sql.Connection c = fixture.db.connection()) {
+            support = dev.converge.registry.VectorIndex.detect(c);
+        }
+        if (support.indexed()) {
+            // With pgvector present the index must answer: an index silently bypassed would compare brute force
+            // with brute force and pass.
+            assertThat(a.getString("search")).as("pgvector %s is installed", support.version()).isEqualTo("hnsw");
+        } else {
+            System.out.println("[SimilarityIT] " + support.describe() + ": the exact search is checked, the index"
+                    + " cannot be");
+        }
         if (!a.getBoolean("exact")) {
             assertThat(a.getInteger("ef_search")).isEqualTo(100);
         } else {

@@ -56,6 +56,19 @@ class SlowModelAlertIT {
                 assertThat(alert.getJsonObject("details").getString("cause")).as(alert.encode()).isEqualTo("scoring");
                 assertThat(alert.getJsonObject("details").getDouble("scoring_ms")).isGreaterThan(200);
                 assertThat(alert.getString("summary")).contains("mostly from scoring");
+                // The loops stay free: while a 250 ms scoring runs on the worker pool, the event loop answers a
+                // liveness probe at once (had the scoring run on the loop, the probe would wait for it).
+                var scoring = http.post(server.port(), "127.0.0.1", "/v1/predict").sendJsonObject(new JsonObject()
+                        .put("features", row)).toCompletionStage().toCompletableFuture();
+                Thread.sleep(30); // the scoring has started on its worker
+                long t0 = System.nanoTime();
+                int live = http.get(server.port(), "127.0.0.1", "/health/live").send().toCompletionStage()
+                        .toCompletableFuture().get(10, TimeUnit.SECONDS).statusCode();
+                double liveMs = (System.nanoTime() - t0) / 1e6;
+                assertThat(scoring.isDone()).as("the probe was answered while the scoring still ran").isFalse();
+                assertThat(live).isEqualTo(200);
+                assertThat(liveMs).as("the loop's answer during a 250 ms scoring").isLessThan(100);
+                scoring.get(10, TimeUnit.SECONDS);
 
                 slowMillis = 0;
                 end = System.currentTimeMillis() + 15_000;

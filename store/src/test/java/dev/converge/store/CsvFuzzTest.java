@@ -13,7 +13,8 @@ import net.jqwik.api.Provide;
 
 /**
  * The CSV reader on text that is nearly CSV: it never throws, every record is either a row with one cell per
- * column or a broken row naming why, and no text is lost (each row carries its raw text).
+ * column or a broken row naming why, and no text is lost: the rows' raw texts, in order, are the input's text
+ * (line breaks aside, which end records and are not part of a row's text).
  */
 class CsvFuzzTest {
     @Provide
@@ -28,9 +29,11 @@ class CsvFuzzTest {
             SourceRow row;
             long lastLine = 1;
             int rows = 0;
+            StringBuilder rebuilt = new StringBuilder();
             while ((row = src.next()) != null) {
                 rows++;
                 assertThat(row.raw()).isNotNull();
+                rebuilt.append(row.raw());
                 assertThat(row.lineNumber()).isGreaterThan(lastLine - 1);
                 lastLine = row.lineNumber();
                 if (row.parseError() == null) {
@@ -41,6 +44,14 @@ class CsvFuzzTest {
                 }
                 assertThat(rows).isLessThanOrEqualTo(body.length() + 1); // it ends
             }
+            // What the reader saw is the decoded bytes (an unpaired surrogate was written as '?').
+            String read = new String(bytes, StandardCharsets.UTF_8).substring("a,b,c\n".length());
+            assertThat(withoutLineBreaks(rebuilt)).as("every character of the input is in exactly one row, in order")
+                    .isEqualTo(withoutLineBreaks(read));
         }
+    }
+
+    private static String withoutLineBreaks(CharSequence s) {
+        return s.toString().replace("\r", "").replace("\n", "");
     }
 }

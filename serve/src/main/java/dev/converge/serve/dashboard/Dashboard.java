@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -91,13 +92,14 @@ public final class Dashboard implements ServeModule {
                 ctx.next();
             }
         });
-        router.get("/ui/vendor/*").handler(StaticHandler.create(UPLOT).setCachingEnabled(true).setMaxAgeSeconds(86400));
+        // GET and HEAD alike: monitors and link checkers send HEAD (it was a 405).
+        router.route("/ui/vendor/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticHandler.create(UPLOT).setCachingEnabled(true).setMaxAgeSeconds(86400));
         router.get("/ui/api/live").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
                 .putHeader("cache-control", "no-store").end(liveJson));
         router.get("/ui/api/model").handler(ctx -> reply(ctx, modelJson.get(vertx, data::readModel)));
         router.get("/ui/api/drift").handler(ctx -> reply(ctx, driftJson.get(vertx, data::readDrift)));
         router.get("/ui/api/training").handler(ctx -> reply(ctx, trainingJson.get(vertx, data::readTraining)));
-        router.get("/ui/*").handler(StaticHandler.create("ui").setCachingEnabled(false).setIndexPage("index.html"));
+        router.route("/ui/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticHandler.create("ui").setCachingEnabled(false).setIndexPage("index.html"));
     }
 
     private static void reply(io.vertx.ext.web.RoutingContext ctx, Future<JsonObject> f) {
