@@ -39,7 +39,13 @@ class TwoNodeCloudIT {
             int[] all = table.allRows();
             Frame train = table.toFrame(java.util.Arrays.copyOfRange(all, 0, 3200), "two_train");
             Frame test = table.toFrame(java.util.Arrays.copyOfRange(all, 3200, 4000), "two_test");
-            assertThat(train.anyVec().nChunks()).isGreaterThan(1); // chunks spread over both nodes' memory
+            // The chunks spread over both nodes' memory: their keys' home nodes are the two members.
+            water.fvec.Vec vec = train.anyVec();
+            java.util.Set<String> homes = new java.util.TreeSet<>();
+            for (int i = 0; i < vec.nChunks(); i++) {
+                homes.add(String.valueOf(vec.chunkKey(i).home_node()));
+            }
+            assertThat(homes).as("home nodes of the training frame's %d chunks", vec.nChunks()).hasSize(2);
 
             Trainer.Trained t = Trainer.train(new TaskConfig("gbm", Map.of("ntrees", 20, "max_depth", 3), null),
                     train, test, "label");
