@@ -323,6 +323,10 @@ class GraphQlIT {
         assertThat(sdl.bodyAsString()).contains("scalar JSON").contains("type Entity");
         assertThat(ui.statusCode()).isEqualTo(200);
         assertThat(ui.bodyAsString()).containsIgnoringCase("graphiql").doesNotContain("cdn.");
+        HttpResponse<Buffer> head = http.head("/graphql/ui/").send().toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        assertThat(head.statusCode()).as("HEAD /graphql/ui/ (monitors and link checkers send it)").isEqualTo(200);
+        assertThat(head.getHeader("content-type")).isEqualTo(ui.getHeader("content-type"));
     }
 
     static final String INTROSPECTION = "{ __schema { types { name fields { name type { name ofType { name ofType {"

@@ -233,6 +233,12 @@ public final class H2oCloud {
         started = config;
         LOG.info("H2O cloud '{}' of {} node(s) up in {} ms", config.name(), H2O.getCloudSize(),
                 (System.nanoTime() - t0) / 1_000_000);
+        if (H2O.ABV.isTooOld()) {
+            // H2O's own start-up warning cannot be turned off; say why it does not apply here.
+            LOG.info("H2O {} is pinned on purpose: the newest release whose training jars are on Maven Central"
+                    + " (the root pom's h2o.version); its \"over 100 days old\" notice above is expected",
+                    H2O.ABV.projectVersion());
+        }
     }
 
     public static int size() {

@@ -3,6 +3,7 @@ package dev.converge.serve.graphql;
 import dev.converge.serve.http.Responses;
 import dev.converge.serve.module.ServeModule;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -40,6 +41,9 @@ public final class GraphQlRoutes implements ServeModule {
         router.post("/graphql").handler(this::handle);
         router.get("/graphql/schema").handler(ctx -> engine.onSuccess(e -> ctx.response()
                 .putHeader("content-type", "application/graphql; charset=utf-8").end(e.sdl())).onFailure(ctx::fail));
+        // HEAD as GET (monitors and link checkers send it; GraphiQL's own router answered 405): the server sends
+        // the headers and no body.
+        router.head("/graphql/ui*").handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
         router.route("/graphql/ui*").subRouter(GraphiQLHandler.create(vertx, new GraphiQLHandlerOptions()
                 .setEnabled(true).setGraphQLUri("/graphql")).router());
     }
