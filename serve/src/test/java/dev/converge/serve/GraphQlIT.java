@@ -386,4 +386,21 @@ class GraphQlIT {
         assertThat(badId.getJsonArray("errors").getJsonObject(0).getJsonObject("extensions").getString("code"))
                 .isEqualTo("bad_entity_id");
     }
+
+    @Test
+    void theDocsCurlExampleIsAnsweredAsWritten() throws Exception {
+        // docs/graphql.md's example, its body exactly as the page shows it (it once held a raw line break inside a
+        // JSON string, and every reader who pasted it got malformed_json).
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of("..", "docs",
+                "graphql.md"));
+        int at = lines.indexOf("curl -s localhost:8080/graphql -H 'content-type: application/json' -d @- <<'EOF'");
+        assertThat(at).as("the example in docs/graphql.md").isNotNegative();
+        String body = lines.get(at + 1);
+        assertThat(lines.get(at + 2)).isEqualTo("EOF");
+        HttpResponse<Buffer> r = post("/graphql", body);
+        assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+        JsonObject answer = r.bodyAsJsonObject();
+        assertThat(answer.getJsonArray("errors")).as(answer.encode()).isNull();
+        assertThat(answer.getJsonObject("data").getJsonArray("entities")).hasSize(2);
+    }
 }
