@@ -23,7 +23,7 @@ final class DbOptions {
     String user;
 
     @Option(names = "--embedded-dir", paramLabel = "DIR",
-            description = "Data directory of the embedded PostgreSQL (default ~/.converge/pgdata).")
+            description = "Data directory of the embedded PostgreSQL (default $HOME/.converge/pgdata).")
     Path embeddedDir;
 
     /** These options as command-line arguments, for child JVMs that must reach the same database. */

@@ -55,7 +55,7 @@ final class H2oNodeCommand implements Callable<Integer> {
         Path file = configFile != null ? configFile
                 : Path.of("converge.properties").toFile().isFile() ? Path.of("converge.properties") : null;
         Settings s = Settings.load(file, System.getenv(), java.util.Map.of());
-        Path home = Path.of(System.getProperty("user.home"), ".converge");
+        Path home = dev.converge.contracts.config.ConvergeHome.dir();
         config = TrainCommand.h2oConfig(s, home.resolve("h2o"), H2oCloud.Role.NODE);
         HttpServer probes = HttpServer.create(new InetSocketAddress(probeHost, probePort), 16);
         probes.createContext("/health/ready", ex -> answer(ex, ready() ? 200 : 503));

@@ -37,7 +37,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--xgboost-estimate", paramLabel = "SIZE", defaultValue = "512m")
     String xgboost;
 
-    @Option(names = "--artifacts", paramLabel = "DIR", description = "Artifact store (default ~/.converge/artifacts).")
+    @Option(names = "--artifacts", paramLabel = "DIR", description = "Artifact store (default $HOME/.converge/artifacts).")
     String artifacts;
 
     @Option(names = "--actor", paramLabel = "NAME", description = "Who the registry records as registering (and"
@@ -54,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
             return runChild(spec);
         }
         Settings s = db.settings();
-        Path home = Path.of(System.getProperty("user.home"), ".converge");
+        Path home = dev.converge.contracts.config.ConvergeHome.dir();
         H2oCloud.Config h2o = h2oConfig(s, home.resolve("h2o"));
         try (Database d = db.open(System.err)) {
             System.out.printf("Training pipeline '%s' -> model '%s' (JVM heap %,d MB)%n", spec.name(), spec.model(),

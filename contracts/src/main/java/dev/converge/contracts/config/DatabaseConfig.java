@@ -31,7 +31,7 @@ public record DatabaseConfig(String url, String user, String password, Path embe
     }
 
     public static DatabaseConfig from(Settings s) {
-        Path home = Path.of(System.getProperty("user.home"), ".converge", "pgdata");
+        Path home = ConvergeHome.dir().resolve("pgdata");
         return new DatabaseConfig(
                 s.string("database.url").orElse(null),
                 s.string("database.user").orElse(null),
