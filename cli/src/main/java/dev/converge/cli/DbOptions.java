@@ -56,10 +56,13 @@ final class DbOptions {
         return Settings.load(file, System.getenv(), flags);
     }
 
-    /** Opens and migrates the database, telling the user where it is. */
+    /**
+     * Opens and migrates the database. Where an embedded one keeps its data, and how to use one's own instead, is
+     * said when its data directory is made (the first command on a machine), not before every command's output.
+     */
     Database open(PrintStream err) {
         DatabaseConfig cfg = DatabaseConfig.from(settings());
-        if (cfg.embedded()) {
+        if (cfg.embedded() && !java.nio.file.Files.isDirectory(cfg.embeddedDataDir())) {
             err.println("No database configured: using embedded PostgreSQL 17, data kept in " + cfg.embeddedDataDir());
             err.println("  (to use your own PostgreSQL: --database-url jdbc:postgresql://host:5432/db,"
                     + " or CONVERGE_DATABASE_URL, or database.url in converge.properties)");

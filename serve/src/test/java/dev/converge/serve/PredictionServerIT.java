@@ -605,7 +605,7 @@ class PredictionServerIT {
         Set<String> documented = new HashSet<>(doc.getJsonObject("paths").fieldNames());
         assertThat(documented).containsExactlyInAnyOrder("/v1/predict", "/v1/predict/batch", "/health/live",
                 "/health/ready", "/metrics", "/openapi.json", "/admin/models/{version}/activate",
-                "/admin/models/rollback", "/graphql", "/graphql/schema", "/v1/feedback", "/admin/drift/run",
+                "/admin/models/rollback", "/graphql", "/graphql/schema", "/graphql/ui", "/v1/feedback", "/admin/drift/run",
                 "/admin/registry/promote", "/admin/experiment/share", "/ui", "/ui/", "/ui/vendor/", "/ui/api/live", "/ui/api/model",
                 "/ui/api/drift", "/ui/api/training", "/v1/similar", "/v1/entities/{id}/similar");
         assertThat(server.routes()).containsExactlyInAnyOrderElementsOf(documented);

@@ -117,6 +117,10 @@ public final class OpenApi {
                                 .put("in", "query").put("schema", new JsonObject().put("type", "integer"))))))
                 .put("/graphql/schema", new JsonObject().put("get", op("The GraphQL schema (SDL)", null,
                         new JsonObject().put("200", response("application/graphql", null)))))
+                .put("/graphql/ui", new JsonObject().put("get", op("GraphiQL, from the jar (no CDN), at /graphql/ui/",
+                        null, new JsonObject().put("200", response("text/html", null)))).put("head", op("As GET,"
+                        + " without the body (monitors, link checkers)", null, new JsonObject().put("200",
+                        response("text/html", null)))))
                 .put("/openapi.json", new JsonObject().put("get", op("This document", null,
                         new JsonObject().put("200", response("OpenAPI 3", null)))))
                 .put("/admin/models/{version}/activate", new JsonObject().put("post", op("Load, verify, warm and"
