@@ -344,6 +344,7 @@ public final class PredictionServer {
             ModelHandle before = slot.active();
             slot.activate(next);
             path.modelChanged(next.p90Micros() * 1000);
+            modules.forEach(m -> m.modelChanged(next));
             if (warmedUp) {
                 notReadyReason.set(null);
             }
@@ -383,6 +384,7 @@ public final class PredictionServer {
                 return Future.failedFuture(new IllegalStateException("there is no previous model to roll back to"));
             }
             path.modelChanged(back.p90Micros() * 1000);
+            modules.forEach(m -> m.modelChanged(back));
             publishModelInfo(back);
             LOG.info("rolled back to {} v{}", back.name(), back.version());
             return Future.succeededFuture(new JsonObject().put("active", back.version())
