@@ -31,9 +31,8 @@ import java.util.function.Consumer;
  */
 public final class HttpApi extends VerticleBase {
     /**
-     * What every instance shares. {@code extraRoutes} (tests only) may add routes; null in production. {@code graphql}
-     * completes once the engine is built: after the first model is ready, so that its schema's construction (half a
-     * second of one core) does not delay readiness; a GraphQL request arriving before then waits for it.
+     * What every instance shares. {@code modules} add their routes, mounted in order after the prediction routes;
+     * {@code extraRoutes} (tests only) may add routes, null in production.
      */
     public record Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
                          ModelAdmin admin, LoopLag loopLag, List<ServeModule> modules, Consumer<Router> extraRoutes,
