@@ -181,9 +181,18 @@ class CacheAndRedisChaosIT {
                     .setDefaultPort(server.port()), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(21));
             double expiredBefore = server.metrics().get("converge.scoring.expired").functionCounter().count();
             holdNext.set(true);
-            CompletableFuture<HttpResponse<Buffer>> holder = client.post("/v1/predict").sendBuffer(Buffer.buffer(
-                    "{\"entity_id\": \"1\"}")).toCompletionStage().toCompletableFuture();
-            assertThat(holding.await(10, TimeUnit.SECONDS)).as("the first scoring holds the worker").isTrue();
+            // The holder's own scoring may be dropped at its 2 ms deadline when the shared machine stalls (CI saw
+            // it once): it is then answered 503 without being held, and is sent again (holdNext is still set).
+            CompletableFuture<HttpResponse<Buffer>> holder = null;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (holding.getCount() > 0 && System.nanoTime() < until) {
+                if (holder == null || holder.isDone()) {
+                    holder = client.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"1\"}"))
+                            .toCompletionStage().toCompletableFuture();
+                }
+                holding.await(20, TimeUnit.MILLISECONDS);
+            }
+            assertThat(holding.getCount()).as("a scoring holds the worker").isZero();
             List<CompletableFuture<HttpResponse<Buffer>>> all = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 all.add(client.post("/v1/predict").sendBuffer(Buffer.buffer("{\"entity_id\": \"" + (1 + i) + "\"}"))
