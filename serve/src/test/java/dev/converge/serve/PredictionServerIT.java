@@ -477,7 +477,7 @@ class PredictionServerIT {
     void aRollbackSentWhileThePromotedVersionLoadsStillWins() throws Exception {
         int champion = fixture.registry.champion("credit_risk").orElseThrow().version();
         int other = champion == 1 ? 2 : 1;
-        long notices = server.noticesSeen.get();
+        long notices = server.runtime().champion().noticesSeen();
         fixture.registry.promote("credit_risk", other, "test", "promote");
         fixture.registry.rollback("credit_risk", "test", "changed our mind at once"); // while 'other' loads
         int start = fixture.registry.champion("credit_risk").orElseThrow().version();
@@ -486,14 +486,14 @@ class PredictionServerIT {
         // Once both notices have arrived and the passes they started have ended, with none pending (a load of
         // 'other' may have started, even finished, meanwhile): the rollback is what is served. No sleep, so no
         // machine is too slow for it, and no pass of the test's own to do the server's work.
-        server.awaitFollowed(notices + 2).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        server.runtime().champion().awaitFollowed(notices + 2).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertThat(fixture.registry.champion("credit_risk").orElseThrow().version()).isEqualTo(start);
         assertThat(server.activeModel().version()).isEqualTo(start);
     }
 
     @Test
     void aChampionChangedWhileTheSubscriptionWasDownIsPickedUpOnReconnect() throws Exception {
-        server.championPolling(false); // else the 30 s backstop could do the reconnect's work inside the deadline
+        server.runtime().champion().polling(false); // else the 30 s backstop could do the reconnect's work inside the deadline
         try {
             int start = fixture.registry.champion("credit_risk").orElseThrow().version();
             int other = start == 1 ? 2 : 1;
@@ -521,7 +521,7 @@ class PredictionServerIT {
                 Thread.sleep(50);
             }
         } finally {
-            server.championPolling(true);
+            server.runtime().champion().polling(true);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.converge.serve.http;
 
+import dev.converge.serve.runtime.ModelAdmin;
 import dev.converge.model.ModelRefusedException;
 import dev.converge.serve.resilience.Failures;
 import io.vertx.core.Future;

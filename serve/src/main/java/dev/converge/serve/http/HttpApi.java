@@ -1,5 +1,6 @@
 package dev.converge.serve.http;
 
+import dev.converge.serve.runtime.ModelAdmin;
 import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.model.Readiness;
 import dev.converge.serve.module.ServeModule;

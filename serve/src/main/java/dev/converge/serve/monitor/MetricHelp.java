@@ -1,6 +1,12 @@
 package dev.converge.serve.monitor;
 
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.util.Map;
@@ -11,6 +17,17 @@ import java.util.Map;
  * one is caught by {@code MetricConventionsIT} (promtool check metrics).
  */
 public final class MetricHelp implements MeterFilter {
+    /** A Prometheus registry with every converge family's help and the JVM's own meters (memory, GC, threads, CPU). */
+    public static PrometheusMeterRegistry registry() {
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        metrics.config().meterFilter(new MetricHelp());
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        return metrics;
+    }
+
     static final Map<String, String> HELP = Map.ofEntries(
             Map.entry("http.server.requests", "HTTP requests by route and status, timed from the first byte to the"
                     + " last byte of the answer"),

@@ -2,19 +2,27 @@ package dev.converge.serve.pg;
 
 import dev.converge.registry.PgEndpoint;
 import dev.converge.serve.config.ServeConfig;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlConnection;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The reactive PostgreSQL clients of the server: connect options from a JDBC URL (user, password, schema and
  * {@code sslmode} with libpq's meaning), the feature pools, and a read replica's endpoint.
  */
 public final class PgClients {
+    private static final Logger LOG = LoggerFactory.getLogger(PgClients.class);
+
     private PgClients() {
     }
 
@@ -109,5 +117,37 @@ public final class PgClients {
             }
         }
         return null;
+    }
+
+    /**
+     * Opens every connection of {@code pool} up front, retrying up to {@code attempts} times, so that the first
+     * requests do not pay for connecting: at start-up the JIT and the model's verification compete for the CPU, and a
+     * connection that is not opened now is opened by the first requests, under load. Never fails: what could not be
+     * opened is logged.
+     */
+    public static Future<Void> warm(Pool pool, int size, int attempts) {
+        List<Future<?>> warm = new ArrayList<>();
+        List<SqlConnection> held = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            warm.add(pool.getConnection().compose(c -> {
+                synchronized (held) {
+                    held.add(c);
+                }
+                return c.query("SELECT 1").execute();
+            }));
+        }
+        return Future.join(warm).transform(ar -> {
+            synchronized (held) {
+                held.forEach(SqlConnection::close);
+            }
+            if (ar.succeeded() || attempts <= 1) {
+                if (ar.failed()) {
+                    LOG.warn("could not open all {} connections of the feature store's pool: {}", size,
+                            ar.cause().getMessage());
+                }
+                return Future.succeededFuture();
+            }
+            return warm(pool, size, attempts - 1);
+        });
     }
 }

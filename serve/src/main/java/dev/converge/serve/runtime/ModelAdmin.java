@@ -1,10 +1,10 @@
-package dev.converge.serve.http;
+package dev.converge.serve.runtime;
 
 import dev.converge.serve.model.Readiness;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
-/** Model administration and readiness, implemented by the server. */
+/** Model administration and readiness, as the admin routes call them; implemented by {@link ModelRuntime}. */
 public interface ModelAdmin {
     Future<JsonObject> activate(int version);
 
