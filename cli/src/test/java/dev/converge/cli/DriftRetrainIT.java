@@ -1,5 +1,6 @@
 package dev.converge.cli;
 
+import dev.converge.serve.config.DriftSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.registry.PgEndpoint;
@@ -51,9 +52,12 @@ class DriftRetrainIT {
                 ROOT.resolve("pipelines/lending_club.yaml").toString(), "--port", "0", "--exit");
         assertThat(qs.exit()).as(qs.err()).isZero();
 
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000, 1 << 20, 50, 4,
-                Resilience.defaults().with("none", 60)).withDrift(new ServeConfig.Drift(0, 60, 10_000, 0.1, 0.25,
-                ROOT.resolve("pipelines/lending_club.yaml").toAbsolutePath().toString(), List.of(), 10));
+        ServeConfig config = ServeConfig.builder().port(0).adminToken(TOKEN).eventLoops(1).scoringWorkers(2)
+                .inlineScoringMaxMicros(50).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                .drift(new DriftSettings(0, 60, 10_000, 0.1, 0.25,
+                        ROOT.resolve("pipelines/lending_club.yaml").toAbsolutePath().toString(), List.of(), 10))
+                .build();
         PredictionServer server = PredictionServer.start(config, new PgEndpoint(URL, null, null, null), null)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         HttpClient http = HttpClient.newHttpClient();

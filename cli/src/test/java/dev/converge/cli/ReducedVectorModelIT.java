@@ -100,8 +100,9 @@ class ReducedVectorModelIT {
             assertThat(rs.getString(3)).hasSize(64);
         }
 
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, "reduced_model", null, 1, 1, 50, 100, 1 << 20, 50, 4,
-                Resilience.defaults().with("none", 60));
+        ServeConfig config = ServeConfig.builder().port(0).model("reduced_model").eventLoops(1).scoringWorkers(1)
+                .inlineScoringMaxMicros(50).batchMaxRows(100).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build()).build();
         PredictionServer server = PredictionServer.start(config, new PgEndpoint(URL, null, null, null), null)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         HttpClient http = HttpClient.newHttpClient();

@@ -117,7 +117,7 @@ public final class PredictionServer {
     public static Future<PredictionServer> start(ServeConfig config, PgEndpoint db, Consumer<Router> extraRoutes,
                                                  ScoringFaults faults) {
         int port = config.port() == 0 ? freePort() : config.port();
-        PredictionServer s = new PredictionServer(config.withPort(port), db, port);
+        PredictionServer s = new PredictionServer(config.toBuilder().port(port).build(), db, port);
         return s.deploy(extraRoutes, faults).map(v -> s);
     }
 

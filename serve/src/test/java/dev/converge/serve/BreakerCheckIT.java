@@ -36,9 +36,11 @@ class BreakerCheckIT {
         String start = "'" + redis + "' --port " + port + " --bind 127.0.0.1 --save '' --appendonly no --daemonize yes"
                 + " --pidfile '" + pidFile + "' --dir '" + work + "'";
         try (ServeFixture fixture = new ServeFixture(work)) {
-            PredictionServer server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1,
-                    2, 50, 1000, 1 << 20, 50, 4, Resilience.defaults().with("redis://127.0.0.1:" + port, 2)
-                    .withRedisTimeout(250).withCacheAlways()), fixture.db.endpoint(), null)
+            PredictionServer server = PredictionServer.start(ServeConfig.builder().port(0).eventLoops(1)
+                    .scoringWorkers(2).inlineScoringMaxMicros(50).pgPoolSize(4)
+                    .resilience(Resilience.builder().redisUrl("redis://127.0.0.1:" + port).breakerOpenSeconds(2)
+                            .redisTimeoutMillis(250).cacheAlways(true).build())
+                    .build(), fixture.db.endpoint(), null)
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             try {
                 ServeFixture.awaitModel(server);

@@ -25,8 +25,9 @@ class CacheCoherenceCheckIT {
     Path work;
 
     private static PredictionServer start(ServeFixture fixture, Resilience r) throws Exception {
-        PredictionServer server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2,
-                50, 1000, 1 << 20, 50, 4, r), fixture.db.endpoint(), null).toCompletionStage().toCompletableFuture()
+        PredictionServer server = PredictionServer.start(ServeConfig.builder().port(0).adminToken(TOKEN).eventLoops(1)
+                .scoringWorkers(2).inlineScoringMaxMicros(50).pgPoolSize(4).resilience(r)
+                .build(), fixture.db.endpoint(), null).toCompletionStage().toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         ServeFixture.awaitModel(server);
         return server;
@@ -37,7 +38,8 @@ class CacheCoherenceCheckIT {
         String redis = TestServices.redisUrl();
         List<String> bodies = IntStream.rangeClosed(1, 15).mapToObj(i -> "{\"entity_id\": \"" + i + "\"}").toList();
         try (ServeFixture fixture = new ServeFixture(work)) {
-            PredictionServer caching = start(fixture, Resilience.defaults().with(redis, 60).withCacheAlways());
+            PredictionServer caching = start(fixture, Resilience.builder().redisUrl(redis).breakerOpenSeconds(60)
+                    .cacheAlways(true).build());
             try {
                 String url = "http://127.0.0.1:" + caching.port();
 
@@ -54,7 +56,8 @@ class CacheCoherenceCheckIT {
             } finally {
                 caching.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             }
-            PredictionServer plain = start(fixture, Resilience.defaults().with("none", 60));
+            PredictionServer plain = start(fixture, Resilience.builder().redisUrl("none").breakerOpenSeconds(60)
+                    .build());
             try {
                 CacheCoherenceCheck.Verdict v = CacheCoherenceCheck.run("http://127.0.0.1:" + plain.port(), TOKEN, 2,
                         null, bodies);

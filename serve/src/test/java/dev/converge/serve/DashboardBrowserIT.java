@@ -55,8 +55,11 @@ class DashboardBrowserIT {
             try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
                 deadPort = s.getLocalPort(); // closed again: nothing listens there
             }
-            ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000, 1 << 20, 50, 4,
-                    Resilience.defaults().with("redis://127.0.0.1:" + deadPort, 60).withCacheAlways());
+            ServeConfig config = ServeConfig.builder().port(0).adminToken(TOKEN).eventLoops(1).scoringWorkers(2)
+                    .inlineScoringMaxMicros(50).pgPoolSize(4)
+                    .resilience(Resilience.builder().redisUrl("redis://127.0.0.1:" + deadPort).breakerOpenSeconds(60)
+                            .cacheAlways(true).build())
+                    .build();
             PredictionServer server = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage()
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             Vertx vertx = Vertx.vertx();

@@ -42,8 +42,11 @@ class DashboardIT {
     @BeforeAll
     static void start() throws Exception {
         fixture = new ServeFixture(work);
-        server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000,
-                        1 << 20, 50, 4, Resilience.defaults().with(dev.converge.testkit.TestServices.redisUrl(), 60)),
+        server = PredictionServer.start(ServeConfig.builder().port(0).adminToken(TOKEN).eventLoops(1).scoringWorkers(2)
+                .inlineScoringMaxMicros(50).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl(dev.converge.testkit.TestServices.redisUrl())
+                        .breakerOpenSeconds(60).build())
+                .build(),
                         fixture.db.endpoint(), null)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         ServeFixture.awaitModel(server);
@@ -179,8 +182,10 @@ class DashboardIT {
 
     @Test
     void withoutAnAdminTokenThePageIsReadOnly() throws Exception {
-        PredictionServer open = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 50,
-                        1000, 1 << 20, 50, 4, Resilience.defaults().with("none", 60)), fixture.db.endpoint(), null)
+        PredictionServer open = PredictionServer.start(ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(2)
+                .inlineScoringMaxMicros(50).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                .build(), fixture.db.endpoint(), null)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         try {
             ServeFixture.awaitModel(open);

@@ -21,8 +21,10 @@ class EventLoopCheckIT {
     @Test
     void ordinaryLoadPassesAndABlockedLoopFails() throws Exception {
         try (ServeFixture fixture = new ServeFixture(work)) {
-            PredictionServer server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1,
-                    1, 50, 1000, 1 << 20, 50, 4, Resilience.defaults().with("none", 60)), fixture.db.endpoint(),
+            PredictionServer server = PredictionServer.start(ServeConfig.builder().port(0).eventLoops(1)
+                    .scoringWorkers(1).inlineScoringMaxMicros(50).pgPoolSize(4)
+                    .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                    .build(), fixture.db.endpoint(),
                     router -> router.post("/test/block-the-loop").handler(ctx -> {
                         try {
                             Thread.sleep(300); // on the event loop, on purpose

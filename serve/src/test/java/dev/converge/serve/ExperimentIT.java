@@ -1,5 +1,6 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.PredictionLogSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.registry.Deployment;
@@ -47,9 +48,11 @@ class ExperimentIT {
     static WebhookListener hook;
 
     static ServeConfig config() {
-        return new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000, 1 << 20, 50, 4,
-                Resilience.defaults().with("none", 60)).withAlertsWebhook(hook.url())
-                .withPredictionLog(new ServeConfig.PredictionLog(true, 1.0, 100_000, 100_000, 100, 30, 1_000_000));
+        return ServeConfig.builder().port(0).adminToken(TOKEN).eventLoops(1).scoringWorkers(2)
+                .inlineScoringMaxMicros(50).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                .alertsWebhookUrl(hook.url())
+                .predictionLog(new PredictionLogSettings(true, 1.0, 100_000, 100_000, 100, 30, 1_000_000)).build();
     }
 
     static final ScoringFaults FAULTS = (model, version) -> {

@@ -1,5 +1,6 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.GraphQlSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.contracts.FeatureSchema;
@@ -50,10 +51,13 @@ class GraphQlIT {
     @BeforeAll
     static void start() throws Exception {
         fixture = new ServeFixture(work);
-        ServeConfig.GraphQl d = ServeConfig.GraphQl.DEFAULTS;
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 50, 100, 256 * 1024, 50, 4,
-                Resilience.defaults().with("none", 60)).withGraphql(new ServeConfig.GraphQl(d.maxDepth(), d.maxCost(),
-                d.maxAliases(), d.maxDocumentBytes(), d.maxIds(), d.maxLimit(), true, 1500, d.weights()));
+        GraphQlSettings d = GraphQlSettings.DEFAULTS;
+        ServeConfig config = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(2).inlineScoringMaxMicros(50)
+                .batchMaxRows(100).bodyLimitBytes(256 * 1024).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                .graphql(new GraphQlSettings(d.maxDepth(), d.maxCost(), d.maxAliases(), d.maxDocumentBytes(),
+                        d.maxIds(), d.maxLimit(), true, 1500, d.weights()))
+                .build();
         server = PredictionServer.start(config, fixture.db.endpoint(), router -> {
             router.post("/test/naive-graphql").handler(ctx -> naive.get().handle(ctx));
             router.post("/test/stuck-graphql").handler(ctx -> stuck.get().handle(ctx));
@@ -84,8 +88,9 @@ class GraphQlIT {
      */
     @Test
     void graphQlIsBuiltAfterTheFirstLoadEvenWhenNoModelIsReady() throws Exception {
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, "no_such_model", null, 1, 2, 50, 100, 256 * 1024, 50, 4,
-                Resilience.defaults().with("none", 60));
+        ServeConfig config = ServeConfig.builder().port(0).model("no_such_model").eventLoops(1).scoringWorkers(2)
+                .inlineScoringMaxMicros(50).batchMaxRows(100).bodyLimitBytes(256 * 1024).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build()).build();
         PredictionServer idle = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage()
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         WebClient client = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
@@ -339,10 +344,13 @@ class GraphQlIT {
         assertThat(on.getJsonObject("data").getJsonObject("__schema").getJsonArray("types").encode())
                 .contains("\"Entity\"");
 
-        ServeConfig.GraphQl d = ServeConfig.GraphQl.DEFAULTS;
-        ServeConfig closed = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 2,
-                Resilience.defaults().with("none", 60)).withGraphql(new ServeConfig.GraphQl(d.maxDepth(), d.maxCost(),
-                d.maxAliases(), d.maxDocumentBytes(), d.maxIds(), d.maxLimit(), false, d.timeoutMillis(), d.weights()));
+        GraphQlSettings d = GraphQlSettings.DEFAULTS;
+        ServeConfig closed = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(1).inlineScoringMaxMicros(50)
+                .batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(2)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                .graphql(new GraphQlSettings(d.maxDepth(), d.maxCost(), d.maxAliases(), d.maxDocumentBytes(),
+                        d.maxIds(), d.maxLimit(), false, d.timeoutMillis(), d.weights()))
+                .build();
         PredictionServer other = PredictionServer.start(closed, fixture.db.endpoint(), null).toCompletionStage()
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         try {

@@ -1,5 +1,6 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.GraphQlSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,15 +11,15 @@ import org.junit.jupiter.api.Test;
 
 /** serve.graphql.* settings: defaults, overrides, and a clear error for each bad value. */
 class GraphQlSettingsTest {
-    static ServeConfig.GraphQl from(Map<String, String> env) {
+    static GraphQlSettings from(Map<String, String> env) {
         return ServeConfig.from(Settings.load(null, env, Map.of())).graphql();
     }
 
     @Test
     void defaultsAndOverrides() {
-        assertThat(from(Map.of())).isEqualTo(ServeConfig.GraphQl.DEFAULTS);
+        assertThat(from(Map.of())).isEqualTo(GraphQlSettings.DEFAULTS);
 
-        ServeConfig.GraphQl g = from(Map.of("CONVERGE_SERVE_GRAPHQL_MAX_DEPTH", "7",
+        GraphQlSettings g = from(Map.of("CONVERGE_SERVE_GRAPHQL_MAX_DEPTH", "7",
                 "CONVERGE_SERVE_GRAPHQL_INTROSPECTION", "off",
                 "CONVERGE_SERVE_GRAPHQL_WEIGHTS", "Entity.prediction=20, Model.events=1"));
 

@@ -23,8 +23,10 @@ class HotSwapCheckIT {
     @Test
     void aSwapUnderLoadPassesAndARefusedOneFails() throws Exception {
         try (ServeFixture fixture = new ServeFixture(work)) {
-            PredictionServer server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1,
-                    2, 50, 1000, 1 << 20, 50, 4, Resilience.defaults().with("none", 60)), fixture.db.endpoint(), null)
+            PredictionServer server = PredictionServer.start(ServeConfig.builder().port(0).adminToken(TOKEN)
+                    .eventLoops(1).scoringWorkers(2).inlineScoringMaxMicros(50).pgPoolSize(4)
+                    .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                    .build(), fixture.db.endpoint(), null)
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             try {
                 ServeFixture.awaitModel(server);

@@ -1,5 +1,7 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.ClientSettings;
+import dev.converge.serve.config.PredictionLogSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.serve.config.Resilience;
@@ -47,9 +49,10 @@ class LoadIT {
         // far longer than 50 ms. The queue is ours, not PostgreSQL's. The prediction log is off: its inserts share
         // this machine's two cores with PostgreSQL and can make a fetch really exceed 50 ms, which is PostgreSQL's
         // latency (counted, rightly) and not what this test is about.
-        ServeConfig onePooled = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 2, 2, 50, 100, 64 * 1024, 50, 1,
-                Resilience.defaults().with("none", 60).withShedDelay(0)).withPredictionLog(
-                ServeConfig.PredictionLog.OFF);
+        ServeConfig onePooled = ServeConfig.builder().port(0).eventLoops(2).scoringWorkers(2).inlineScoringMaxMicros(50)
+                .batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(1)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).shedDelayMillis(0).build())
+                .predictionLog(PredictionLogSettings.OFF).build();
         try (Running running = Running.start(onePooled, 400)) {
             PredictionServer server = running.server();
             WebClient client = running.client();
@@ -86,8 +89,11 @@ class LoadIT {
 
     @Test
     void refusalsForOverloadArePacedSoClientsThatRetryAtOnceCannotStarveTheServer() throws Exception {
-        ServeConfig oneInFlight = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
-                Resilience.defaults().with("none", 60).withMaxInFlight(1).withShedDelay(300));
+        ServeConfig oneInFlight = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(1)
+                .inlineScoringMaxMicros(50).batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).maxInFlight(1)
+                        .shedDelayMillis(300).build())
+                .build();
         try (Running running = Running.start(oneInFlight, 50)) {
             PredictionServer server = running.server();
             WebClient client = running.client();
@@ -122,9 +128,11 @@ class LoadIT {
     void stalledClientsHoldNoSlotAndAreCutOff() throws Exception {
         // Two requests in flight at most. 40 clients send their headers and half a body, then stall; one more trickles
         // its headers a byte at a time. Complete requests must still be answered, and the stalled ones cut off.
-        ServeConfig tight = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
-                Resilience.defaults().with("none", 60).withMaxInFlight(2).withShedDelay(0))
-                .withClients(new ServeConfig.Clients(1_500, 1_000, 1 << 20));
+        ServeConfig tight = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(1).inlineScoringMaxMicros(50)
+                .batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).maxInFlight(2)
+                        .shedDelayMillis(0).build())
+                .clients(new ClientSettings(1_500, 1_000, 1 << 20)).build();
         try (Running running = Running.start(tight, 4)) {
             int port = running.server().port();
             String body = "{\"entity_id\": \"5\"}";
@@ -178,9 +186,10 @@ class LoadIT {
     void bodiesBeingReceivedHoldABoundedBuffer() throws Exception {
         // Room for two 64 KiB bodies: a third client declaring a large body is refused before a byte is read,
         // and once the stalled ones time out, requests are answered again.
-        ServeConfig tight = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
-                Resilience.defaults().with("none", 60).withShedDelay(0))
-                .withClients(new ServeConfig.Clients(30_000, 800, 128 * 1024));
+        ServeConfig tight = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(1).inlineScoringMaxMicros(50)
+                .batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).shedDelayMillis(0).build())
+                .clients(new ClientSettings(30_000, 800, 128 * 1024)).build();
         try (Running running = Running.start(tight, 4)) {
             int port = running.server().port();
             List<java.net.Socket> stalled = new ArrayList<>();
@@ -210,8 +219,11 @@ class LoadIT {
     @Test
     void aModelThatScoresFasterThanARedisLookupIsNotCached() throws Exception {
         // The quickstart's GLM scores in about a microsecond; a Redis round trip costs tens of them.
-        ServeConfig auto = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
-                Resilience.defaults().with(dev.converge.testkit.TestServices.redisUrl(), 60));
+        ServeConfig auto = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(1).inlineScoringMaxMicros(50)
+                .batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl(dev.converge.testkit.TestServices.redisUrl())
+                        .breakerOpenSeconds(60).build())
+                .build();
         try (Running running = Running.start(auto, 4)) {
             PredictionServer server = running.server();
             assertThat(server.readiness().cache()).startsWith("off (scoring p90").contains("a Redis lookup's");
@@ -231,8 +243,10 @@ class LoadIT {
 
     @Test
     void unseenLevelsAreRefusedWhenThePolicySaysSo() throws Exception {
-        ServeConfig refuse = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
-                Resilience.defaults().with("none", 60)).withUnseenLevelsRefused(true);
+        ServeConfig refuse = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(1).inlineScoringMaxMicros(50)
+                .batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                .refuseUnseenLevels(true).build();
         try (Running running = Running.start(refuse, 4)) {
             String categorical = running.server().activeModel().schema().features().stream()
                     .filter(f -> f.type() == dev.converge.contracts.FeatureType.CATEGORICAL).findFirst().orElseThrow()

@@ -33,8 +33,11 @@ class PostgresChaosIT {
         }
         Process redis = CacheAndRedisChaosIT.startRedis(redisPort, work);
         ServeFixture fixture = new ServeFixture(work, pg.getJdbcUrl("postgres", "postgres"));
-        PredictionServer server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", null, 2, 2, 50,
-                100, 64 * 1024, 50, 4, Resilience.defaults().with("redis://127.0.0.1:" + redisPort, 60).withCacheAlways()),
+        PredictionServer server = PredictionServer.start(ServeConfig.builder().port(0).eventLoops(2).scoringWorkers(2)
+                .inlineScoringMaxMicros(50).batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("redis://127.0.0.1:" + redisPort).breakerOpenSeconds(60)
+                        .cacheAlways(true).build())
+                .build(),
                 fixture.db.endpoint(), null).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         Vertx vertx = Vertx.vertx();
         WebClient http = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")

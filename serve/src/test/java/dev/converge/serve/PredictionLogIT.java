@@ -1,5 +1,8 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.DriftSettings;
+import dev.converge.serve.config.LatencySettings;
+import dev.converge.serve.config.PredictionLogSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.serve.config.Resilience;
@@ -47,11 +50,12 @@ class PredictionLogIT {
         hook = new WebhookListener();
         alerts = hook.received();
         fixture = new ServeFixture(work);
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 1, 2, 50, 1000, 1 << 20, 50, 4,
-                Resilience.defaults().with("none", 60)).withDrift(new ServeConfig.Drift(0, 60, 10_000, 0.1, 0.25))
-                .withAlertsWebhook(hook.url())
-                .withLatency(new ServeConfig.Latency(20, 1, 2))
-                .withPredictionLog(new ServeConfig.PredictionLog(true, 1.0, 100_000, 1000, 200, 30, 1_000_000));
+        ServeConfig config = ServeConfig.builder().port(0).adminToken(TOKEN).eventLoops(1).scoringWorkers(2)
+                .inlineScoringMaxMicros(50).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                .drift(new DriftSettings(0, 60, 10_000, 0.1, 0.25)).alertsWebhookUrl(hook.url())
+                .latency(new LatencySettings(20, 1, 2))
+                .predictionLog(new PredictionLogSettings(true, 1.0, 100_000, 1000, 200, 30, 1_000_000)).build();
         server = PredictionServer.start(config, fixture.db.endpoint(), router -> router.post("/test/block")
                 .handler(ctx -> {
                     try {
@@ -157,9 +161,10 @@ class PredictionLogIT {
     @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE - 1) // its server logs into the same table: after the drift test
     void aBurstThatOverflowsTheLogsBufferCostsNoAnswerAndIsCounted() throws Exception {
-        ServeConfig tiny = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 50, 1000, 1 << 20, 50, 4,
-                Resilience.defaults().with("none", 60)).withPredictionLog(new ServeConfig.PredictionLog(true, 1.0, 5,
-                5, 1000, 30, 1_000_000)).withDrift(new ServeConfig.Drift(0, 60, 10_000, 0.1, 0.25));
+        ServeConfig tiny = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(2).inlineScoringMaxMicros(50)
+                .pgPoolSize(4).resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                .predictionLog(new PredictionLogSettings(true, 1.0, 5, 5, 1000, 30, 1_000_000))
+                .drift(new DriftSettings(0, 60, 10_000, 0.1, 0.25)).build();
         PredictionServer other = PredictionServer.start(tiny, fixture.db.endpoint(), null).toCompletionStage()
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         try {

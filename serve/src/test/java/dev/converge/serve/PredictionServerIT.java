@@ -34,8 +34,8 @@ class PredictionServerIT {
     @BeforeAll
     static void start() throws Exception {
         fixture = new ServeFixture(work);
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", TOKEN, 2, 2, 50, 100, 64 * 1024, 50, 4,
-                Resilience.defaults());
+        ServeConfig config = ServeConfig.builder().port(0).adminToken(TOKEN).eventLoops(2).scoringWorkers(2)
+                .inlineScoringMaxMicros(50).batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(4).build();
         server = PredictionServer.start(config, fixture.db.endpoint(), router -> router.get("/test/block").handler(ctx -> {
             try {
                 Thread.sleep(300); // blocks the event loop on purpose: the lag probe must notice

@@ -48,8 +48,10 @@ class RedisClusterIT {
             formCluster(ports);
             String urls = "redis://127.0.0.1:" + ports[0] + ",redis://127.0.0.1:" + ports[1] + ",redis://127.0.0.1:"
                     + ports[2];
-            ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 50, 1000, 1 << 20, 50, 4,
-                    Resilience.defaults().with(urls, 1).withCacheAlways());
+            ServeConfig config = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(2)
+                    .inlineScoringMaxMicros(50).pgPoolSize(4)
+                    .resilience(Resilience.builder().redisUrl(urls).breakerOpenSeconds(1).cacheAlways(true).build())
+                    .build();
             PredictionServer server = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage()
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             try {

@@ -18,8 +18,10 @@ class ReplicasIT {
     Path work;
 
     static PredictionServer start(ServeFixture fixture) throws Exception {
-        PredictionServer s = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 50, 1000,
-                1 << 20, 50, 4, Resilience.defaults().with("none", 60)), fixture.db.endpoint(), null)
+        PredictionServer s = PredictionServer.start(ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(2)
+                .inlineScoringMaxMicros(50).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                .build(), fixture.db.endpoint(), null)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         ServeFixture.awaitModel(s);
         return s;

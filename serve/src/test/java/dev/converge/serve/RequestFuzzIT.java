@@ -41,8 +41,10 @@ class RequestFuzzIT {
     static void start() throws Exception {
         work = Files.createTempDirectory("converge-fuzz");
         fixture = new ServeFixture(work);
-        server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100,
-                64 * 1024, 50, 4, Resilience.defaults().with("none", 60)), fixture.db.endpoint(), null)
+        server = PredictionServer.start(ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(1)
+                .inlineScoringMaxMicros(50).batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(4)
+                .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                .build(), fixture.db.endpoint(), null)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         ServeFixture.awaitModel(server);
         vertx = Vertx.vertx();

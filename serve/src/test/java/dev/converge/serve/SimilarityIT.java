@@ -72,8 +72,8 @@ class SimilarityIT {
         byte[] bytes = String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
         new Ingestor(fixture.db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "docs.jsonl",
                 bytes.length), schema, IngestOptions.of("id", null).withFeatureSet("docs"), null);
-        ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 1, 50, 100, 64 * 1024, 50, 4,
-                Resilience.defaults());
+        ServeConfig config = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(1).inlineScoringMaxMicros(50)
+                .batchMaxRows(100).bodyLimitBytes(64 * 1024).pgPoolSize(4).build();
         server = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage()
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         clientVertx = Vertx.vertx();

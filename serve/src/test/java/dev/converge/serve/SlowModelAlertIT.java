@@ -1,5 +1,6 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.LatencySettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.converge.serve.config.Resilience;
@@ -28,9 +29,9 @@ class SlowModelAlertIT {
     @Test
     void aSlowModelRaisesALatencyAlertThatNamesScoringAndResolvesWhenItIsFastAgain() throws Exception {
         try (ServeFixture fixture = new ServeFixture(work); WebhookListener hook = new WebhookListener()) {
-            ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 0, 1000, 1 << 20, 50, 4,
-                    Resilience.defaults().with("none", 60)).withLatency(new ServeConfig.Latency(20, 1, 2))
-                    .withAlertsWebhook(hook.url());
+            ServeConfig config = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(2).inlineScoringMaxMicros(0)
+                    .pgPoolSize(4).resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                    .latency(new LatencySettings(20, 1, 2)).alertsWebhookUrl(hook.url()).build();
             PredictionServer server = PredictionServer.start(config, fixture.db.endpoint(), null, (model, version) -> {
                 try {
                     Thread.sleep(slowMillis);

@@ -49,9 +49,10 @@ class StandbyReadsIT {
                 awaitReplayed(s, count(fixture), Duration.ofSeconds(30));
                 assertThat(one(s, "SELECT pg_is_in_recovery()")).isEqualTo("t");
             }
-            PredictionServer server = PredictionServer.start(new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2,
-                            50, 100, 64 * 1024, 50, 4, Resilience.defaults().with("none", 2))
-                            .withOnlineReadUrl(standby.url()),
+            PredictionServer server = PredictionServer.start(ServeConfig.builder().port(0).eventLoops(1)
+                    .scoringWorkers(2).inlineScoringMaxMicros(50).batchMaxRows(100).bodyLimitBytes(64 * 1024)
+                    .pgPoolSize(4).resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(2).build())
+                    .onlineReadUrl(standby.url()).build(),
                     fixture.db.endpoint(), null).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             String base = "http://127.0.0.1:" + server.port();

@@ -1,5 +1,6 @@
 package dev.converge.serve;
 
+import dev.converge.serve.config.TlsSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,9 +33,10 @@ class TlsIT {
         SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
         Vertx vertx = Vertx.vertx();
         try (ServeFixture fixture = new ServeFixture(work)) {
-            ServeConfig config = new ServeConfig("127.0.0.1", 0, "credit_risk", null, 1, 2, 50, 1000, 1 << 20, 50, 4,
-                    Resilience.defaults().with("none", 60)).withTls(new ServeConfig.Tls(cert.certificatePath(),
-                    cert.privateKeyPath()));
+            ServeConfig config = ServeConfig.builder().port(0).eventLoops(1).scoringWorkers(2)
+                    .inlineScoringMaxMicros(50).pgPoolSize(4)
+                    .resilience(Resilience.builder().redisUrl("none").breakerOpenSeconds(60).build())
+                    .tls(new TlsSettings(cert.certificatePath(), cert.privateKeyPath())).build();
             PredictionServer server = PredictionServer.start(config, fixture.db.endpoint(), null).toCompletionStage()
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             try {
@@ -61,9 +63,9 @@ class TlsIT {
         } finally {
             vertx.close();
         }
-        assertThatThrownBy(() -> new ServeConfig.Tls(cert.certificatePath(), work.resolve("missing.pem").toString()))
+        assertThatThrownBy(() -> new TlsSettings(cert.certificatePath(), work.resolve("missing.pem").toString()))
                 .hasMessageContaining("serve.tls.key").hasMessageContaining("missing.pem");
-        assertThatThrownBy(() -> new ServeConfig.Tls(cert.certificatePath(), null))
+        assertThatThrownBy(() -> new TlsSettings(cert.certificatePath(), null))
                 .hasMessageContaining("serve.tls.cert and serve.tls.key go together");
     }
 }

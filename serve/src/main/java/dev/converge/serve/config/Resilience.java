@@ -64,20 +64,31 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
         }
     }
 
+    /** The defaults: those of {@link #from} when nothing is set. */
     public static Resilience defaults() {
-        return from(Settings.empty());
+        return builder().build();
     }
 
+    /** The settings read from {@code s}; a setting not given has the builder's default. */
     public static Resilience from(Settings s) {
-        return new Resilience(s.string("serve.redis_url").orElse("redis://127.0.0.1:6379"),
-                s.integer("serve.cache_ttl_secs", 3600), s.integer("serve.breaker_failures", 5),
-                s.integer("serve.breaker_open_secs", 60), s.integer("serve.breaker_half_open_probes", 3),
-                s.integer("serve.redis_timeout_ms", 20), s.integer("serve.pg_timeout_ms", 50),
-                s.integer("serve.max_in_flight", 2048), s.integer("serve.max_scoring_queue", 4096),
-                s.integer("serve.max_queue_ms", 50), s.integer("serve.queue_deadline_ms", 200),
-                s.integer("serve.max_loop_lag_ms", 50), s.integer("serve.pg_pool_wait_ms", 1000),
-                s.integer("serve.shed_delay_ms", 1000),
-                s.string("serve.fallback_prediction").orElse(null), cacheMode(s.string("serve.cache").orElse("auto")));
+        Builder d = builder();
+        return d.redisUrl(s.string("serve.redis_url").orElse(d.redisUrl))
+                .cacheTtlSeconds(s.integer("serve.cache_ttl_secs", d.cacheTtlSeconds))
+                .breakerFailures(s.integer("serve.breaker_failures", d.breakerFailures))
+                .breakerOpenSeconds(s.integer("serve.breaker_open_secs", d.breakerOpenSeconds))
+                .halfOpenProbes(s.integer("serve.breaker_half_open_probes", d.halfOpenProbes))
+                .redisTimeoutMillis(s.integer("serve.redis_timeout_ms", (int) d.redisTimeoutMillis))
+                .pgTimeoutMillis(s.integer("serve.pg_timeout_ms", (int) d.pgTimeoutMillis))
+                .maxInFlight(s.integer("serve.max_in_flight", d.maxInFlight))
+                .maxScoringQueue(s.integer("serve.max_scoring_queue", d.maxScoringQueue))
+                .maxQueueMillis(s.integer("serve.max_queue_ms", (int) d.maxQueueMillis))
+                .queueDeadlineMillis(s.integer("serve.queue_deadline_ms", (int) d.queueDeadlineMillis))
+                .maxLoopLagMillis(s.integer("serve.max_loop_lag_ms", (int) d.maxLoopLagMillis))
+                .pgPoolWaitMillis(s.integer("serve.pg_pool_wait_ms", (int) d.pgPoolWaitMillis))
+                .shedDelayMillis(s.integer("serve.shed_delay_ms", (int) d.shedDelayMillis))
+                .fallbackPrediction(s.string("serve.fallback_prediction").orElse(d.fallbackPrediction))
+                .cacheAlways(cacheMode(s.string("serve.cache").orElse("auto")))
+                .build();
     }
 
     private static boolean cacheMode(String mode) {
@@ -89,40 +100,139 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
         };
     }
 
-    /** Caches every model's answers, however cheap its scoring. */
-    public Resilience withCacheAlways() {
-        return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
-                redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
-                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction, true);
+    /** A builder with every setting at its default. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public Resilience with(String redis, int openSeconds) {
-        return new Resilience(redis, cacheTtlSeconds, breakerFailures, openSeconds, halfOpenProbes, redisTimeoutMillis,
-                pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
-                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction, cacheAlways);
+    /** A builder holding these settings, to change some of them. */
+    public Builder toBuilder() {
+        return builder()
+                .redisUrl(redisUrl)
+                .cacheTtlSeconds(cacheTtlSeconds)
+                .breakerFailures(breakerFailures)
+                .breakerOpenSeconds(breakerOpenSeconds)
+                .halfOpenProbes(halfOpenProbes)
+                .redisTimeoutMillis(redisTimeoutMillis)
+                .pgTimeoutMillis(pgTimeoutMillis)
+                .maxInFlight(maxInFlight)
+                .maxScoringQueue(maxScoringQueue)
+                .maxQueueMillis(maxQueueMillis)
+                .queueDeadlineMillis(queueDeadlineMillis)
+                .maxLoopLagMillis(maxLoopLagMillis)
+                .pgPoolWaitMillis(pgPoolWaitMillis)
+                .shedDelayMillis(shedDelayMillis)
+                .fallbackPrediction(fallbackPrediction)
+                .cacheAlways(cacheAlways);
     }
 
-    public Resilience withRedisTimeout(long millis) {
-        return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes, millis,
-                pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
-                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction, cacheAlways);
-    }
+    /** Settings by name; {@link #build} validates them as the record does. */
+    public static final class Builder {
+        private String redisUrl = "redis://127.0.0.1:6379";
+        private int cacheTtlSeconds = 3600;
+        private int breakerFailures = 5;
+        private int breakerOpenSeconds = 60;
+        private int halfOpenProbes = 3;
+        private long redisTimeoutMillis = 20;
+        private long pgTimeoutMillis = 50;
+        private int maxInFlight = 2048;
+        private int maxScoringQueue = 4096;
+        private long maxQueueMillis = 50;
+        private long queueDeadlineMillis = 200;
+        private long maxLoopLagMillis = 50;
+        private long pgPoolWaitMillis = 1000;
+        private long shedDelayMillis = 1000;
+        private String fallbackPrediction;
+        private boolean cacheAlways;
 
-    public Resilience withMaxInFlight(int n) {
-        return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
-                redisTimeoutMillis, pgTimeoutMillis, n, maxScoringQueue, maxQueueMillis, queueDeadlineMillis,
-                maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction, cacheAlways);
-    }
+        private Builder() {
+        }
 
-    public Resilience withQueueDelay(long targetMillis, long deadlineMillis) {
-        return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
-                redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, targetMillis, deadlineMillis,
-                maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction, cacheAlways);
-    }
+        public Builder redisUrl(String v) {
+            redisUrl = v;
+            return this;
+        }
 
-    public Resilience withShedDelay(long millis) {
-        return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
-                redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
-                queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, millis, fallbackPrediction, cacheAlways);
+        public Builder cacheTtlSeconds(int v) {
+            cacheTtlSeconds = v;
+            return this;
+        }
+
+        public Builder breakerFailures(int v) {
+            breakerFailures = v;
+            return this;
+        }
+
+        public Builder breakerOpenSeconds(int v) {
+            breakerOpenSeconds = v;
+            return this;
+        }
+
+        public Builder halfOpenProbes(int v) {
+            halfOpenProbes = v;
+            return this;
+        }
+
+        public Builder redisTimeoutMillis(long v) {
+            redisTimeoutMillis = v;
+            return this;
+        }
+
+        public Builder pgTimeoutMillis(long v) {
+            pgTimeoutMillis = v;
+            return this;
+        }
+
+        public Builder maxInFlight(int v) {
+            maxInFlight = v;
+            return this;
+        }
+
+        public Builder maxScoringQueue(int v) {
+            maxScoringQueue = v;
+            return this;
+        }
+
+        public Builder maxQueueMillis(long v) {
+            maxQueueMillis = v;
+            return this;
+        }
+
+        public Builder queueDeadlineMillis(long v) {
+            queueDeadlineMillis = v;
+            return this;
+        }
+
+        public Builder maxLoopLagMillis(long v) {
+            maxLoopLagMillis = v;
+            return this;
+        }
+
+        public Builder pgPoolWaitMillis(long v) {
+            pgPoolWaitMillis = v;
+            return this;
+        }
+
+        public Builder shedDelayMillis(long v) {
+            shedDelayMillis = v;
+            return this;
+        }
+
+        public Builder fallbackPrediction(String v) {
+            fallbackPrediction = v;
+            return this;
+        }
+
+        public Builder cacheAlways(boolean v) {
+            cacheAlways = v;
+            return this;
+        }
+
+        public Resilience build() {
+            return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
+                    redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
+                    queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction,
+                    cacheAlways);
+        }
     }
 }

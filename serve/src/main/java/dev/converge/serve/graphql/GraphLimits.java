@@ -1,5 +1,6 @@
 package dev.converge.serve.graphql;
 
+import dev.converge.serve.config.GraphQlSettings;
 import dev.converge.serve.config.ServeConfig;
 import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
@@ -31,9 +32,9 @@ final class GraphLimits {
     /** A list with no size argument (a version's events) counts as this many elements. */
     static final int UNSIZED_LIST = 10;
 
-    private final ServeConfig.GraphQl limits;
+    private final GraphQlSettings limits;
 
-    GraphLimits(ServeConfig.GraphQl limits) {
+    GraphLimits(GraphQlSettings limits) {
         this.limits = limits;
     }
 

@@ -1,5 +1,6 @@
 package dev.converge.serve.graphql;
 
+import dev.converge.serve.config.GraphQlSettings;
 import dev.converge.contracts.EntityId;
 import dev.converge.contracts.Violation;
 import dev.converge.serve.config.ServeConfig;
@@ -85,7 +86,7 @@ public final class GraphQlEngine {
     private final GraphQL graphql;
     private final GraphStore store;
     private final PredictionService service;
-    private final ServeConfig.GraphQl limits;
+    private final GraphQlSettings limits;
     private final GraphLimits bounds;
     private final String servedModel;
     private final Similarity similarity;

@@ -1,5 +1,7 @@
 package dev.converge.serve.http;
 
+import dev.converge.serve.config.ClientSettings;
+import dev.converge.serve.config.TlsSettings;
 import dev.converge.serve.runtime.ModelAdmin;
 import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.model.Readiness;
@@ -63,10 +65,10 @@ public final class HttpApi extends VerticleBase {
                 .description("ticks late by more than serve.lag_warn_ms").register(shared.metrics()),
                 shared.config().lagWarnMillis(), shared.config().resilience().maxLoopLagMillis(), shared.loopLag());
         lag.start(vertx);
-        ServeConfig.Clients clients = shared.config().clients();
+        ClientSettings clients = shared.config().clients();
         HttpServerOptions options = new HttpServerOptions().setIdleTimeout((int) clients.idleMillis())
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
-        ServeConfig.Tls tls = shared.config().tls();
+        TlsSettings tls = shared.config().tls();
         if (tls != null) { // HTTP/2 and HTTP/1.1 over TLS, chosen by ALPN
             options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
                     .setCertPath(tls.certPath()).setKeyPath(tls.keyPath()));
@@ -78,7 +80,7 @@ public final class HttpApi extends VerticleBase {
 
     /** The routes. */
     public Router router(Vertx vertx) {
-        ServeConfig.Clients clients = shared.config().clients();
+        ClientSettings clients = shared.config().clients();
         guard = new ClientGuard(vertx, clients.idleMillis(), clients.requestMillis(),
                 shared.config().bodyLimitBytes(), clients.bodyBufferBytes(), shared.bodyBudget(), shared.metrics());
         Router router = Router.router(vertx);

@@ -1,5 +1,6 @@
 package dev.converge.serve.monitor;
 
+import dev.converge.serve.config.DriftSettings;
 import dev.converge.registry.PgEndpoint;
 import dev.converge.serve.alerts.Alerts;
 import dev.converge.serve.config.ServeConfig;
@@ -24,14 +25,14 @@ import org.slf4j.LoggerFactory;
 public final class DriftSchedule implements ServeModule {
     private static final Logger LOG = LoggerFactory.getLogger(DriftSchedule.class);
 
-    private final ServeConfig.Drift settings;
+    private final DriftSettings settings;
     private final Supplier<ModelHandle> active;
     private final DriftJob job;
     private final Alerts alerts;
     private final Retrainer retrainer;
     private final WorkerExecutor worker;
 
-    public DriftSchedule(ServeConfig.Drift d, PgEndpoint db, Supplier<ModelHandle> active, Alerts alerts,
+    public DriftSchedule(DriftSettings d, PgEndpoint db, Supplier<ModelHandle> active, Alerts alerts,
                          MeterRegistry metrics, Vertx vertx) {
         this.settings = d;
         this.active = active;

@@ -1,5 +1,6 @@
 package dev.converge.serve.monitor;
 
+import dev.converge.serve.config.PredictionLogSettings;
 import dev.converge.contracts.Violation;
 import dev.converge.model.Prediction;
 import dev.converge.registry.codec.Json;
@@ -44,7 +45,7 @@ public class PredictionLog implements AutoCloseable {
             + " variant text, entity_id text, features jsonb, output jsonb, latency_ms real, cached boolean,"
             + " degraded boolean, warnings jsonb)";
 
-    private final ServeConfig.PredictionLog settings;
+    private final PredictionLogSettings settings;
     private final DataSource db;
     private final ArrayBlockingQueue<Entry> buffer;
     private final Counter written;
@@ -61,14 +62,14 @@ public class PredictionLog implements AutoCloseable {
     private long maintainedAt;
 
     private PredictionLog() {
-        settings = ServeConfig.PredictionLog.OFF;
+        settings = PredictionLogSettings.OFF;
         db = null;
         buffer = null;
         written = droppedFull = droppedFailed = overRate = null;
         writer = null;
     }
 
-    public PredictionLog(ServeConfig.PredictionLog settings, DataSource db, MeterRegistry metrics) {
+    public PredictionLog(PredictionLogSettings settings, DataSource db, MeterRegistry metrics) {
         this.settings = settings;
         this.db = db;
         this.buffer = new ArrayBlockingQueue<>(settings.bufferRows());
