@@ -65,7 +65,7 @@ class GraphQlIT {
         stuck.set(server.graphQlWith(Map.of("Entity.features", store -> env ->
                 new java.util.concurrent.CompletableFuture<>())));
         naive.set(server.graphQlWith(Map.of("Entity.features", store -> env -> {
-            String key = ((GraphQlEngine.EntityRef) env.getSource()).key();
+            String key = ((dev.converge.serve.graphql.EntityRef) env.getSource()).key();
             return store.latest(List.of(key)).map(found -> found.get(key) == null ? null : found.get(key).hot())
                     .toCompletionStage();
         })));

@@ -1,7 +1,6 @@
 package dev.converge.serve.graphql;
 
 import dev.converge.serve.config.GraphQlSettings;
-import dev.converge.serve.config.ServeConfig;
 import graphql.GraphQLError;
 import graphql.GraphqlErrorBuilder;
 import graphql.analysis.QueryTraverser;
