@@ -38,7 +38,7 @@ public final class Variants {
     }
 
     /** The chosen model and how it answers ({@code ref} names the variant), or why a pinned request is refused. */
-    public record Choice(ModelHandle model, ModelRef ref, VariantStats stats, Violation refused) {}
+    public record Choice(ModelHandle model, ModelRef ref, Violation refused) {}
 
     private final ModelSlot slot;
     private final MeterRegistry metrics;
@@ -67,11 +67,11 @@ public final class Variants {
             if (!l.experimenting()) { // the common case: no allocation per request
                 Choice c = plain;
                 if (c == null || c.model() != champion) {
-                    plain = c = new Choice(champion, champion.ref(), null, null);
+                    plain = c = new Choice(champion, champion.ref(), null);
                 }
                 return c;
             }
-            return new Choice(champion, champion.ref(), stats(ModelRef.CHAMPION, champion), null);
+            return new Choice(champion, champion.ref(), null);
         }
         double point = request.entityId() != null ? point(champion.name(), request.entityId())
                 : ThreadLocalRandom.current().nextDouble();
@@ -79,10 +79,10 @@ public final class Variants {
         for (Arm a : l.splits()) {
             upTo += a.challenger().share();
             if (point < upTo) {
-                return new Choice(a.model(), a.ref(), a.stats(), null);
+                return new Choice(a.model(), a.ref(), null);
             }
         }
-        return new Choice(champion, champion.ref(), stats(ModelRef.CHAMPION, champion), null);
+        return new Choice(champion, champion.ref(), null);
     }
 
     private Choice pinned(ModelHandle champion, Live l, int version) {
@@ -91,12 +91,12 @@ public final class Variants {
                     + " let a request choose its version (converge experiment start ... --allow-pinning)");
         }
         if (version == champion.version()) {
-            return new Choice(champion, champion.ref().as(ModelRef.PINNED), null, null);
+            return new Choice(champion, champion.ref().as(ModelRef.PINNED), null);
         }
         for (List<Arm> arms : List.of(l.splits(), l.shadows())) {
             for (Arm a : arms) {
                 if (a.model().version() == version) {
-                    return new Choice(a.model(), a.ref().as(ModelRef.PINNED), null, null);
+                    return new Choice(a.model(), a.ref().as(ModelRef.PINNED), null);
                 }
             }
         }
@@ -108,7 +108,7 @@ public final class Variants {
     }
 
     private static Choice refused(int version, String reason, String message) {
-        return new Choice(null, null, null, new Violation("model_version", Integer.toString(version), reason,
+        return new Choice(null, null, new Violation("model_version", Integer.toString(version), reason,
                 message));
     }
 
@@ -146,6 +146,17 @@ public final class Variants {
 
     public Live live() {
         return live;
+    }
+
+    /**
+     * The running figures of the variant that answered {@code ref}, while an experiment runs; null without one, and
+     * for a request that pinned its version (it chose its model: it is not a sample of the split).
+     */
+    public VariantStats statsOf(ModelRef ref, ModelHandle model) {
+        if (!live.experimenting() || ModelRef.PINNED.equals(ref.variant())) {
+            return null;
+        }
+        return stats(ref.variant(), model);
     }
 
     /** One variant's running figures (kept for the server's life; a handful of versions at most). */

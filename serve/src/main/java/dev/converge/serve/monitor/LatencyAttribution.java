@@ -1,5 +1,7 @@
 package dev.converge.serve.monitor;
 
+import dev.converge.serve.outcome.OutcomeListener;
+import dev.converge.serve.outcome.ScoredRow;
 import dev.converge.serve.alerts.Alerts;
 import dev.converge.serve.resilience.LoopLag;
 import java.util.Arrays;
@@ -15,7 +17,7 @@ import java.util.Map;
  * least half the slow requests' time (a blocked loop delays every callback, whatever stage it falls in), else the
  * stage that took most of it, with every figure. It resolves after an interval below the threshold.
  */
-public final class LatencyAttribution {
+public final class LatencyAttribution implements OutcomeListener {
     /** Stage names, in the order of {@link #record}'s arguments. */
     static final String[] STAGES = {"feature fetch", "cache", "queue wait", "scoring", "the rest of the path"};
     private static final int CAPACITY = 8192;
@@ -38,6 +40,15 @@ public final class LatencyAttribution {
         this.sustainedIntervals = sustainedIntervals;
         this.loopLag = loopLag;
         this.alerts = alerts;
+    }
+
+    /** A single request's row: its stage times are recorded (a batch's rows are timed as the batch). */
+    @Override
+    public void scored(ScoredRow row) {
+        if (row.single()) {
+            ScoredRow.Timing t = row.timing();
+            record(t.totalNanos(), t.fetchNanos(), t.restNanos(), t.queueNanos(), t.scoringNanos());
+        }
     }
 
     /** One scored request's times (nanoseconds); the rest of the path is what the stages do not account for. */

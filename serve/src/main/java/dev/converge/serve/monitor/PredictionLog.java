@@ -1,5 +1,7 @@
 package dev.converge.serve.monitor;
 
+import dev.converge.serve.outcome.OutcomeListener;
+import dev.converge.serve.outcome.ScoredRow;
 import dev.converge.serve.config.PredictionLogSettings;
 import dev.converge.contracts.Violation;
 import dev.converge.model.Prediction;
@@ -28,7 +30,7 @@ import javax.sql.DataSource;
  * buffer is full or the database refuses the batch; partitions are created a day ahead and dropped whole after
  * the retention period.
  */
-public class PredictionLog implements AutoCloseable {
+public class PredictionLog implements AutoCloseable, OutcomeListener {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PredictionLog.class);
 
     /** A log that keeps nothing ({@code serve.prediction_log=off}). */
@@ -84,6 +86,13 @@ public class PredictionLog implements AutoCloseable {
         this.writer = new Thread(this::run, "converge-prediction-log");
         writer.setDaemon(true);
         writer.start();
+    }
+
+    /** Offers the row to the log, and marks on it whether the log took it (a shadow mirrors only those). */
+    @Override
+    public void scored(ScoredRow row) {
+        row.logged().set(offer(row.predictionId(), row.model(), row.ref().variant(), row.entityId(), row.values(),
+                row.prediction(), row.timing().totalNanos() / 1e6, row.cached(), row.degraded(), row.warnings()));
     }
 
     /**

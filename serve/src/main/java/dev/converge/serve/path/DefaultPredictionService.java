@@ -3,12 +3,10 @@ package dev.converge.serve.path;
 import dev.converge.contracts.ValidationResult;
 import dev.converge.contracts.Violation;
 import dev.converge.model.Prediction;
-import dev.converge.serve.experiment.ShadowScorer;
-import dev.converge.serve.experiment.VariantStats;
 import dev.converge.serve.experiment.Variants;
 import dev.converge.serve.model.ModelHandle;
-import dev.converge.serve.monitor.LatencyAttribution;
-import dev.converge.serve.monitor.PredictionLog;
+import dev.converge.serve.outcome.OutcomeListener;
+import dev.converge.serve.outcome.ScoredRow;
 import dev.converge.serve.pg.PgGateway;
 import dev.converge.serve.predict.BatchOutcome;
 import dev.converge.serve.predict.Degradation;
@@ -30,6 +28,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -37,7 +36,8 @@ import java.util.function.Consumer;
  * (online features behind their breaker), validate them with the shared contracts, then score through the scorer
  * chain (cache and single flight in front of inline or worker scoring). Dependency failures degrade the answer;
  * they never fail it: without PostgreSQL the request's own features are scored when they suffice, else the
- * configured default answers; without Redis the row is computed and not cached.
+ * configured default answers; without Redis the row is computed and not cached. What observes the outcomes (the
+ * prediction log, shadows, the variants' figures, latency attribution) is an {@link OutcomeListener}, not a step.
  */
 public final class DefaultPredictionService implements PredictionService {
     /** Inline scoring a batch does in one event-loop turn before it yields, in microseconds of measured p90. */
@@ -52,16 +52,10 @@ public final class DefaultPredictionService implements PredictionService {
     private final boolean refuseUnseenLevels;
     private final Counter degraded;
     private final MeterRegistry metrics;
-    private final PredictionLog log;
-    private final LatencyAttribution latency;
-    private final ShadowScorer shadows;
+    private final List<OutcomeListener> listeners = new CopyOnWriteArrayList<>();
 
     DefaultPredictionService(Variants variants, PgGateway online, Scorer scorer, AdmissionControl admission,
-                             Object fallback, int batchMaxRows, boolean refuseUnseenLevels, MeterRegistry metrics,
-                             PredictionLog log, LatencyAttribution latency, ShadowScorer shadows) {
-        this.shadows = shadows;
-        this.log = log;
-        this.latency = latency;
+                             Object fallback, int batchMaxRows, boolean refuseUnseenLevels, MeterRegistry metrics) {
         this.refuseUnseenLevels = refuseUnseenLevels;
         this.metrics = metrics;
         this.variants = variants;
@@ -71,6 +65,11 @@ public final class DefaultPredictionService implements PredictionService {
         this.fallback = fallback;
         this.batchMaxRows = batchMaxRows;
         this.degraded = Counter.builder("converge.degraded").register(metrics);
+    }
+
+    /** Adds a listener, called after those added before it for every row scored and every scoring failed. */
+    void listen(OutcomeListener listener) {
+        listeners.add(listener);
     }
 
     @Override
@@ -292,29 +291,22 @@ public final class DefaultPredictionService implements PredictionService {
         } catch (RuntimeException e) { // an inline model failed on the event loop
             scoring = Future.failedFuture(e);
         }
-        VariantStats stats = choice.stats();
-        if (stats != null) {
-            scoring = scoring.onFailure(e -> {
-                if (!(e instanceof OverloadedException)) {
-                    stats.error();
+        scoring = scoring.onFailure(e -> {
+            if (!(e instanceof OverloadedException)) {
+                for (OutcomeListener l : listeners) {
+                    l.failed(model, ref, e);
                 }
-            });
-        }
+            }
+        });
         Map<String, Object> request = features;
         return scoring.map(s -> {
-            long now = System.nanoTime();
-            if (stats != null) {
-                stats.answered(now - t0);
-            }
-            if (droppable) { // single requests: a batch row's time is the batch's
-                latency.record(now - t0, fetched - t0, Math.max(0, now - scoreStart - s.queueNanos()
-                        - s.scoringNanos()), s.queueNanos(), s.scoringNanos());
-            }
             String id = PredictionIds.next();
-            boolean logged = log.offer(id, model, ref.variant(), in.entityId(), values, s.prediction(),
-                    (now - t0) / 1e6, s.cached(), pgProblem != null || s.cacheProblem() != null, warnings);
-            for (Variants.Arm shadow : logged ? variants.shadowsFor() : List.<Variants.Arm>of()) {
-                shadows.offer(new ShadowScorer.Job(shadow, stored, request, in.eventTime(), in.entityId(), id));
+            ScoredRow row = new ScoredRow(model, ref, id, in.entityId(), stored, request, in.eventTime(), values,
+                    s.prediction(), s.cached(), pgProblem != null || s.cacheProblem() != null, warnings, droppable,
+                    new ScoredRow.Timing(t0, fetched, scoreStart, System.nanoTime(), s.queueNanos(),
+                            s.scoringNanos()), new ScoredRow.Logged());
+            for (OutcomeListener l : listeners) {
+                l.scored(row);
             }
             if (pgProblem == null && s.cacheProblem() == null) {
                 return new PredictionOutcome.Scored(ref, s.prediction(), s.cached(), warnings, id);

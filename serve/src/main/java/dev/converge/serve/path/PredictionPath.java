@@ -7,6 +7,7 @@ import dev.converge.serve.cache.PredictionCache;
 import dev.converge.serve.config.Resilience;
 import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.experiment.CanaryJudge;
+import dev.converge.serve.experiment.ExperimentOutcomes;
 import dev.converge.serve.experiment.ShadowScorer;
 import dev.converge.serve.experiment.Variants;
 import dev.converge.serve.graphql.GraphQlEngine;
@@ -138,9 +139,13 @@ public final class PredictionPath {
                 config.latency().sustainedIntervals(), loopLag, alerts, config.eventLoops());
         Variants variants = new Variants(slot, metrics);
         ShadowScorer shadows = new ShadowScorer(SHADOW_QUEUE, log, faults, metrics);
-        PredictionService service = new DefaultPredictionService(variants, online, scorer,
+        DefaultPredictionService service = new DefaultPredictionService(variants, online, scorer,
                 new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
-                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics, log, latency, shadows);
+                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics);
+        // The log before the experiment: a shadow mirrors only the answers the log took.
+        service.listen(latency);
+        service.listen(log);
+        service.listen(new ExperimentOutcomes(variants, shadows));
         return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision, latency, variants, shadows,
                 scoringPool);
     }
