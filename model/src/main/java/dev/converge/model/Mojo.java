@@ -105,6 +105,11 @@ public final class Mojo {
         return threshold;
     }
 
+    /** A classifier's classes, in the order of its probabilities; empty for a regression. */
+    public java.util.List<String> classes() {
+        return domain == null ? java.util.List.of() : java.util.List.of(domain);
+    }
+
     /** The name of the column the model predicts (its label). */
     public String responseName() {
         return responseName;

@@ -19,6 +19,7 @@ import dev.converge.serve.monitor.DriftSchedule;
 import dev.converge.serve.monitor.FeedbackRoutes;
 import dev.converge.serve.monitor.MetricHelp;
 import dev.converge.serve.monitor.PredictionLog;
+import dev.converge.serve.oip.OipRoutes;
 import dev.converge.serve.path.PredictionPath;
 import dev.converge.serve.pg.PgClients;
 import dev.converge.serve.runtime.ModelRuntime;
@@ -132,7 +133,9 @@ public final class PredictionServer {
                 new SimilarityRoutes(path.similarity(), shedDelay),
                 new FeedbackRoutes(path.feedback()),
                 new Dashboard(new LiveSeries(metrics), new DashboardData(registryDb, config.model(),
-                        config.drift().psiWarn(), config.drift().psiAlert()), config.model(), runtime::servedJson));
+                        config.drift().psiWarn(), config.drift().psiAlert()), config.model(), runtime::servedJson),
+                new OipRoutes(OipRoutes.single(config.model(), runtime::active, runtime::readiness, path.service()),
+                        OipRoutes.version(), config.batchMaxRows(), shedDelay));
         modules.forEach(m -> runtime.onModelChanged(m::modelChanged));
         shared = new HttpApi.Shared(config, path.service(), metrics, runtime, path.loopLag(), modules, extraRoutes);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))

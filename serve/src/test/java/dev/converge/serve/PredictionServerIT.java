@@ -607,7 +607,10 @@ class PredictionServerIT {
                 "/health/ready", "/metrics", "/openapi.json", "/admin/models/{version}/activate",
                 "/admin/models/rollback", "/graphql", "/graphql/schema", "/graphql/ui", "/v1/feedback", "/admin/drift/run",
                 "/admin/registry/promote", "/admin/experiment/share", "/ui", "/ui/", "/ui/vendor/", "/ui/api/live", "/ui/api/model",
-                "/ui/api/drift", "/ui/api/training", "/v1/similar", "/v1/entities/{id}/similar");
+                "/ui/api/drift", "/ui/api/training", "/v1/similar", "/v1/entities/{id}/similar", "/v2",
+                "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/versions/{version}",
+                "/v2/models/{name}/ready", "/v2/models/{name}/versions/{version}/ready", "/v2/models/{name}/infer",
+                "/v2/models/{name}/versions/{version}/infer");
         assertThat(server.routes()).containsExactlyInAnyOrderElementsOf(documented);
     }
 }

@@ -91,6 +91,13 @@ public final class HttpApi extends VerticleBase {
             ctx.next();
         });
         router.route("/v1/*").handler(this::admit);
+        router.route("/v2/models/*").handler(ctx -> { // the Open Inference Protocol's infer routes
+            if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST) {
+                admit(ctx);
+            } else {
+                ctx.next();
+            }
+        });
         router.post("/graphql").handler(this::admit);
         new PredictionRoutes(shared.service(), shared.config().resilience().shedDelayMillis()).mount(router);
         for (ServeModule m : shared.modules()) {

@@ -151,6 +151,7 @@ public final class OpenApi {
                         + " 5 s)", null, new JsonObject().put("200", response("drift", null)))))
                 .put("/ui/api/training", new JsonObject().put("get", op("The last sweeps' leaderboards (kept 10 s)",
                         null, new JsonObject().put("200", response("sweeps", null)))));
+        openInference(paths);
         return new JsonObject().put("openapi", "3.0.3")
                 .put("info", new JsonObject().put("title", "converge prediction server").put("version", "1"))
                 .put("paths", paths)
@@ -158,6 +159,38 @@ public final class OpenApi {
                         .put("PredictRequest", request).put("Prediction", prediction))
                         .put("securitySchemes", new JsonObject().put("admin", new JsonObject().put("type", "http")
                                 .put("scheme", "bearer"))));
+    }
+
+    /** The Open Inference Protocol's REST routes (docs/open-inference.md), as its specification describes them. */
+    private static void openInference(JsonObject paths) {
+        JsonObject oipError = new JsonObject().put("description", "{\"error\": message, \"code\": converge's code}");
+        JsonObject model = new JsonObject().put("name", "name").put("in", "path").put("required", true)
+                .put("schema", str());
+        JsonObject version = new JsonObject().put("name", "version").put("in", "path").put("required", true)
+                .put("schema", str());
+        paths.put("/v2", new JsonObject().put("get", op("Server metadata: name, version, extensions", null,
+                new JsonObject().put("200", response("metadata", null)))));
+        paths.put("/v2/health/live", new JsonObject().put("get", op("Server liveness", null,
+                new JsonObject().put("200", response("live", null)))));
+        paths.put("/v2/health/ready", new JsonObject().put("get", op("Server readiness: every served model ready",
+                null, new JsonObject().put("200", response("ready", null)).put("503", oipError))));
+        for (String v : new String[] {"", "/versions/{version}"}) {
+            JsonArray params = new JsonArray().add(model);
+            if (!v.isEmpty()) {
+                params.add(version);
+            }
+            paths.put("/v2/models/{name}" + v, new JsonObject().put("get", op("Model metadata: versions, platform,"
+                    + " input and output tensors", null, new JsonObject().put("200", response("metadata", null))
+                    .put("404", oipError).put("503", oipError)).put("parameters", params)));
+            paths.put("/v2/models/{name}" + v + "/ready", new JsonObject().put("get", op("Model readiness", null,
+                    new JsonObject().put("200", response("ready", null)).put("404", oipError).put("503", oipError))
+                    .put("parameters", params)));
+            paths.put("/v2/models/{name}" + v + "/infer", new JsonObject().put("post", op("Inference on named"
+                    + " tensors, one per feature (and entity_id); answered as a whole", new JsonObject()
+                    .put("type", "object").put("required", new JsonArray().add("inputs")), new JsonObject()
+                    .put("200", response("outputs: predict, probabilities, prediction_id, model_version", null))
+                    .put("400", oipError).put("404", oipError).put("503", oipError)).put("parameters", params)));
+        }
     }
 
     private static JsonObject similarResponses() {

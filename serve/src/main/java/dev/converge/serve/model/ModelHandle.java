@@ -182,6 +182,11 @@ public final class ModelHandle {
     }
 
     /** The column the model predicts (a request may carry it; it is ignored with a warning). */
+    /** A classifier's classes, in the order of its probabilities; empty for a regression. */
+    public java.util.List<String> classes() {
+        return mojo.classes();
+    }
+
     public String label() {
         return mojo.responseName();
     }
