@@ -258,4 +258,14 @@ class OpenInferenceIT {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         assertThat(new JsonObject(r.body()).getString("error")).contains("row 0:").contains("pinning");
     }
+
+    @Test
+    void theDocumentedExampleRunsAsWritten() throws Exception {
+        String doc = Files.readString(ServeFixture.ROOT.resolve("docs/open-inference.md"));
+        int start = doc.indexOf("-d '") + 4;
+        String body = doc.substring(start, doc.indexOf("'", start));
+        HttpResponse<String> r = post("/v2/models/credit_risk/infer", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(new JsonObject(r.body()).getJsonArray("outputs").getJsonObject(0).getJsonArray("data")).hasSize(2);
+    }
 }
