@@ -32,7 +32,8 @@ public final class Main implements Runnable {
         {"check-event-loop", "CheckEventLoopCommand"}, {"check-cache-coherence", "CheckCacheCoherenceCommand"},
         {"validate-mojo", "ValidateMojoCommand"}, {"bench-gin", "BenchGinCommand"},
         {"bench-store", "BenchStoreCommand"}, {"bench-vectors", "BenchVectorsCommand"},
-        {"vectors", "VectorsCommand"}, {"check-breaker", "CheckBreakerCommand"}, {"bench-serve", "BenchServeCommand"}};
+        {"vectors", "VectorsCommand"}, {"check-breaker", "CheckBreakerCommand"}, {"bench-serve", "BenchServeCommand"},
+        {"keys", "KeysCommand"}};
 
     /** Every command: for usage, help and errors that list them. */
     public static CommandLine commandLine() {

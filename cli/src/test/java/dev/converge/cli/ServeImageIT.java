@@ -122,6 +122,9 @@ class ServeImageIT {
         try (Database db = Database.connect(TestSchema.DB, "postgres", null, schema.name)) {
             db.migrate();
             register(new ModelRegistry(db.dataSource()), meta, mojo, URI.create("file:///var/lib/converge/artifacts/glm.zip"));
+            // The image listens on 0.0.0.0: it starts only with access control (docs/security.md), as a cluster's does.
+            String key = new dev.converge.registry.ApiKeys(db.dataSource()).create("image test", List.of("predict"),
+                    null, null, "test").key();
 
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
@@ -164,7 +167,7 @@ class ServeImageIT {
             @SuppressWarnings("unchecked")
             Map<String, Object> expected = ((List<Map<String, Object>>) meta.get("reference_predictions")).get(0);
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/predict"))
-                    .header("content-type", "application/json")
+                    .header("content-type", "application/json").header("Authorization", "Bearer " + key)
                     .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("features", row)))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -178,7 +181,7 @@ class ServeImageIT {
             assertThat(answer.get("probabilities").get("good").asDouble())
                     .isCloseTo(values.get(1).doubleValue(), org.assertj.core.data.Offset.offset(1e-9));
             HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/predict"))
-                    .header("content-type", "application/json")
+                    .header("content-type", "application/json").header("Authorization", "Bearer " + key)
                     .POST(HttpRequest.BodyPublishers.ofString("{\"features\": {\"int_rate\": \"high\"}}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(bad.statusCode()).as(bad.body()).isBetween(400, 499);

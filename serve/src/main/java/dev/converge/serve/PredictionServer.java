@@ -1,6 +1,7 @@
 package dev.converge.serve;
 
 import dev.converge.registry.PgEndpoint;
+import dev.converge.serve.access.AccessControl;
 import dev.converge.serve.alerts.Alerts;
 import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.dashboard.Dashboard;
@@ -119,10 +120,16 @@ public final class PredictionServer {
                                                  ScoringFaults faults) {
         int port = config.port() == 0 ? freePort() : config.port();
         PredictionServer s = new PredictionServer(config.toBuilder().port(port).build(), db, port);
-        return s.deploy(extraRoutes, faults).map(v -> s);
+        AccessControl access;
+        try {
+            access = AccessControl.start(s.config, db, s.vertx, s.subscriber, s.metrics);
+        } catch (RuntimeException e) { // refused to start (serve.auth), or the keys could not be read
+            return s.vertx.close().transform(v -> Future.failedFuture(e));
+        }
+        return s.deploy(extraRoutes, faults, access).map(v -> s);
     }
 
-    private Future<Void> deploy(Consumer<Router> extraRoutes, ScoringFaults faults) {
+    private Future<Void> deploy(Consumer<Router> extraRoutes, ScoringFaults faults, AccessControl access) {
         path = PredictionPath.build(vertx, config, pg, replica, slot, metrics, predictionLog, alerts, faults);
         runtime = new ModelRuntime(config.model(), new ModelRuntime.Parts(vertx, loader, modelLoader, slot, path,
                 drift, alerts, predictionLog, metrics, subscriber));
@@ -137,7 +144,8 @@ public final class PredictionServer {
                 new OipRoutes(OipRoutes.single(config.model(), runtime::active, runtime::readiness, path.service()),
                         OipRoutes.version(), config.batchMaxRows(), shedDelay));
         modules.forEach(m -> runtime.onModelChanged(m::modelChanged));
-        shared = new HttpApi.Shared(config, path.service(), metrics, runtime, path.loopLag(), modules, extraRoutes);
+        shared = new HttpApi.Shared(config, path.service(), metrics, runtime, path.loopLag(), modules, extraRoutes,
+                access);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> PgClients.warm(pg, config.pgPoolSize(), 3))
                 .compose(v -> path.warmCache().recover(e -> {
@@ -195,7 +203,7 @@ public final class PredictionServer {
     public Set<String> routes() {
         Set<String> out = new TreeSet<>();
         for (Route r : new HttpApi(new HttpApi.Shared(config, shared.service(), metrics, shared.admin(),
-                shared.loopLag(), modules, null)).router(vertx).getRoutes()) {
+                shared.loopLag(), modules, null, shared.access())).router(vertx).getRoutes()) {
             if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
                 out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
             }

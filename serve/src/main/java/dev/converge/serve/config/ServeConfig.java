@@ -30,12 +30,15 @@ import dev.converge.contracts.config.Settings;
  * @param onlineReadUrl          a read replica (a PostgreSQL hot standby) for the online feature reads
  *                               ({@code serve.online_read_url}, a JDBC URL; user and password as the primary's unless
  *                               in the URL); the primary takes them back while it fails. Null: the primary only
+ * @param auth                   access control ({@code serve.auth}): {@code auto} (keys enforced when any exists,
+ *                               open on a loopback address when none does, and a refusal to start on any other),
+ *                               {@code keys} (always enforced) or {@code off} (open, said at start); docs/security.md
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                           int pgPoolSize, Resilience resilience, ClientSettings clients, boolean refuseUnseenLevels,
                           GraphQlSettings graphql, PredictionLogSettings predictionLog, DriftSettings drift, String alertsWebhookUrl,
-                          LatencySettings latency, TlsSettings tls, String onlineReadUrl) {
+                          LatencySettings latency, TlsSettings tls, String onlineReadUrl, String auth) {
     public ServeConfig {
         Checks.require(port >= 0 && port <= 65535, "serve.port must be within 0..65535, was " + port);
         Checks.require(model != null && !model.isBlank(), "serve.model must be set");
@@ -59,6 +62,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
         Checks.require(onlineReadUrl == null || onlineReadUrl.startsWith("jdbc:postgresql://"), "serve.online_read_url must be"
                 + " a jdbc:postgresql:// URL (the hot standby), was '" + (onlineReadUrl == null ? null
                 : dev.converge.registry.PgEndpoint.redacted(onlineReadUrl)) + "'");
+        Checks.require(auth.equals("auto") || auth.equals("keys") || auth.equals("off"), "serve.auth must be auto,"
+                + " keys or off, was '" + auth + "'");
         Checks.require(clients.bodyBufferBytes() >= bodyLimitBytes, "serve.body_buffer_bytes (" + clients.bodyBufferBytes()
                 + ") must hold at least one body of serve.body_limit_bytes (" + bodyLimitBytes + ")");
     }
@@ -82,7 +87,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 .graphql(GraphQlSettings.from(s)).predictionLog(PredictionLogSettings.from(s)).drift(DriftSettings.from(s))
                 .alertsWebhookUrl(s.string("serve.alerts.webhook_url").orElse(null)).latency(LatencySettings.from(s))
                 .tls(TlsSettings.from(s)).onlineReadUrl(s.string("serve.online_read_url").orElse(null))
-                .build();
+                .auth(s.string("serve.auth").orElse(d.auth)).build();
     }
 
     private static boolean unseenLevels(String policy) {
@@ -106,7 +111,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 .batchMaxRows(batchMaxRows).bodyLimitBytes(bodyLimitBytes).lagWarnMillis(lagWarnMillis)
                 .pgPoolSize(pgPoolSize).resilience(resilience).clients(clients).refuseUnseenLevels(refuseUnseenLevels)
                 .graphql(graphql).predictionLog(predictionLog).drift(drift).alertsWebhookUrl(alertsWebhookUrl)
-                .latency(latency).tls(tls).onlineReadUrl(onlineReadUrl);
+                .latency(latency).tls(tls).onlineReadUrl(onlineReadUrl).auth(auth);
     }
 
     /** Settings by name; {@link #build} validates them as the record does. */
@@ -132,6 +137,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
         private LatencySettings latency = LatencySettings.DEFAULTS;
         private TlsSettings tls;
         private String onlineReadUrl;
+        private String auth = "auto";
 
         private Builder() {
         }
@@ -241,10 +247,15 @@ public record ServeConfig(String host, int port, String model, String adminToken
             return this;
         }
 
+        public Builder auth(String v) {
+            auth = v;
+            return this;
+        }
+
         public ServeConfig build() {
             return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                     batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                    graphql, predictionLog, drift, alertsWebhookUrl, latency, tls, onlineReadUrl);
+                    graphql, predictionLog, drift, alertsWebhookUrl, latency, tls, onlineReadUrl, auth);
         }
     }
 

@@ -89,7 +89,8 @@ public final class GraphQlEngine {
         overrides.forEach((coordinates, f) -> put(byType, coordinates, f.apply(store)));
         byType.forEach((type, fields) -> wiring.type(type, t -> t.dataFetchers(fields)));
         this.schema = new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(sdl), wiring.build());
-        this.graphql = GraphQL.newGraphQL(schema).instrumentation(new Tallying())
+        this.graphql = GraphQL.newGraphQL(schema).instrumentation(new graphql.execution.instrumentation.ChainedInstrumentation(
+                        List.of(new FieldScopes(config.model()), new Tallying())))
                 .defaultDataFetcherExceptionHandler(new FieldFailures())
                 .preparsedDocumentProvider((input, parseAndValidate) -> CompletableFuture.completedFuture(
                         new PreparsedDocumentEntry((Document) input.getGraphQLContext().get(DOCUMENT))))
@@ -120,7 +121,7 @@ public final class GraphQlEngine {
      * {@code extensions.statements} counts the SQL statements each resolver issued and each loader's batches.
      */
     Future<Answer> execute(Vertx vertx, String query, String operationName, Map<String, Object> variables,
-                           boolean tally, long startedNanos) {
+                           boolean tally, long startedNanos, dev.converge.serve.access.Principal principal) {
         StatementTally statements = StatementTally.attach();
         StatementTally shown = tally ? statements : null;
         if (query == null || query.isBlank()) {
@@ -155,6 +156,7 @@ public final class GraphQlEngine {
         context.put(TALLY, statements);
         context.put(DOCUMENT, doc);
         context.put(STARTED, startedNanos);
+        context.put(FieldScopes.PRINCIPAL, principal == null ? dev.converge.serve.access.Principal.ANYONE : principal);
         context.put(Introspection.INTROSPECTION_DISABLED, !limits.introspection());
         ExecutionInput input = ExecutionInput.newExecutionInput().query(query).operationName(operationName)
                 .variables(vars).dataLoaderRegistry(GraphLoaders.registry(store, service, statements))

@@ -1,5 +1,6 @@
 package dev.converge.serve.graphql;
 
+import dev.converge.serve.access.AccessControl;
 import dev.converge.serve.http.Responses;
 import dev.converge.serve.module.ServeModule;
 import io.vertx.core.Vertx;
@@ -66,7 +67,7 @@ public final class GraphQlRoutes implements ServeModule {
             Long t0 = ctx.get("t0");
             engine.compose(e -> e.execute(ctx.vertx(), o.getString("query"), o.getString("operationName"),
                             variables == null ? Map.of() : variables.getMap(), tally,
-                            t0 == null ? System.nanoTime() : t0))
+                            t0 == null ? System.nanoTime() : t0, ctx.get(AccessControl.PRINCIPAL)))
                     .onSuccess(a -> Responses.json(ctx, a.status(), a.body()))
                     .onFailure(ctx::fail);
         });

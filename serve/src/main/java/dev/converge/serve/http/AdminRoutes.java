@@ -1,5 +1,7 @@
 package dev.converge.serve.http;
 
+import dev.converge.serve.access.AccessControl;
+import dev.converge.serve.access.Principal;
 import dev.converge.serve.runtime.ModelAdmin;
 import dev.converge.model.ModelRefusedException;
 import dev.converge.serve.resilience.Failures;
@@ -10,7 +12,10 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
-/** The admin routes: a bearer token (serve.admin_token; refused when none is set), then activate or roll back. */
+/**
+ * The admin routes: a key with scope {@code admin} (AccessControl), or the server's bearer token (serve.admin_token;
+ * refused when none is set), then activate, roll back, promote, set shares, run drift.
+ */
 final class AdminRoutes {
     private final ModelAdmin admin;
     private final String token;
@@ -100,6 +105,10 @@ final class AdminRoutes {
     }
 
     private boolean authorized(RoutingContext ctx) {
+        Principal who = ctx.get(AccessControl.PRINCIPAL);
+        if (who != null && who != Principal.ANYONE && who.has("admin")) {
+            return true; // a key with scope admin, checked by AccessControl
+        }
         if (token == null) {
             Responses.error(ctx, 403, "admin_disabled", "admin routes are disabled: no serve.admin_token is configured");
             return false;

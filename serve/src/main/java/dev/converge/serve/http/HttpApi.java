@@ -1,5 +1,6 @@
 package dev.converge.serve.http;
 
+import dev.converge.serve.access.AccessControl;
 import dev.converge.serve.config.ClientSettings;
 import dev.converge.serve.config.TlsSettings;
 import dev.converge.serve.runtime.ModelAdmin;
@@ -39,10 +40,11 @@ public final class HttpApi extends VerticleBase {
      */
     public record Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
                          ModelAdmin admin, LoopLag loopLag, List<ServeModule> modules, Consumer<Router> extraRoutes,
-                         AtomicLong bodyBudget) {
+                         AccessControl access, AtomicLong bodyBudget) {
         public Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
-                      ModelAdmin admin, LoopLag loopLag, List<ServeModule> modules, Consumer<Router> extraRoutes) {
-            this(config, service, metrics, admin, loopLag, List.copyOf(modules), extraRoutes,
+                      ModelAdmin admin, LoopLag loopLag, List<ServeModule> modules, Consumer<Router> extraRoutes,
+                      AccessControl access) {
+            this(config, service, metrics, admin, loopLag, List.copyOf(modules), extraRoutes, access,
                     new AtomicLong(config.clients().bodyBufferBytes()));
         }
     }
@@ -90,6 +92,7 @@ public final class HttpApi extends VerticleBase {
             guard.bodyArrived(ctx);
             ctx.next();
         });
+        router.route().handler(shared.access()); // who may do what: before any route runs
         router.route("/v1/*").handler(this::admit);
         router.route("/v2/models/*").handler(ctx -> { // the Open Inference Protocol's infer routes
             if (ctx.request().method() == io.vertx.core.http.HttpMethod.POST) {
@@ -106,7 +109,8 @@ public final class HttpApi extends VerticleBase {
         router.get("/health/live").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "up")));
         router.get("/health/ready").handler(ctx -> {
             Readiness r = shared.admin().readiness();
-            Responses.json(ctx, r.ready() ? 200 : 503, readinessJson(r));
+            Responses.json(ctx, r.ready() ? 200 : 503, readinessJson(r).put("access", shared.access().mode()
+                    .describe()));
         });
         // On a worker: a scrape formats every meter and its histogram buckets, 10-80 ms under load (scrape-lag.sh),
         // which on the event loop would hold every request behind it at each Prometheus scrape.

@@ -1,0 +1,205 @@
+package dev.converge.serve.access;
+
+import dev.converge.registry.ApiKeys;
+import dev.converge.registry.PgEndpoint;
+import dev.converge.serve.config.ServeConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who may do what, checked on every request before its route runs: the route's scope from {@link RouteScopes}, the
+ * caller's from its key ({@code Authorization: Bearer cvk_...}), checked against the in-memory {@link KeyRing}. A
+ * request without a key is answered 401, one whose key lacks the scope 403, each naming the scope wanted. The
+ * server's admin token ({@code serve.admin_token}) still opens the admin routes, as before keys existed. How the
+ * mode is decided at start: {@link #decide}; docs/security.md.
+ */
+public final class AccessControl implements Handler<RoutingContext> {
+    private static final Logger LOG = LoggerFactory.getLogger(AccessControl.class);
+    /** Where the route puts the caller, for routes that need to know it (admin, feedback, GraphQL fields). */
+    public static final String PRINCIPAL = "converge.principal";
+
+    /** How the server checks access, decided once at start. */
+    public enum Mode {
+        /** Keys enforced on every route that needs a scope. */
+        KEYS,
+        /** Open: no key exists and the server listens on loopback only (serve.auth=auto). */
+        OPEN_LOOPBACK,
+        /** Open because the operator said so (serve.auth=off). */
+        OFF;
+
+        public String describe() {
+            return switch (this) {
+                case KEYS -> "keys";
+                case OPEN_LOOPBACK -> "open (loopback only, no API keys)";
+                case OFF -> "off (serve.auth=off)";
+            };
+        }
+    }
+
+    private final Mode mode;
+    private final KeyRing ring;
+    private final byte[] adminToken;
+    private final String servedModel;
+    private final MeterRegistry metrics;
+    private final Map<String, Counter> denied = new ConcurrentHashMap<>();
+
+    AccessControl(Mode mode, KeyRing ring, String adminToken, String servedModel, MeterRegistry metrics) {
+        this.mode = mode;
+        this.ring = ring;
+        this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
+        this.servedModel = servedModel;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Reads the keys and decides the mode: {@code serve.auth=off} is open; {@code keys} enforces; {@code auto}
+     * enforces when a live key exists, is open when none does and the server listens on loopback only, and refuses to
+     * start otherwise (a server reachable from other machines is not opened by default). Keys are reloaded on every
+     * NOTIFY on {@link ApiKeys#CHANNEL} (a revocation reaches every replica at once) and every 30 s.
+     */
+    public static AccessControl start(ServeConfig config, PgEndpoint db, Vertx vertx, PgSubscriber subscriber,
+                                      MeterRegistry metrics) {
+        KeyRing ring = new KeyRing();
+        ApiKeys keys = new ApiKeys(db.dataSource(10));
+        boolean tableMissing = false;
+        try {
+            ring.reload(keys.all());
+        } catch (SQLException e) {
+            if (!"42P01".equals(e.getSQLState())) {
+                throw new IllegalStateException("could not read the API keys: " + e.getMessage(), e);
+            }
+            tableMissing = true; // a database not migrated since keys came (converge migrate adds the table)
+        }
+        if (tableMissing && !config.auth().equals("off") && !loopback(config.host())) {
+            throw new IllegalStateException("the database has no api_keys table (it was migrated before API keys"
+                    + " existed): run converge migrate, create a key (converge keys create), and start again");
+        }
+        Mode mode = decide(config.auth(), ring.anyLive(), loopback(config.host()), config.host());
+        switch (mode) {
+            case KEYS -> LOG.info("access control: keys ({} in the ring); routes need a key with their scope"
+                    + " (docs/security.md)", ring.size());
+            case OPEN_LOOPBACK -> LOG.info("access control is open: no API key exists{} and the server listens on {}"
+                    + " only; `converge keys create` and a restart turn it on (docs/security.md)", tableMissing
+                    ? " (the api_keys table is missing: run converge migrate)" : "", config.host());
+            case OFF -> LOG.warn("access control is OFF (serve.auth=off): every route is open to anyone who reaches"
+                    + " {}:{}", config.host(), config.port());
+        }
+        if (!tableMissing) {
+            Runnable reload = () -> vertx.executeBlocking(keys::all, false).onSuccess(ring::reload)
+                    .onFailure(e -> LOG.warn("could not reload the API keys: {}", e.getMessage()));
+            subscriber.channel(ApiKeys.CHANNEL).handler(payload -> reload.run()).subscribeHandler(v -> reload.run());
+            vertx.setPeriodic(30_000, id -> reload.run());
+        }
+        return new AccessControl(mode, ring, config.adminToken(), config.model(), metrics);
+    }
+
+    /** The mode for {@code serve.auth}, whether a live key exists, and whether the host is loopback only. */
+    static Mode decide(String setting, boolean anyKey, boolean loopback, String host) {
+        return switch (setting) {
+            case "off" -> Mode.OFF;
+            case "keys" -> Mode.KEYS;
+            default -> {
+                if (anyKey) {
+                    yield Mode.KEYS;
+                }
+                if (loopback) {
+                    yield Mode.OPEN_LOOPBACK;
+                }
+                throw new IllegalStateException("serve.host=" + host + " is reachable from other machines and no API"
+                        + " key exists: create one (converge keys create --name NAME --scopes predict) and start"
+                        + " again, or set serve.auth=off to serve every route openly (docs/security.md)");
+            }
+        };
+    }
+
+    static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        RouteScopes.Rule rule = RouteScopes.of(ctx.request().method().name(), ctx.request().path());
+        if (mode != Mode.KEYS) {
+            ctx.put(PRINCIPAL, Principal.ANYONE);
+            ctx.next();
+            return;
+        }
+        if (rule == null || rule.scope().equals(RouteScopes.OPEN)) {
+            ctx.next();
+            return;
+        }
+        String header = ctx.request().getHeader("Authorization");
+        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim()
+                : null;
+        if (token == null) {
+            refuse(ctx, 401, "unauthenticated", "this route needs a key with scope '" + rule.scope() + "'"
+                    + " (Authorization: Bearer cvk_...; docs/security.md)");
+            return;
+        }
+        Principal p;
+        if (rule.scope().equals("admin") && adminToken != null && MessageDigest.isEqual(adminToken,
+                token.getBytes(StandardCharsets.UTF_8))) {
+            p = new Principal("admin-token", "the server's admin token", java.util.Set.of("admin"), null);
+        } else {
+            KeyRing.Checked c = ring.check(token);
+            if (c.principal() == null) {
+                refuse(ctx, 401, "unauthenticated", c.refusal());
+                return;
+            }
+            p = c.principal();
+        }
+        boolean allowed = switch (rule.scope()) {
+            case "any" -> true;
+            case "predict" -> p.mayPredict(RouteScopes.modelOf(ctx.request().path()) == null ? servedModel
+                    : RouteScopes.modelOf(ctx.request().path()));
+            default -> p.has(rule.scope());
+        };
+        if (!allowed) {
+            refuse(ctx, 403, "forbidden", "key " + p.id() + " ('" + p.name() + "') " + (p.has(rule.scope())
+                    ? "may predict only with " + p.models() : "lacks scope '" + rule.scope() + "'") + ", which "
+                    + ctx.request().method() + " " + ctx.request().path() + " needs");
+            return;
+        }
+        ctx.put(PRINCIPAL, p);
+        ctx.next();
+    }
+
+    private void refuse(RoutingContext ctx, int status, String code, String message) {
+        denied.computeIfAbsent(code, c -> Counter.builder("converge.auth.denied").tag("reason", c)
+                .register(metrics)).increment();
+        if (status == 401) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"converge\"");
+        }
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+                .end(new JsonObject().put("error", code).put("message", message).encode());
+    }
+
+    /** The rules, for docs and tests. */
+    public static List<RouteScopes.Rule> rules() {
+        return RouteScopes.RULES;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.converge.serve.access;
+
+import java.util.List;
+
+/**
+ * Every route of the server and the scope it needs, in one table: the access check reads it, docs/security.md
+ * prints it and {@code AccessControlIT} checks it covers every route the server mounts. {@link #OPEN} routes need
+ * no key (health, the API description, the dashboard's static page). The first matching row wins; a path no row
+ * matches needs nothing (it is answered 404).
+ */
+public final class RouteScopes {
+    public static final String OPEN = "open";
+
+    /** One row: a method ({@code *}: any), a path ({@code {x}}: one segment, a trailing {@code *}: any rest). */
+    public record Rule(String method, String path, String scope) {
+        boolean matches(String m, String p) {
+            return (method.equals("*") || method.equals(m)) && RouteScopes.matches(path, p);
+        }
+    }
+
+    public static final List<Rule> RULES = List.of(
+            new Rule("*", "/health/live", OPEN),
+            new Rule("*", "/health/ready", OPEN),
+            new Rule("*", "/v2/health/live", OPEN),
+            new Rule("*", "/v2/health/ready", OPEN),
+            new Rule("*", "/openapi.json", OPEN),
+            new Rule("*", "/ui", OPEN),
+            new Rule("*", "/ui/api/*", "read"),
+            new Rule("*", "/ui/*", OPEN),
+            new Rule("*", "/graphql/ui", OPEN),
+            new Rule("*", "/graphql/ui/*", OPEN),
+            new Rule("*", "/graphql/schema", OPEN),
+            new Rule("POST", "/v1/predict", "predict"),
+            new Rule("POST", "/v1/predict/batch", "predict"),
+            new Rule("POST", "/v1/feedback", "feedback"),
+            new Rule("POST", "/v1/similar", "features:read"),
+            new Rule("GET", "/v1/entities/{id}/similar", "features:read"),
+            new Rule("*", "/v2", "read"),
+            new Rule("*", "/v2/models/{name}", "predict"),
+            new Rule("*", "/v2/models/{name}/*", "predict"),
+            // GraphQL: any key; each field then needs its own scope (GraphScopes).
+            new Rule("*", "/graphql", "any"),
+            new Rule("*", "/metrics", "read"),
+            new Rule("*", "/admin/*", "admin"));
+
+    private RouteScopes() {
+    }
+
+    /** The rule for a request, or null when no row matches. */
+    public static Rule of(String method, String path) {
+        for (Rule r : RULES) {
+            if (r.matches(method, path)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    static boolean matches(String pattern, String path) {
+        String[] p = pattern.split("/", -1);
+        String[] s = path.split("/", -1);
+        for (int i = 0; i < p.length; i++) {
+            if (p[i].equals("*") && i == p.length - 1) {
+                return s.length >= p.length;
+            }
+            if (i >= s.length) {
+                return false;
+            }
+            if (p[i].startsWith("{") ? s[i].isEmpty() : !p[i].equals(s[i])) {
+                return false;
+            }
+        }
+        return p.length == s.length;
+    }
+
+    /** The model a predict route is for: the path's {@code {name}} on /v2, else null (the server's own model). */
+    static String modelOf(String path) {
+        if (path.startsWith("/v2/models/")) {
+            String rest = path.substring("/v2/models/".length());
+            int slash = rest.indexOf('/');
+            return slash < 0 ? rest : rest.substring(0, slash);
+        }
+        return null;
+    }
+}
