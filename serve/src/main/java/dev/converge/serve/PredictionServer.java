@@ -42,8 +42,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.Pool;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -91,10 +89,7 @@ public final class PredictionServer {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
         PgConnectOptions pgOptions = PgClients.options(db);
         this.pg = PgClients.pool(vertx, pgOptions, config, "converge-features");
-        // Online reads from a hot standby when one is named: a pool of its own, the same size and wait bound.
-        this.replica = config.onlineReadUrl() == null ? null : PgClients.pool(vertx,
-                PgClients.options(PgClients.replicaEndpoint(config.onlineReadUrl(), db)), config,
-                "converge-features-replica");
+        this.replica = PgClients.replica(vertx, config, db);
         this.subscriber = PgSubscriber.subscriber(vertx, pgOptions).reconnectPolicy(retries -> 1000L);
         this.loader = vertx.createSharedWorkerExecutor("converge-model-loader", 1);
         this.modelLoader = new ModelLoader(db.dataSource(REGISTRY_SOCKET_TIMEOUT_SECONDS),
@@ -118,8 +113,8 @@ public final class PredictionServer {
     /** As {@link #start(ServeConfig, PgEndpoint, Consumer)}, with faults injected into scoring (tests). */
     public static Future<PredictionServer> start(ServeConfig config, PgEndpoint db, Consumer<Router> extraRoutes,
                                                  ScoringFaults faults) {
-        int port = config.port() == 0 ? freePort() : config.port();
-        PredictionServer s = new PredictionServer(config.toBuilder().port(port).build(), db, port);
+        ServeConfig bound = config.freePortChosen();
+        PredictionServer s = new PredictionServer(bound, db, bound.port());
         AccessControl access;
         try {
             access = AccessControl.start(s.config, db, s.vertx, s.subscriber, s.metrics);
@@ -248,13 +243,5 @@ public final class PredictionServer {
         predictionLog.close(); // writes what is buffered first
         alerts.close();
         return vertx.close();
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port", e);
-        }
     }
 }

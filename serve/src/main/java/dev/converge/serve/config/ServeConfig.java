@@ -99,6 +99,18 @@ public record ServeConfig(String host, int port, String model, String adminToken
         };
     }
 
+    /** These settings with port 0 replaced by a port free now (tests, and several servers on one machine). */
+    public ServeConfig freePortChosen() {
+        if (port != 0) {
+            return this;
+        }
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return toBuilder().port(s.getLocalPort()).build();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("no free port", e);
+        }
+    }
+
     /** A builder with every setting at its default (those of {@link #from} when nothing is set). */
     public static Builder builder() {
         return new Builder();

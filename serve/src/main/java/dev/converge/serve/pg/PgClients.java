@@ -39,6 +39,15 @@ public final class PgClients {
      * a user or password in the replica's URL is the replica's (the primary's would otherwise win in
      * {@link #options}, which lets a URL's credentials stand only where none were configured).
      */
+    /**
+     * The pool of online reads from a hot standby when {@code serve.online_read_url} names one (a pool of its own,
+     * the primary's size and wait bound), else null.
+     */
+    public static Pool replica(Vertx vertx, ServeConfig config, PgEndpoint primary) {
+        return config.onlineReadUrl() == null ? null : pool(vertx, options(replicaEndpoint(config.onlineReadUrl(),
+                primary)), config, "converge-features-replica");
+    }
+
     public static PgEndpoint replicaEndpoint(String url, PgEndpoint primary) {
         String query = URI.create(url.substring("jdbc:".length())).getQuery();
         java.util.Set<String> named = new java.util.HashSet<>();
