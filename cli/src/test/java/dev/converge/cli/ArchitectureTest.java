@@ -88,6 +88,15 @@ class ArchitectureTest {
     }
 
     @Test
+    void onlyTheCacheTouchesRedis() {
+        noClasses().that().resideInAPackage("dev.converge.serve..").and()
+                .resideOutsideOfPackage("dev.converge.serve.cache..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx.redis..")
+                .because("Redis is the prediction cache's store: one client, behind its breaker, built by CacheTier")
+                .check(classes);
+    }
+
+    @Test
     void thePredictionPathIsTransportIndependent() {
         noClasses().that().resideInAnyPackage("dev.converge.serve.predict..", "dev.converge.serve.path..",
                         "dev.converge.serve.scoring..")

@@ -55,6 +55,29 @@ class CliTest {
     }
 
     @Test
+    void keysAreCreatedOnceListedWithoutTheirSecretAndRevoked() {
+        assertThat(run("migrate", "--database-url", URL).exit()).isZero();
+        Run created = run("keys", "create", "--database-url", URL, "--name", "scoring service", "--scopes",
+                "predict,feedback", "--models", "credit_risk", "--expires", "90d");
+        assertThat(created.exit()).as(created.err()).isZero();
+        String key = created.out().trim();
+        assertThat(key).matches("cvk_[a-z0-9]{12}_[A-Za-z0-9_-]{43}");
+        String id = key.substring(4, 16);
+        assertThat(created.err()).contains("shown this once");
+        Run list = run("keys", "list", "--database-url", URL);
+        assertThat(list.out()).contains(id, "scoring service", "predict,feedback models=credit_risk", "live until")
+                .doesNotContain(key.substring(17));
+        Run bad = run("keys", "create", "--database-url", URL, "--name", "x", "--scopes", "predict,write");
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("unknown scope 'write'");
+        assertThat(run("keys", "revoke", "--database-url", URL, id).exit()).isZero();
+        assertThat(run("keys", "list", "--database-url", URL).out()).contains("revoked");
+        Run again = run("keys", "revoke", "--database-url", URL, id);
+        assertThat(again.exit()).isEqualTo(1);
+        assertThat(again.err()).contains("No live key " + id);
+    }
+
+    @Test
     void memorySplitWritesAnArgfileTheJavaLauncherReads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path args = dir.resolve("jvm.args");

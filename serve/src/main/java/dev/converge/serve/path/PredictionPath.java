@@ -1,9 +1,7 @@
 package dev.converge.serve.path;
 
 import dev.converge.serve.alerts.Alerts;
-import dev.converge.serve.cache.CacheDecision;
-import dev.converge.serve.cache.CachingScorer;
-import dev.converge.serve.cache.PredictionCache;
+import dev.converge.serve.cache.CacheTier;
 import dev.converge.serve.config.Resilience;
 import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.experiment.CanaryJudge;
@@ -32,13 +30,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
-import io.vertx.redis.client.Request;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -52,11 +45,10 @@ import java.util.concurrent.TimeUnit;
 public final class PredictionPath {
     private final PredictionService service;
     private final QueueDelay queue;
-    private final Redis redis;
+    private final CacheTier cache;
     private final LoopLag loopLag;
     private final PgGateway online;
     private final Vertx vertx;
-    private final CacheDecision cacheDecision;
 
     private final LatencyAttribution latency;
     private final Variants variants;
@@ -64,19 +56,18 @@ public final class PredictionPath {
     private final ScoringPool scoringPool;
     private Similarity similarity;
 
-    private PredictionPath(Vertx vertx, PredictionService service, QueueDelay queue, Redis redis, LoopLag loopLag,
-                           PgGateway online, CacheDecision cacheDecision, LatencyAttribution latency,
+    private PredictionPath(Vertx vertx, PredictionService service, QueueDelay queue, CacheTier cache, LoopLag loopLag,
+                           PgGateway online, LatencyAttribution latency,
                            Variants variants, ShadowScorer shadows, ScoringPool scoringPool) {
         this.scoringPool = scoringPool;
         this.variants = variants;
         this.shadows = shadows;
         this.latency = latency;
         this.vertx = vertx;
-        this.cacheDecision = cacheDecision;
         this.online = online;
         this.service = service;
         this.queue = queue;
-        this.redis = redis;
+        this.cache = cache;
         this.loopLag = loopLag;
     }
 
@@ -117,23 +108,21 @@ public final class PredictionPath {
         PgGateway online = new PgGateway(pg, pgBreaker, replica, replicaBreaker, metrics);
         DirectScorer direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), faults, metrics);
         Scorer scorer = direct;
-        Redis redis = null;
-        CacheDecision decision = new CacheDecision(r.cacheAlways());
+        CacheTier cache = CacheTier.NONE;
         if (!r.redisUrl().equals("none")) {
-            redis = Redis.createClient(vertx, redisOptions(r.redisUrl()));
             Breaker redisBreaker = breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag,
                     () -> queue.queued() > 0, metrics);
             redisBreaker.alertVia(alerts);
-            PredictionCache cache = new PredictionCache(redis, redisBreaker, r.cacheTtlSeconds() * 1000L, 1.0,
-                    Math::random, metrics);
-            scorer = new CachingScorer(scorer, cache, decision, metrics);
+            cache = CacheTier.redis(vertx, r.redisUrl(), r.cacheAlways(), redisBreaker, r.cacheTtlSeconds() * 1000L,
+                    metrics);
+            scorer = cache.around(scorer);
         }
-        boolean cacheOn = redis != null;
+        CacheTier tier = cache;
         // Every request of a model the cache does not serve is scored: its queue is judged at the door, where a
         // refusal costs next to nothing. Cache hits are never refused for lack of scoring capacity.
         java.util.function.Supplier<dev.converge.serve.predict.OverloadedException> door = () -> {
             ModelHandle m = slot.active();
-            return m == null || cacheOn && decision.worthIt(m) ? null : direct.refusal(m, 1);
+            return m == null || tier.serves(m) ? null : direct.refusal(m, 1);
         };
         LatencyAttribution latency = new LatencyAttribution(config.latency().alertMillis(),
                 config.latency().sustainedIntervals(), loopLag, alerts, config.eventLoops());
@@ -146,22 +135,8 @@ public final class PredictionPath {
         service.listen(latency);
         service.listen(log);
         service.listen(new ExperimentOutcomes(variants, shadows));
-        return new PredictionPath(vertx, service, queue, redis, loopLag, online, decision, latency, variants, shadows,
+        return new PredictionPath(vertx, service, queue, cache, loopLag, online, latency, variants, shadows,
                 scoringPool);
-    }
-
-    /**
-     * One URL: a standalone Redis. Several, separated by commas: the seed nodes of a Redis Cluster; the client learns
-     * the slot map from them and sends each key to the node that holds its slot (a cache key is one command).
-     */
-    static RedisOptions redisOptions(String urls) {
-        RedisOptions o = new RedisOptions().setMaxPoolSize(8).setMaxPoolWaiting(1024).setPoolRecycleTimeout(15_000);
-        String[] seeds = urls.split(",");
-        if (seeds.length == 1) {
-            return o.setConnectionString(urls.trim());
-        }
-        return o.setType(io.vertx.redis.client.RedisClientType.CLUSTER)
-                .setEndpoints(java.util.Arrays.stream(seeds).map(String::trim).toList());
     }
 
     private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
@@ -278,12 +253,12 @@ public final class PredictionPath {
 
     /** Whether the cache serves {@code model}, and why: "none" when the server runs without one. */
     public String cacheDecision(ModelHandle model) {
-        return redis == null ? "none" : cacheDecision.describe(model);
+        return cache.describe(model);
     }
 
     /** Whether {@code model}'s answers go through the cache. */
     public boolean cached(ModelHandle model) {
-        return redis != null && cacheDecision.worthIt(model);
+        return cache.serves(model);
     }
 
     /** The queue's service time restarts from the newly active model's measured scoring time. */
@@ -292,38 +267,10 @@ public final class PredictionPath {
     }
 
     /**
-     * Opens Redis connections up front, so the first requests do not pay for connecting (a cold connect can exceed
-     * the Redis timeout and count against the breaker).
+     * Opens Redis connections up front, so the first requests do not pay for connecting, and measures a lookup's
+     * cost (which models the cache serves depends on it).
      */
     public Future<Void> warmCache() {
-        if (redis == null) {
-            return Future.succeededFuture();
-        }
-        List<Future<?>> warm = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            warm.add(redis.send(Request.cmd(Command.PING)).timeout(5, TimeUnit.SECONDS));
-        }
-        return Future.join(warm).compose(v -> measureLookup(new long[LOOKUP_SAMPLES], 0)).mapEmpty();
-    }
-
-    private static final int LOOKUP_SAMPLES = 101;
-
-    /**
-     * Times {@link #LOOKUP_SAMPLES} lookups of a key that does not exist, one after another on warm connections
-     * (what a cache miss costs, and a hit's round trip), and takes the median as the cost of a lookup.
-     */
-    private Future<Void> measureLookup(long[] samples, int i) {
-        if (i == samples.length) {
-            long[] sorted = samples.clone();
-            java.util.Arrays.sort(sorted);
-            cacheDecision.measured(sorted[sorted.length / 2]);
-            return Future.succeededFuture();
-        }
-        long t0 = System.nanoTime();
-        return redis.send(Request.cmd(Command.GET).arg("converge:lookup-cost-probe")).timeout(5, TimeUnit.SECONDS)
-                .compose(r -> {
-                    samples[i] = System.nanoTime() - t0;
-                    return measureLookup(samples, i + 1);
-                });
+        return cache.warm();
     }
 }
