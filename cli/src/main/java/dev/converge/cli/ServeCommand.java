@@ -27,9 +27,17 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Registry name of the model to serve (default credit_risk).")
     String model;
 
+    @Option(names = "--models", paramLabel = "NAMES", description = "Serve several models, separated by commas; the"
+            + " first is the default, answered at /v1/predict (the others at /v1/models/NAME/predict).")
+    String models;
+
+    @Option(names = "--auth", paramLabel = "MODE", description = "Access control: auto (the default), keys or off"
+            + " (docs/security.md).")
+    String auth;
+
     @Override
     public Integer call() throws Exception {
-        ServeConfig config = config(db, host, port, model);
+        ServeConfig config = config(db, host, port, model, models, auth);
         Database d = db.open(System.err);
         PredictionServer server = ServeMain.start(config, d.endpoint(), System.out);
         System.out.println(ServeMain.listening(config, server));
@@ -38,7 +46,13 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     static ServeConfig config(DbOptions db, String host, Integer port, String model) {
+        return config(db, host, port, model, null, null);
+    }
+
+    static ServeConfig config(DbOptions db, String host, Integer port, String model, String models, String auth) {
         Map<String, String> flags = new HashMap<>();
+        flags.put("serve.models", models);
+        flags.put("serve.auth", auth);
         flags.put("serve.host", host);
         flags.put("serve.port", port == null ? null : port.toString());
         flags.put("serve.model", model);

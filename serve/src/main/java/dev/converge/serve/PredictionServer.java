@@ -24,6 +24,7 @@ import dev.converge.serve.oip.OipRoutes;
 import dev.converge.serve.path.PredictionPath;
 import dev.converge.serve.pg.PgClients;
 import dev.converge.serve.runtime.ModelRuntime;
+import dev.converge.serve.runtime.ModelSet;
 import dev.converge.serve.scoring.ScoringFaults;
 import dev.converge.serve.similarity.SimilarityRoutes;
 import graphql.schema.DataFetcher;
@@ -78,8 +79,10 @@ public final class PredictionServer {
     private final PrometheusMeterRegistry metrics = MetricHelp.registry();
     private final int port;
     private HttpApi.Shared shared;
+    private PredictionPath.Common common;
     private PredictionPath path;
     private ModelRuntime runtime;
+    private ModelSet models;
     /** The capabilities, in the order they are mounted and started (stopped in reverse). */
     private List<ServeModule> modules = List.of();
 
@@ -125,9 +128,17 @@ public final class PredictionServer {
     }
 
     private Future<Void> deploy(Consumer<Router> extraRoutes, ScoringFaults faults, AccessControl access) {
-        path = PredictionPath.build(vertx, config, pg, replica, slot, metrics, predictionLog, alerts, faults);
-        runtime = new ModelRuntime(config.model(), new ModelRuntime.Parts(vertx, loader, modelLoader, slot, path,
-                drift, alerts, predictionLog, metrics, subscriber));
+        common = PredictionPath.common(vertx, config, pg, replica, metrics, alerts, faults);
+        List<ModelRuntime> runtimes = new java.util.ArrayList<>();
+        for (String name : config.models()) { // the default model first: drift, GraphQL and the dashboard are its
+            ModelSlot s = runtimes.isEmpty() ? slot : new ModelSlot();
+            runtimes.add(new ModelRuntime(name, new ModelRuntime.Parts(vertx, loader, modelLoader, s,
+                    PredictionPath.build(common, s, predictionLog), runtimes.isEmpty() ? drift : null, alerts,
+                    predictionLog, metrics)));
+        }
+        models = new ModelSet(runtimes);
+        runtime = models.defaultModel();
+        path = runtime.path();
         long shedDelay = config.resilience().shedDelayMillis();
         modules = List.of(
                 drift,
@@ -136,11 +147,12 @@ public final class PredictionServer {
                 new FeedbackRoutes(path.feedback()),
                 new Dashboard(new LiveSeries(metrics), new DashboardData(registryDb, config.model(),
                         config.drift().psiWarn(), config.drift().psiAlert()), config.model(), runtime::servedJson),
-                new OipRoutes(OipRoutes.single(config.model(), runtime::active, runtime::readiness, path.service()),
+                new OipRoutes(OipRoutes.of(models.names(), name -> models.find(name).map(r -> OipRoutes.served(
+                        r::active, r::readiness, r.path().service())), () -> models.readiness().ready()),
                         OipRoutes.version(), config.batchMaxRows(), shedDelay));
         modules.forEach(m -> runtime.onModelChanged(m::modelChanged));
-        shared = new HttpApi.Shared(config, path.service(), metrics, runtime, path.loopLag(), modules, extraRoutes,
-                access);
+        shared = new HttpApi.Shared(config, path.service(), metrics, runtime, common.loopLag(), modules, extraRoutes,
+                access, models);
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> PgClients.warm(pg, config.pgPoolSize(), 3))
                 .compose(v -> path.warmCache().recover(e -> {
@@ -150,40 +162,29 @@ public final class PredictionServer {
                 .onSuccess(v -> {
                     modules.forEach(m -> m.start(vertx).onFailure(e -> LOG.error("module {} did not start: {}",
                             m.name(), e.toString())));
-                    LOG.info("converge serving on {}:{} ({} event loops)", config.host(), port, config.eventLoops());
-                    runtime.start(config.latency().intervalSeconds() * 1000L).onComplete(ar -> buildGraphQl());
+                    LOG.info("converge serving {} on {}:{} ({} event loops)", models.names(), config.host(), port,
+                            config.eventLoops());
+                    models.start(subscriber, config.latency().intervalSeconds() * 1000L).onComplete(ar ->
+                            GraphQlRoutes.buildOnWorker(vertx, () -> path.graphQl(config, Map.of()), graphql));
                 });
     }
 
-    /** The GraphQL engine, built once the first model is ready or has failed to load ({@link #buildGraphQl}). */
+    /** The GraphQL engine, built once the first load has ended (GraphQlRoutes.buildOnWorker). */
     private final Promise<GraphQlEngine> graphql = Promise.promise();
 
-    /**
-     * Builds the GraphQL engine on a worker, after the first model's load: its schema costs about half a second of
-     * one core at start (graphql-java's parsing and wiring), which readiness need not wait for. GraphQL requests that
-     * arrive before it is built wait for it.
-     */
-    private void buildGraphQl() {
-        long t0 = System.nanoTime();
-        vertx.executeBlocking(() -> path.graphQl(config, Map.of()), false).onComplete(ar -> {
-            if (ar.succeeded()) {
-                LOG.debug("GraphQL engine built in {} ms", (System.nanoTime() - t0) / 1_000_000);
-                graphql.tryComplete(ar.result());
-            } else {
-                LOG.error("could not build the GraphQL engine: {}", ar.cause().toString());
-                graphql.tryFail(ar.cause());
-            }
-        });
+    /** The models served, by name. */
+    public ModelSet models() {
+        return models;
     }
 
-    /** The served model's runtime: its slot, loads and swaps, champion follower and readiness. */
+    /** The default model's runtime: its slot, loads and swaps, champion follower and readiness. */
     public ModelRuntime runtime() {
         return runtime;
     }
 
     /** Whether the server takes traffic, and with which model, or why not. */
     public Readiness readiness() {
-        return runtime.readiness();
+        return models.readiness();
     }
 
     /**
@@ -198,7 +199,7 @@ public final class PredictionServer {
     public Set<String> routes() {
         Set<String> out = new TreeSet<>();
         for (Route r : new HttpApi(new HttpApi.Shared(config, shared.service(), metrics, shared.admin(),
-                shared.loopLag(), modules, null, shared.access())).router(vertx).getRoutes()) {
+                shared.loopLag(), modules, null, shared.access(), models)).router(vertx).getRoutes()) {
             if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
                 out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
             }
@@ -233,13 +234,14 @@ public final class PredictionServer {
 
     /** Stops listening and serving; closing Vert.x closes the servers, the pool and the subscriber with it. */
     public Future<Void> close() {
-        if (runtime != null) {
-            runtime.close();
-        }
+        subscriber.reconnectPolicy(retries -> -1L);
         for (int i = modules.size() - 1; i >= 0; i--) {
             modules.get(i).stop();
         }
-        path.close();
+        if (models != null) {
+            models.close();
+            common.close();
+        }
         predictionLog.close(); // writes what is buffered first
         alerts.close();
         return vertx.close();

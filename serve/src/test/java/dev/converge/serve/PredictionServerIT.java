@@ -610,7 +610,8 @@ class PredictionServerIT {
                 "/ui/api/drift", "/ui/api/training", "/v1/similar", "/v1/entities/{id}/similar", "/v2",
                 "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/versions/{version}",
                 "/v2/models/{name}/ready", "/v2/models/{name}/versions/{version}/ready", "/v2/models/{name}/infer",
-                "/v2/models/{name}/versions/{version}/infer");
+                "/v2/models/{name}/versions/{version}/infer", "/v1/models/{name}/predict",
+                "/v1/models/{name}/predict/batch");
         assertThat(server.routes()).containsExactlyInAnyOrderElementsOf(documented);
     }
 }

@@ -51,8 +51,13 @@ final class ServeFixture implements AutoCloseable {
         registry.promote("credit_risk", 1, "test", "fixture");
     }
 
-    @SuppressWarnings("unchecked")
     private void register(Path work, String fixture) throws Exception {
+        register(work, fixture, "credit_risk");
+    }
+
+    /** Registers fixture model {@code fixture} (glm, xgboost) as the next version of model {@code name}. */
+    @SuppressWarnings("unchecked")
+    void register(Path work, String fixture, String name) throws Exception {
         Path mojo = work.resolve(fixture + ".zip");
         try (InputStream in = getClass().getResourceAsStream("/models/" + fixture + ".zip")) {
             Files.copy(in, mojo, StandardCopyOption.REPLACE_EXISTING);
@@ -62,7 +67,7 @@ final class ServeFixture implements AutoCloseable {
             meta = Json.readMap(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
         }
         FeatureSchema modelSchema = SchemaCodec.fromJson(Json.write(meta.get("feature_schema")));
-        registry.register(new NewModelVersion("credit_risk", (String) meta.get("algorithm"), mojo.toUri().toString(),
+        registry.register(new NewModelVersion(name, (String) meta.get("algorithm"), mojo.toUri().toString(),
                         ArtifactStore.sha256(mojo), Files.size(mojo), (String) meta.get("h2o_version"),
                         (String) meta.get("mojo_version"), "fixture", modelSchema, null, null,
                         (Map<String, Object>) meta.get("metrics")),

@@ -32,6 +32,8 @@ public final class RouteScopes {
             new Rule("*", "/graphql/schema", OPEN),
             new Rule("POST", "/v1/predict", "predict"),
             new Rule("POST", "/v1/predict/batch", "predict"),
+            new Rule("POST", "/v1/models/{name}/predict", "predict"),
+            new Rule("POST", "/v1/models/{name}/predict/batch", "predict"),
             new Rule("POST", "/v1/feedback", "feedback"),
             new Rule("POST", "/v1/similar", "features:read"),
             new Rule("GET", "/v1/entities/{id}/similar", "features:read"),
@@ -73,10 +75,12 @@ public final class RouteScopes {
         return p.length == s.length;
     }
 
-    /** The model a predict route is for: the path's {@code {name}} on /v2, else null (the server's own model). */
+    /** The model a predict route is for: the path's {@code {name}}, else null (the server's default model). */
     static String modelOf(String path) {
-        if (path.startsWith("/v2/models/")) {
-            String rest = path.substring("/v2/models/".length());
+        String prefix = path.startsWith("/v2/models/") ? "/v2/models/" : path.startsWith("/v1/models/")
+                ? "/v1/models/" : null;
+        if (prefix != null) {
+            String rest = path.substring(prefix.length());
             int slash = rest.indexOf('/');
             return slash < 0 ? rest : rest.substring(0, slash);
         }

@@ -30,6 +30,9 @@ import dev.converge.contracts.config.Settings;
  * @param onlineReadUrl          a read replica (a PostgreSQL hot standby) for the online feature reads
  *                               ({@code serve.online_read_url}, a JDBC URL; user and password as the primary's unless
  *                               in the URL); the primary takes them back while it fails. Null: the primary only
+ * @param models                 every model served ({@code serve.models}, names separated by commas), the default
+ *                               model ({@code model}, answered at {@code /v1/predict}) first; just {@code model} when
+ *                               not set
  * @param auth                   access control ({@code serve.auth}): {@code auto} (keys enforced when any exists,
  *                               open on a loopback address when none does, and a refusal to start on any other),
  *                               {@code keys} (always enforced) or {@code off} (open, said at start); docs/security.md
@@ -38,7 +41,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                           int pgPoolSize, Resilience resilience, ClientSettings clients, boolean refuseUnseenLevels,
                           GraphQlSettings graphql, PredictionLogSettings predictionLog, DriftSettings drift, String alertsWebhookUrl,
-                          LatencySettings latency, TlsSettings tls, String onlineReadUrl, String auth) {
+                          LatencySettings latency, TlsSettings tls, String onlineReadUrl, java.util.List<String> models,
+                          String auth) {
     public ServeConfig {
         Checks.require(port >= 0 && port <= 65535, "serve.port must be within 0..65535, was " + port);
         Checks.require(model != null && !model.isBlank(), "serve.model must be set");
@@ -62,6 +66,15 @@ public record ServeConfig(String host, int port, String model, String adminToken
         Checks.require(onlineReadUrl == null || onlineReadUrl.startsWith("jdbc:postgresql://"), "serve.online_read_url must be"
                 + " a jdbc:postgresql:// URL (the hot standby), was '" + (onlineReadUrl == null ? null
                 : dev.converge.registry.PgEndpoint.redacted(onlineReadUrl)) + "'");
+        models = java.util.List.copyOf(models);
+        Checks.require(!models.isEmpty() && models.get(0).equals(model), "serve.models must start with the default"
+                + " model (serve.model=" + model + "), was " + models);
+        Checks.require(new java.util.HashSet<>(models).size() == models.size(), "serve.models names a model twice: "
+                + models);
+        for (String m : models) {
+            Checks.require(m.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"), "serve.models: '" + m + "' is not a model"
+                    + " name (letters, digits, _ . -)");
+        }
         Checks.require(auth.equals("auto") || auth.equals("keys") || auth.equals("off"), "serve.auth must be auto,"
                 + " keys or off, was '" + auth + "'");
         Checks.require(clients.bodyBufferBytes() >= bodyLimitBytes, "serve.body_buffer_bytes (" + clients.bodyBufferBytes()
@@ -71,9 +84,12 @@ public record ServeConfig(String host, int port, String model, String adminToken
     /** The settings read from {@code s}; a setting not given has the default the builder starts from. */
     public static ServeConfig from(Settings s) {
         Builder d = builder();
+        // serve.models alone names the default model too: its first.
+        String defaultModel = s.string("serve.model").orElse(s.string("serve.models").map(m -> names(m).get(0))
+                .orElse(d.model));
         return d.host(s.string("serve.host").orElse(d.host))
                 .port(s.integer("serve.port", d.port))
-                .model(s.string("serve.model").orElse(d.model))
+                .model(defaultModel)
                 .adminToken(s.string("serve.admin_token").orElse(null))
                 .eventLoops(s.integer("serve.event_loops", d.eventLoops))
                 .scoringWorkers(s.integer("serve.scoring_workers", d.scoringWorkers))
@@ -87,6 +103,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 .graphql(GraphQlSettings.from(s)).predictionLog(PredictionLogSettings.from(s)).drift(DriftSettings.from(s))
                 .alertsWebhookUrl(s.string("serve.alerts.webhook_url").orElse(null)).latency(LatencySettings.from(s))
                 .tls(TlsSettings.from(s)).onlineReadUrl(s.string("serve.online_read_url").orElse(null))
+                .models(s.string("serve.models").map(ServeConfig::names).orElse(null))
                 .auth(s.string("serve.auth").orElse(d.auth)).build();
     }
 
@@ -97,6 +114,20 @@ public record ServeConfig(String host, int port, String model, String adminToken
             default -> throw new IllegalArgumentException("serve.unseen_levels must be warn (score as missing, say so)"
                     + " or refuse (422), was '" + policy + "'");
         };
+    }
+
+    /** Model names separated by commas, the default model's first. */
+    private static java.util.List<String> names(String list) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String n : list.split(",")) {
+            if (!n.isBlank()) {
+                out.add(n.trim());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("serve.models must name at least one model, was '" + list + "'");
+        }
+        return out;
     }
 
     /** These settings with port 0 replaced by a port free now (tests, and several servers on one machine). */
@@ -123,7 +154,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 .batchMaxRows(batchMaxRows).bodyLimitBytes(bodyLimitBytes).lagWarnMillis(lagWarnMillis)
                 .pgPoolSize(pgPoolSize).resilience(resilience).clients(clients).refuseUnseenLevels(refuseUnseenLevels)
                 .graphql(graphql).predictionLog(predictionLog).drift(drift).alertsWebhookUrl(alertsWebhookUrl)
-                .latency(latency).tls(tls).onlineReadUrl(onlineReadUrl).auth(auth);
+                .latency(latency).tls(tls).onlineReadUrl(onlineReadUrl).models(models).auth(auth);
     }
 
     /** Settings by name; {@link #build} validates them as the record does. */
@@ -150,6 +181,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
         private TlsSettings tls;
         private String onlineReadUrl;
         private String auth = "auto";
+        private java.util.List<String> models;
 
         private Builder() {
         }
@@ -259,6 +291,12 @@ public record ServeConfig(String host, int port, String model, String adminToken
             return this;
         }
 
+        /** Every model served, the default first; null (the default): the default model alone. */
+        public Builder models(java.util.List<String> v) {
+            models = v;
+            return this;
+        }
+
         public Builder auth(String v) {
             auth = v;
             return this;
@@ -267,7 +305,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
         public ServeConfig build() {
             return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                     batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
-                    graphql, predictionLog, drift, alertsWebhookUrl, latency, tls, onlineReadUrl, auth);
+                    graphql, predictionLog, drift, alertsWebhookUrl, latency, tls, onlineReadUrl,
+                    models == null ? java.util.List.of(model) : models, auth);
         }
     }
 

@@ -20,6 +20,8 @@ import java.util.Map;
  * ({@code converge check-dataloader} reads them).
  */
 public final class GraphQlRoutes implements ServeModule {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GraphQlRoutes.class);
+
     private final io.vertx.core.Future<GraphQlEngine> engine;
 
     /** @param engine completes when the engine is built; requests before then wait for it */
@@ -30,6 +32,25 @@ public final class GraphQlRoutes implements ServeModule {
     /** The POST handler alone, over {@code engine}. */
     public static io.vertx.core.Handler<RoutingContext> handler(GraphQlEngine engine) {
         return new GraphQlRoutes(io.vertx.core.Future.succeededFuture(engine))::handle;
+    }
+
+    /**
+     * Builds the engine on a worker into {@code into}: its schema costs about half a second of one core at start
+     * (graphql-java's parsing and wiring), which readiness need not wait for; requests that come before it is built
+     * wait for it.
+     */
+    public static void buildOnWorker(Vertx vertx, java.util.function.Supplier<GraphQlEngine> build,
+                                     io.vertx.core.Promise<GraphQlEngine> into) {
+        long t0 = System.nanoTime();
+        vertx.executeBlocking(build::get, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                LOG.debug("GraphQL engine built in {} ms", (System.nanoTime() - t0) / 1_000_000);
+                into.tryComplete(ar.result());
+            } else {
+                LOG.error("could not build the GraphQL engine: {}", ar.cause().toString());
+                into.tryFail(ar.cause());
+            }
+        });
     }
 
     @Override

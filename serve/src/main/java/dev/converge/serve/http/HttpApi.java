@@ -4,6 +4,7 @@ import dev.converge.serve.access.AccessControl;
 import dev.converge.serve.config.ClientSettings;
 import dev.converge.serve.config.TlsSettings;
 import dev.converge.serve.runtime.ModelAdmin;
+import dev.converge.serve.runtime.ModelSet;
 import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.model.Readiness;
 import dev.converge.serve.module.ServeModule;
@@ -40,11 +41,11 @@ public final class HttpApi extends VerticleBase {
      */
     public record Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
                          ModelAdmin admin, LoopLag loopLag, List<ServeModule> modules, Consumer<Router> extraRoutes,
-                         AccessControl access, AtomicLong bodyBudget) {
+                         AccessControl access, ModelSet models, AtomicLong bodyBudget) {
         public Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
                       ModelAdmin admin, LoopLag loopLag, List<ServeModule> modules, Consumer<Router> extraRoutes,
-                      AccessControl access) {
-            this(config, service, metrics, admin, loopLag, List.copyOf(modules), extraRoutes, access,
+                      AccessControl access, ModelSet models) {
+            this(config, service, metrics, admin, loopLag, List.copyOf(modules), extraRoutes, access, models,
                     new AtomicLong(config.clients().bodyBufferBytes()));
         }
     }
@@ -102,15 +103,16 @@ public final class HttpApi extends VerticleBase {
             }
         });
         router.post("/graphql").handler(this::admit);
-        new PredictionRoutes(shared.service(), shared.config().resilience().shedDelayMillis()).mount(router);
+        new PredictionRoutes(shared.service(), name -> shared.models().find(name).map(r -> r.path().service()),
+                shared.models()::names, shared.config().resilience().shedDelayMillis()).mount(router);
         for (ServeModule m : shared.modules()) {
             m.mount(vertx, router);
         }
         router.get("/health/live").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "up")));
         router.get("/health/ready").handler(ctx -> {
-            Readiness r = shared.admin().readiness();
-            Responses.json(ctx, r.ready() ? 200 : 503, readinessJson(r).put("access", shared.access().mode()
-                    .describe()));
+            Readiness r = shared.models().readiness();
+            Responses.json(ctx, r.ready() ? 200 : 503, readinessJson(r).put("models", shared.models().describe())
+                    .put("access", shared.access().mode().describe()));
         });
         // On a worker: a scrape formats every meter and its histogram buckets, 10-80 ms under load (scrape-lag.sh),
         // which on the event loop would hold every request behind it at each Prometheus scrape.

@@ -60,6 +60,16 @@ public final class OpenApi {
                         new JsonObject().put("type", "object").put("properties", new JsonObject().put("rows",
                                 new JsonObject().put("type", "array").put("items", ref("PredictRequest")))),
                         new JsonObject().put("200", response("a result per row", null)).mergeIn(errors.copy()))))
+                .put("/v1/models/{name}/predict", new JsonObject().put("post", op("Score one row with the served"
+                        + " model {name} (serve.models)", ref("PredictRequest"), new JsonObject().put("200",
+                        response("the prediction", "Prediction")).mergeIn(errors.copy())).put("parameters",
+                        new JsonArray().add(new JsonObject().put("name", "name").put("in", "path")
+                                .put("required", true).put("schema", str())))))
+                .put("/v1/models/{name}/predict/batch", new JsonObject().put("post", op("Score a batch with the"
+                        + " served model {name}; one result per row", null, new JsonObject().put("200",
+                        response("one result per row", null)).mergeIn(errors.copy())).put("parameters",
+                        new JsonArray().add(new JsonObject().put("name", "name").put("in", "path")
+                                .put("required", true).put("schema", str())))))
                 .put("/v1/similar", new JsonObject().put("post", op("The k entities whose stored vector of a"
                                 + " feature is nearest to the given one (pgvector's HNSW index, or exact where it is"
                                 + " absent: the answer's \"exact\" and \"search\" say which)",

@@ -16,20 +16,40 @@ import java.util.function.Consumer;
  * its outcome to a status and a body ({@link PredictionJson}).
  */
 final class PredictionRoutes {
-    private final PredictionService service;
+    private final PredictionService defaultService;
+    private final java.util.function.Function<String, java.util.Optional<PredictionService>> byName;
+    private final java.util.function.Supplier<List<String>> names;
     private final long shedDelayMillis;
 
-    PredictionRoutes(PredictionService service, long shedDelayMillis) {
-        this.service = service;
+    PredictionRoutes(PredictionService defaultService,
+                     java.util.function.Function<String, java.util.Optional<PredictionService>> byName,
+                     java.util.function.Supplier<List<String>> names, long shedDelayMillis) {
+        this.defaultService = defaultService;
+        this.byName = byName;
+        this.names = names;
         this.shedDelayMillis = shedDelayMillis;
     }
 
     void mount(Router router) {
-        router.post("/v1/predict").handler(this::predict);
-        router.post("/v1/predict/batch").handler(this::batch);
+        router.post("/v1/predict").handler(ctx -> predict(ctx, defaultService));
+        router.post("/v1/predict/batch").handler(ctx -> batch(ctx, defaultService));
+        router.post("/v1/models/:name/predict").handler(ctx -> named(ctx, s -> predict(ctx, s)));
+        router.post("/v1/models/:name/predict/batch").handler(ctx -> named(ctx, s -> batch(ctx, s)));
     }
 
-    private void predict(RoutingContext ctx) {
+    /** The service of the model the path names, or 404 naming the models served. */
+    private void named(RoutingContext ctx, Consumer<PredictionService> then) {
+        String name = ctx.pathParam("name");
+        java.util.Optional<PredictionService> s = byName.apply(name);
+        if (s.isEmpty()) {
+            Responses.error(ctx, 404, "unknown_model", "model '" + name + "' is not served here; served: "
+                    + names.get());
+            return;
+        }
+        then.accept(s.get());
+    }
+
+    private void predict(RoutingContext ctx, PredictionService service) {
         Responses.withJsonBody(ctx, body -> answer(ctx, service.predict(body), o -> {
             if (o instanceof PredictionOutcome.Scored || o instanceof PredictionOutcome.Degraded) {
                 Responses.json(ctx, 200, PredictionJson.answerText(o, elapsedMs(ctx)));
@@ -50,7 +70,7 @@ final class PredictionRoutes {
         }));
     }
 
-    private void batch(RoutingContext ctx) {
+    private void batch(RoutingContext ctx, PredictionService service) {
         Responses.withJsonBody(ctx, body -> {
             if (!(body instanceof JsonObject o) || !(o.getValue("rows") instanceof JsonArray rows) || o.size() != 1) {
                 Responses.error(ctx, 400, "bad_request", "the body must be an object with one key, \"rows\": an array");

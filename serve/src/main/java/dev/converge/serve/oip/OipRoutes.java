@@ -50,10 +50,10 @@ public final class OipRoutes implements ServeModule {
         boolean ready();
     }
 
-    /** One model served under {@code name}. */
-    public static ServedModels single(String name, java.util.function.Supplier<ModelHandle> active,
-                                      java.util.function.Supplier<Readiness> readiness, PredictionService service) {
-        Served served = new Served() {
+    /** A served model from its parts. */
+    public static Served served(java.util.function.Supplier<ModelHandle> active,
+                                java.util.function.Supplier<Readiness> readiness, PredictionService service) {
+        return new Served() {
             @Override
             public ModelHandle active() {
                 return active.get();
@@ -69,20 +69,25 @@ public final class OipRoutes implements ServeModule {
                 return service;
             }
         };
+    }
+
+    /** The models {@code names}, found by {@code find}; the server ready when {@code ready} says so. */
+    public static ServedModels of(List<String> names, java.util.function.Function<String, Optional<Served>> find,
+                                  java.util.function.BooleanSupplier ready) {
         return new ServedModels() {
             @Override
             public Optional<Served> find(String n) {
-                return name.equals(n) ? Optional.of(served) : Optional.empty();
+                return find.apply(n);
             }
 
             @Override
             public List<String> names() {
-                return List.of(name);
+                return names;
             }
 
             @Override
             public boolean ready() {
-                return readiness.get().ready();
+                return ready.getAsBoolean();
             }
         };
     }

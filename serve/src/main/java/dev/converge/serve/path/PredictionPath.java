@@ -23,6 +23,7 @@ import dev.converge.serve.resilience.LoopLag;
 import dev.converge.serve.resilience.QueueDelay;
 import dev.converge.serve.scoring.DirectScorer;
 import dev.converge.serve.scoring.Scorer;
+import dev.converge.serve.scoring.ScoringFaults;
 import dev.converge.serve.scoring.ScoringPool;
 import dev.converge.serve.similarity.Similarity;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,13 +54,11 @@ public final class PredictionPath {
     private final LatencyAttribution latency;
     private final Variants variants;
     private final ShadowScorer shadows;
-    private final ScoringPool scoringPool;
     private Similarity similarity;
 
     private PredictionPath(Vertx vertx, PredictionService service, QueueDelay queue, CacheTier cache, LoopLag loopLag,
                            PgGateway online, LatencyAttribution latency,
-                           Variants variants, ShadowScorer shadows, ScoringPool scoringPool) {
-        this.scoringPool = scoringPool;
+                           Variants variants, ShadowScorer shadows) {
         this.variants = variants;
         this.shadows = shadows;
         this.latency = latency;
@@ -88,55 +87,107 @@ public final class PredictionPath {
     /** Requests mirrored to shadow variants that may wait for the shadow scorer; more are dropped and counted. */
     static final int SHADOW_QUEUE = 1000;
 
-    public static PredictionPath build(Vertx vertx, ServeConfig config, Pool pg, Pool replica, ModelSlot slot,
-                                       MeterRegistry metrics, PredictionLog log, Alerts alerts,
-                                       dev.converge.serve.scoring.ScoringFaults faults) {
-        Resilience r = config.resilience();
-        ScoringPool scoringPool = new ScoringPool(vertx, "converge-scoring", config.scoringWorkers(), HAND_BACK_NANOS,
-                System::nanoTime);
-        QueueDelay queue = new QueueDelay(config.scoringWorkers(), r.maxQueueMillis(), r.queueDeadlineMillis());
-        LoopLag loopLag = new LoopLag();
-        Breaker pgBreaker = breaker(vertx, "postgresql", r, r.pgTimeoutMillis(), loopLag, () -> queue.queued() > 0,
-                metrics);
-        pgBreaker.alertVia(alerts);
-        Breaker replicaBreaker = null;
-        if (replica != null) {
-            replicaBreaker = breaker(vertx, "postgresql_replica", r, r.pgTimeoutMillis(), loopLag,
+    /**
+     * What every served model's path shares: the scoring workers and their queue, the event loops' lag, the guarded
+     * PostgreSQL gateway (and replica), the cache tier, admission (one in-flight bound for the server) and the scorer
+     * chain. Built once per server ({@link #common}); each model's path is built on it ({@link #build}).
+     */
+    public static final class Common {
+        private final Vertx vertx;
+        private final ServeConfig config;
+        private final MeterRegistry metrics;
+        private final Alerts alerts;
+        private final ScoringFaults faults;
+        private final ScoringPool scoringPool;
+        private final QueueDelay queue;
+        private final LoopLag loopLag;
+        private final PgGateway online;
+        private final DirectScorer direct;
+        private final Scorer scorer;
+        private final CacheTier cache;
+        private AdmissionControl admission;
+
+        private Common(Vertx vertx, ServeConfig config, Pool pg, Pool replica, MeterRegistry metrics, Alerts alerts,
+                       ScoringFaults faults) {
+            this.vertx = vertx;
+            this.config = config;
+            this.metrics = metrics;
+            this.alerts = alerts;
+            this.faults = faults;
+            Resilience r = config.resilience();
+            scoringPool = new ScoringPool(vertx, "converge-scoring", config.scoringWorkers(), HAND_BACK_NANOS,
+                    System::nanoTime);
+            queue = new QueueDelay(config.scoringWorkers(), r.maxQueueMillis(), r.queueDeadlineMillis());
+            loopLag = new LoopLag();
+            Breaker pgBreaker = breaker(vertx, "postgresql", r, r.pgTimeoutMillis(), loopLag,
                     () -> queue.queued() > 0, metrics);
-            replicaBreaker.alertVia(alerts);
+            pgBreaker.alertVia(alerts);
+            Breaker replicaBreaker = null;
+            if (replica != null) {
+                replicaBreaker = breaker(vertx, "postgresql_replica", r, r.pgTimeoutMillis(), loopLag,
+                        () -> queue.queued() > 0, metrics);
+                replicaBreaker.alertVia(alerts);
+            }
+            online = new PgGateway(pg, pgBreaker, replica, replicaBreaker, metrics);
+            direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), faults, metrics);
+            if (r.redisUrl().equals("none")) {
+                cache = CacheTier.NONE;
+                scorer = direct;
+            } else {
+                Breaker redisBreaker = breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag,
+                        () -> queue.queued() > 0, metrics);
+                redisBreaker.alertVia(alerts);
+                cache = CacheTier.redis(vertx, r.redisUrl(), r.cacheAlways(), redisBreaker,
+                        r.cacheTtlSeconds() * 1000L, metrics);
+                scorer = cache.around(direct);
+            }
         }
-        PgGateway online = new PgGateway(pg, pgBreaker, replica, replicaBreaker, metrics);
-        DirectScorer direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), faults, metrics);
-        Scorer scorer = direct;
-        CacheTier cache = CacheTier.NONE;
-        if (!r.redisUrl().equals("none")) {
-            Breaker redisBreaker = breaker(vertx, "redis", r, r.redisTimeoutMillis(), loopLag,
-                    () -> queue.queued() > 0, metrics);
-            redisBreaker.alertVia(alerts);
-            cache = CacheTier.redis(vertx, r.redisUrl(), r.cacheAlways(), redisBreaker, r.cacheTtlSeconds() * 1000L,
-                    metrics);
-            scorer = cache.around(scorer);
+
+        /** The event loops' recent lag, which every loop's probe reports to. */
+        public LoopLag loopLag() {
+            return loopLag;
         }
-        CacheTier tier = cache;
-        // Every request of a model the cache does not serve is scored: its queue is judged at the door, where a
-        // refusal costs next to nothing. Cache hits are never refused for lack of scoring capacity.
-        java.util.function.Supplier<dev.converge.serve.predict.OverloadedException> door = () -> {
-            ModelHandle m = slot.active();
-            return m == null || tier.serves(m) ? null : direct.refusal(m, 1);
-        };
-        LatencyAttribution latency = new LatencyAttribution(config.latency().alertMillis(),
-                config.latency().sustainedIntervals(), loopLag, alerts, config.eventLoops());
-        Variants variants = new Variants(slot, metrics);
-        ShadowScorer shadows = new ShadowScorer(SHADOW_QUEUE, log, faults, metrics);
-        DefaultPredictionService service = new DefaultPredictionService(variants, online, scorer,
-                new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door, metrics),
-                r.fallbackPrediction(), config.batchMaxRows(), config.refuseUnseenLevels(), metrics);
+
+        /** Stops the scoring workers. */
+        public void close() {
+            scoringPool.close();
+        }
+    }
+
+    public static Common common(Vertx vertx, ServeConfig config, Pool pg, Pool replica, MeterRegistry metrics,
+                                Alerts alerts, ScoringFaults faults) {
+        return new Common(vertx, config, pg, replica, metrics, alerts, faults);
+    }
+
+    /**
+     * One model's path on the common parts: its variants, latency attribution, shadow scorer and service, with the
+     * outcome listeners registered. The first model built is the server's default: admission, one for the server,
+     * judges the scoring queue at the door by it.
+     */
+    public static PredictionPath build(Common c, ModelSlot slot, PredictionLog log) {
+        Resilience r = c.config.resilience();
+        if (c.admission == null) {
+            // Every request of a model the cache does not serve is scored: its queue is judged at the door, where a
+            // refusal costs next to nothing. Cache hits are never refused for lack of scoring capacity.
+            java.util.function.Supplier<dev.converge.serve.predict.OverloadedException> door = () -> {
+                ModelHandle m = slot.active();
+                return m == null || c.cache.serves(m) ? null : c.direct.refusal(m, 1);
+            };
+            c.admission = new AdmissionControl(r, () -> slot.active() == null || slot.active().inline(), door,
+                    c.metrics);
+        }
+        LatencyAttribution latency = new LatencyAttribution(c.config.latency().alertMillis(),
+                c.config.latency().sustainedIntervals(), c.loopLag, c.alerts, c.config.eventLoops());
+        Variants variants = new Variants(slot, c.metrics);
+        ShadowScorer shadows = new ShadowScorer(SHADOW_QUEUE, log, c.faults, c.metrics);
+        DefaultPredictionService service = new DefaultPredictionService(variants, c.online, c.scorer, c.admission,
+                r.fallbackPrediction(), c.config.batchMaxRows(), c.config.refuseUnseenLevels(), c.metrics);
         // The log before the experiment: a shadow mirrors only the answers the log took.
         service.listen(latency);
         service.listen(log);
         service.listen(new ExperimentOutcomes(variants, shadows));
-        return new PredictionPath(vertx, service, queue, cache, loopLag, online, latency, variants, shadows,
-                scoringPool);
+        return new PredictionPath(c.vertx, service, c.queue, c.cache, c.loopLag, c.online, latency, variants,
+                shadows);
     }
 
     private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
@@ -175,10 +226,9 @@ public final class PredictionPath {
         return new CanaryJudge(variants);
     }
 
-    /** Stops the shadow scorer's thread and the scoring workers. */
+    /** Stops the shadow scorer's thread (the common parts close with {@link Common#close}). */
     public void close() {
         shadows.close();
-        scoringPool.close();
     }
 
     /** The event loops' recent lag, which every loop's probe reports to. */

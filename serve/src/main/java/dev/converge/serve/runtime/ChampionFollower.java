@@ -1,12 +1,10 @@
 package dev.converge.serve.runtime;
 
 import dev.converge.registry.ChampionNotice;
-import dev.converge.registry.ModelRegistry;
 import dev.converge.serve.model.ModelHandle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.pubsub.PgSubscriber;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -28,7 +26,6 @@ public final class ChampionFollower {
 
     private final ModelRuntime runtime;
     private final Vertx vertx;
-    private final PgSubscriber subscriber;
     private final AtomicBoolean following = new AtomicBoolean();
     private final AtomicLong noticesSeen = new AtomicLong();
     private volatile boolean followAgain;
@@ -36,25 +33,21 @@ public final class ChampionFollower {
     private volatile Integer followed;
     private long poll = -1;
 
-    ChampionFollower(ModelRuntime runtime, Vertx vertx, PgSubscriber subscriber) {
+    ChampionFollower(ModelRuntime runtime, Vertx vertx) {
         this.runtime = runtime;
         this.vertx = vertx;
-        this.subscriber = subscriber;
     }
 
-    /** Subscribes to the registry's channel and starts the periodic re-read. */
-    void listen() {
-        subscriber.channel(ModelRegistry.CHANNEL).subscribeHandler(v -> follow("subscribed to "
-                + ModelRegistry.CHANNEL)).handler(payload -> {
-            noticesSeen.incrementAndGet();
-            ChampionNotice notice = ChampionNotice.decode(payload).orElse(null);
-            if (notice == null || notice.model().equals(runtime.name())) {
-                follow("notice '" + payload + "'");
-            }
-        });
-        subscriber.connect().onFailure(e -> LOG.warn("LISTEN {} failed: {}; the champion is re-read every {} s until"
-                + " it connects", ModelRegistry.CHANNEL, e.getMessage(), POLL_MILLIS / 1000));
-        polling(true);
+    /**
+     * A notice on the registry's channel ({@link ModelSet} subscribes once for every model): counted, and followed
+     * when it names this model or cannot be read.
+     */
+    void notice(String payload) {
+        noticesSeen.incrementAndGet();
+        ChampionNotice notice = ChampionNotice.decode(payload).orElse(null);
+        if (notice == null || notice.model().equals(runtime.name())) {
+            follow("notice '" + payload + "'");
+        }
     }
 
     /** Records the champion the first load found, so that an unchanged registry does not load it again. */
@@ -136,7 +129,6 @@ public final class ChampionFollower {
     }
 
     void close() {
-        subscriber.reconnectPolicy(retries -> -1L);
         polling(false);
     }
 }

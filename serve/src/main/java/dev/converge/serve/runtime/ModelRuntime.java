@@ -16,7 +16,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.pubsub.PgSubscriber;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One served model at run time: its slot (the active version and the one before), the loads and swaps that change
  * it, its deployment's challengers, the follower that keeps it on the registry's champion, the warm-up before the
- * first traffic and the readiness it reports. It is also the {@link ModelAdmin} the admin routes call.
+ * first traffic and the readiness it reports. It is also the {@link ModelAdmin} the admin routes call. A server
+ * holds one per served model, in a {@link ModelSet}; {@code drift} is null for all but the default model.
  */
 public final class ModelRuntime implements ModelAdmin {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRuntime.class);
@@ -55,7 +55,7 @@ public final class ModelRuntime implements ModelAdmin {
     /** The parts a runtime is made of; the server builds them (they are shared with the prediction path). */
     public record Parts(Vertx vertx, WorkerExecutor loader, ModelLoader modelLoader, ModelSlot slot,
                         PredictionPath path, DriftSchedule drift, Alerts alerts, PredictionLog predictionLog,
-                        MeterRegistry metrics, PgSubscriber subscriber) {
+                        MeterRegistry metrics) {
     }
 
     public ModelRuntime(String name, Parts parts) {
@@ -69,7 +69,7 @@ public final class ModelRuntime implements ModelAdmin {
         this.alerts = parts.alerts();
         this.predictionLog = parts.predictionLog();
         this.metrics = parts.metrics();
-        this.champion = new ChampionFollower(this, vertx, parts.subscriber());
+        this.champion = new ChampionFollower(this, vertx);
         this.deployments = new DeploymentFollower(name, loader, modelLoader, alerts, path.canaryJudge(),
                 slot::active, path::deploy, () -> champion.follow("canary decision"));
     }
@@ -92,7 +92,7 @@ public final class ModelRuntime implements ModelAdmin {
                     LOG.error("no model loaded: {}", e.getMessage());
                 }).transform(ar -> Future.succeededFuture());
         first.onComplete(ar -> deployments.follow("start"));
-        champion.listen();
+        champion.polling(true);
         vertx.setPeriodic(1000, 1000, id -> deployments.judgeCanary());
         vertx.setPeriodic(latencyEveryMillis, latencyEveryMillis, id -> {
             if (slot.active() != null) {
@@ -241,7 +241,16 @@ public final class ModelRuntime implements ModelAdmin {
 
     @Override
     public Future<JsonObject> driftNow(int windowMinutes) {
+        if (drift == null) {
+            return Future.failedFuture(new IllegalStateException("drift is computed for the server's default model"
+                    + " only, not '" + name + "' (issue 29 goes on)"));
+        }
         return drift.runNow(windowMinutes);
+    }
+
+    /** This model's prediction path. */
+    public PredictionPath path() {
+        return path;
     }
 
     @Override
@@ -258,5 +267,6 @@ public final class ModelRuntime implements ModelAdmin {
 
     public void close() {
         champion.close();
+        path.close();
     }
 }
