@@ -36,6 +36,12 @@ final class FieldScopes implements Instrumentation {
 
     private final String servedModel;
 
+    /** A field's {@code Type.field}, as the scopes, the tally and the overrides name it. */
+    static String coordinates(graphql.schema.DataFetchingEnvironment env) {
+        return env.getParentType() instanceof graphql.schema.GraphQLNamedType t
+                ? t.getName() + "." + env.getField().getName() : env.getField().getName();
+    }
+
     FieldScopes(String servedModel) {
         this.servedModel = servedModel;
     }
@@ -47,8 +53,7 @@ final class FieldScopes implements Instrumentation {
             return fetcher;
         }
         return env -> {
-            String coordinates = env.getParentType() instanceof graphql.schema.GraphQLNamedType t
-                    ? t.getName() + "." + env.getField().getName() : env.getField().getName();
+            String coordinates = coordinates(env);
             if (coordinates.startsWith("__") || coordinates.contains(".__")) {
                 return fetcher.get(env); // introspection: governed by serve.graphql.introspection
             }

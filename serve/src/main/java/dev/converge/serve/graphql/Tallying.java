@@ -16,8 +16,7 @@ final class Tallying implements Instrumentation {
         }
         return env -> {
             StatementTally tally = env.getGraphQlContext().get(GraphQlEngine.TALLY);
-            String coordinates = env.getParentType() instanceof graphql.schema.GraphQLNamedType t
-                    ? t.getName() + "." + env.getField().getName() : env.getField().getName();
+            String coordinates = FieldScopes.coordinates(env);
             tally.resolved(coordinates);
             return tally.within(coordinates, () -> {
                 try {
