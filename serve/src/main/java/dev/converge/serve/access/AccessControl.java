@@ -142,12 +142,12 @@ public final class AccessControl implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
-        RouteScopes.Rule rule = RouteScopes.of(ctx.request().method().name(), ctx.request().path());
         if (mode != Mode.KEYS) {
             ctx.put(PRINCIPAL, Principal.ANYONE);
             ctx.next();
             return;
         }
+        RouteScopes.Rule rule = RouteScopes.of(ctx.request().method().name(), ctx.request().path());
         if (rule == null || rule.scope().equals(RouteScopes.OPEN)) {
             ctx.next();
             return;

@@ -48,8 +48,29 @@ public final class RouteScopes {
     private RouteScopes() {
     }
 
+    /** Rows without parameters or wildcards, by path: the hot routes are found without splitting their path. */
+    private static final java.util.Map<String, List<Rule>> EXACT = exact();
+
+    private static java.util.Map<String, List<Rule>> exact() {
+        java.util.Map<String, List<Rule>> m = new java.util.HashMap<>();
+        for (Rule r : RULES) {
+            if (!r.path().contains("{") && !r.path().contains("*")) {
+                m.computeIfAbsent(r.path(), k -> new java.util.ArrayList<>()).add(r);
+            }
+        }
+        return m;
+    }
+
     /** The rule for a request, or null when no row matches. */
     public static Rule of(String method, String path) {
+        List<Rule> exact = EXACT.get(path);
+        if (exact != null) {
+            for (Rule r : exact) {
+                if (r.method().equals("*") || r.method().equals(method)) {
+                    return r; // an exact row comes before any pattern that could match the same path in RULES
+                }
+            }
+        }
         for (Rule r : RULES) {
             if (r.matches(method, path)) {
                 return r;
