@@ -2,6 +2,7 @@ package dev.converge.serve;
 
 import dev.converge.registry.PgEndpoint;
 import dev.converge.serve.access.AccessControl;
+import dev.converge.serve.access.KeyRing;
 import dev.converge.serve.alerts.Alerts;
 import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.dashboard.Dashboard;
@@ -37,7 +38,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.pgclient.PgConnectOptions;
@@ -47,7 +47,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -61,7 +60,7 @@ import org.slf4j.LoggerFactory;
 public final class PredictionServer {
     private static final Logger LOG = LoggerFactory.getLogger(PredictionServer.class);
 
-    /** A registry read that hangs longer than this fails, so one hung read cannot stall every later swap. */
+    /** A registry read hanging longer fails, so one hung read cannot stall every later swap. */
     static final int REGISTRY_SOCKET_TIMEOUT_SECONDS = 30;
 
     private final ServeConfig config;
@@ -120,7 +119,7 @@ public final class PredictionServer {
         PredictionServer s = new PredictionServer(bound, db, bound.port());
         AccessControl access;
         try {
-            access = AccessControl.start(s.config, db, s.vertx, s.subscriber, s.metrics);
+            access = AccessControl.start(s.config, KeyRing.load(db, s.vertx, s.subscriber), s.metrics);
         } catch (RuntimeException e) { // refused to start (serve.auth), or the keys could not be read
             return s.vertx.close().transform(v -> Future.failedFuture(e));
         }
@@ -152,7 +151,8 @@ public final class PredictionServer {
                         OipRoutes.version(), config.batchMaxRows(), shedDelay));
         modules.forEach(m -> runtime.onModelChanged(m::modelChanged));
         shared = new HttpApi.Shared(config, path.service(), metrics, runtime, common.loopLag(), modules, extraRoutes,
-                access, models);
+                access, HttpApi.models(models::readiness, models::describe, name -> models.find(name)
+                        .map(r -> r.path().service()), models::names));
         return vertx.deployVerticle(() -> new HttpApi(shared), new DeploymentOptions().setInstances(config.eventLoops()))
                 .compose(id -> PgClients.warm(pg, config.pgPoolSize(), 3))
                 .compose(v -> path.warmCache().recover(e -> {
@@ -197,14 +197,8 @@ public final class PredictionServer {
 
     /** The production routes as OpenAPI paths ({@code :version} as {@code {version}}). */
     public Set<String> routes() {
-        Set<String> out = new TreeSet<>();
-        for (Route r : new HttpApi(new HttpApi.Shared(config, shared.service(), metrics, shared.admin(),
-                shared.loopLag(), modules, null, shared.access(), models)).router(vertx).getRoutes()) {
-            if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) { // endpoints, not middleware
-                out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
-            }
-        }
-        return out;
+        return new HttpApi(new HttpApi.Shared(config, shared.service(), metrics, shared.admin(), shared.loopLag(),
+                modules, null, shared.access(), shared.models())).paths(vertx);
     }
 
     public int port() {

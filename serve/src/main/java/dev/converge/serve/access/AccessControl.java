@@ -1,24 +1,18 @@
 package dev.converge.serve.access;
 
-import dev.converge.registry.ApiKeys;
-import dev.converge.registry.PgEndpoint;
 import dev.converge.serve.config.ServeConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.pgclient.pubsub.PgSubscriber;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,25 +62,12 @@ public final class AccessControl implements Handler<RoutingContext> {
     }
 
     /**
-     * Reads the keys and decides the mode: {@code serve.auth=off} is open; {@code keys} enforces; {@code auto}
-     * enforces when a live key exists, is open when none does and the server listens on loopback only, and refuses to
-     * start otherwise (a server reachable from other machines is not opened by default). Keys are reloaded on every
-     * NOTIFY on {@link ApiKeys#CHANNEL} (a revocation reaches every replica at once) and every 30 s.
+     * Decides the mode from the keys read ({@link KeyRing#load}): {@code serve.auth=off} is open; {@code keys}
+     * enforces; {@code auto} enforces when a live key exists, is open when none does and the server listens on
+     * loopback only, and refuses to start otherwise (a server reachable from other machines is not opened by default).
      */
-    public static AccessControl start(ServeConfig config, PgEndpoint db, Vertx vertx, PgSubscriber subscriber,
-                                      MeterRegistry metrics) {
-        KeyRing ring = new KeyRing();
-        ApiKeys keys = new ApiKeys(db.dataSource(10));
-        boolean tableMissing = false;
-        try {
-            ring.reload(keys.all());
-        } catch (SQLException e) {
-            if (!"42P01".equals(e.getSQLState())) {
-                throw new IllegalStateException("could not read the API keys: " + e.getMessage(), e);
-            }
-            tableMissing = true; // a database not migrated since keys came (converge migrate adds the table)
-        }
-        if (tableMissing && !config.auth().equals("off") && !loopback(config.host())) {
+    public static AccessControl start(ServeConfig config, KeyRing ring, MeterRegistry metrics) {
+        if (ring.tableMissing() && !config.auth().equals("off") && !loopback(config.host())) {
             throw new IllegalStateException("the database has no api_keys table (it was migrated before API keys"
                     + " existed): run converge migrate, create a key (converge keys create), and start again");
         }
@@ -95,16 +76,10 @@ public final class AccessControl implements Handler<RoutingContext> {
             case KEYS -> LOG.info("access control: keys ({} in the ring); routes need a key with their scope"
                     + " (docs/security.md)", ring.size());
             case OPEN_LOOPBACK -> LOG.info("access control is open: no API key exists{} and the server listens on {}"
-                    + " only; `converge keys create` and a restart turn it on (docs/security.md)", tableMissing
+                    + " only; `converge keys create` and a restart turn it on (docs/security.md)", ring.tableMissing()
                     ? " (the api_keys table is missing: run converge migrate)" : "", config.host());
             case OFF -> LOG.warn("access control is OFF (serve.auth=off): every route is open to anyone who reaches"
                     + " {}:{}", config.host(), config.port());
-        }
-        if (!tableMissing) {
-            Runnable reload = () -> vertx.executeBlocking(keys::all, false).onSuccess(ring::reload)
-                    .onFailure(e -> LOG.warn("could not reload the API keys: {}", e.getMessage()));
-            subscriber.channel(ApiKeys.CHANNEL).handler(payload -> reload.run()).subscribeHandler(v -> reload.run());
-            vertx.setPeriodic(30_000, id -> reload.run());
         }
         return new AccessControl(mode, ring, config.adminToken(), config.model(), metrics);
     }

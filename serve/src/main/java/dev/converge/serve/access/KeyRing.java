@@ -14,7 +14,39 @@ import java.util.Optional;
  * round trip.
  */
 public final class KeyRing {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KeyRing.class);
     private volatile Map<String, ApiKeys.Key> byId = Map.of();
+    private boolean tableMissing;
+
+    /**
+     * Reads the keys now (at start: blocking), and again on every NOTIFY on {@link ApiKeys#CHANNEL} (a revocation
+     * reaches every replica at once) and every 30 s. A database migrated before keys existed has no table: the ring
+     * is empty and says so ({@link #tableMissing}).
+     */
+    public static KeyRing load(dev.converge.registry.PgEndpoint db, io.vertx.core.Vertx vertx,
+                               io.vertx.pgclient.pubsub.PgSubscriber subscriber) {
+        KeyRing ring = new KeyRing();
+        ApiKeys keys = new ApiKeys(db.dataSource(10));
+        try {
+            ring.reload(keys.all());
+        } catch (java.sql.SQLException e) {
+            if (!"42P01".equals(e.getSQLState())) {
+                throw new IllegalStateException("could not read the API keys: " + e.getMessage(), e);
+            }
+            ring.tableMissing = true;
+            return ring;
+        }
+        Runnable reload = () -> vertx.executeBlocking(keys::all, false).onSuccess(ring::reload)
+                .onFailure(e -> LOG.warn("could not reload the API keys: {}", e.getMessage()));
+        subscriber.channel(ApiKeys.CHANNEL).handler(payload -> reload.run()).subscribeHandler(v -> reload.run());
+        vertx.setPeriodic(30_000, id -> reload.run());
+        return ring;
+    }
+
+    /** Whether the database has no api_keys table (not migrated since keys came). */
+    public boolean tableMissing() {
+        return tableMissing;
+    }
 
     /** What checking a presented key came to: a principal, or why not (said to the caller). */
     public record Checked(Principal principal, String refusal) {

@@ -1,6 +1,5 @@
 package dev.converge.serve.cache;
 
-import dev.converge.serve.http.PredictionJson;
 import dev.converge.serve.model.ModelHandle;
 import dev.converge.serve.predict.Degradation;
 import dev.converge.serve.predict.OverloadedException;
@@ -80,12 +79,12 @@ public final class CachingScorer implements Scorer {
             if (e != null && !cache.refreshEarly(e, System.currentTimeMillis())) {
                 hits.increment();
                 settled.tryComplete();
-                return Future.succeededFuture(new Scored(PredictionJson.fromCache(e.prediction()), true, null));
+                return Future.succeededFuture(new Scored(CacheCodec.fromCache(e.prediction()), true, null));
             }
             misses.increment();
             long t0 = System.nanoTime();
             return delegate.score(model, validated, droppable)
-                    .onSuccess(s -> cache.put(key, PredictionJson.toCache(s.prediction()),
+                    .onSuccess(s -> cache.put(key, CacheCodec.toCache(s.prediction()),
                             (System.nanoTime() - t0) / 1e6).onComplete(put -> settled.tryComplete()))
                     .onFailure(x -> settled.tryComplete());
         });

@@ -2,7 +2,7 @@ package dev.converge.serve.http;
 
 import dev.converge.serve.access.AccessControl;
 import dev.converge.serve.access.Principal;
-import dev.converge.serve.runtime.ModelAdmin;
+import dev.converge.serve.module.ModelAdmin;
 import dev.converge.model.ModelRefusedException;
 import dev.converge.serve.resilience.Failures;
 import io.vertx.core.Future;

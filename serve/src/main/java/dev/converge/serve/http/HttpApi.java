@@ -3,8 +3,7 @@ package dev.converge.serve.http;
 import dev.converge.serve.access.AccessControl;
 import dev.converge.serve.config.ClientSettings;
 import dev.converge.serve.config.TlsSettings;
-import dev.converge.serve.runtime.ModelAdmin;
-import dev.converge.serve.runtime.ModelSet;
+import dev.converge.serve.module.ModelAdmin;
 import dev.converge.serve.config.ServeConfig;
 import dev.converge.serve.model.Readiness;
 import dev.converge.serve.module.ServeModule;
@@ -41,13 +40,54 @@ public final class HttpApi extends VerticleBase {
      */
     public record Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
                          ModelAdmin admin, LoopLag loopLag, List<ServeModule> modules, Consumer<Router> extraRoutes,
-                         AccessControl access, ModelSet models, AtomicLong bodyBudget) {
+                         AccessControl access, Models models, AtomicLong bodyBudget) {
         public Shared(ServeConfig config, PredictionService service, PrometheusMeterRegistry metrics,
                       ModelAdmin admin, LoopLag loopLag, List<ServeModule> modules, Consumer<Router> extraRoutes,
-                      AccessControl access, ModelSet models) {
+                      AccessControl access, Models models) {
             this(config, service, metrics, admin, loopLag, List.copyOf(modules), extraRoutes, access, models,
                     new AtomicLong(config.clients().bodyBufferBytes()));
         }
+    }
+
+    /** The models served, as the routes find them by name; the default model's readiness is the server's. */
+    public interface Models {
+        /** The server's readiness: every model ready, else why not. */
+        Readiness readiness();
+
+        /** Each model's readiness, by name. */
+        JsonObject describe();
+
+        java.util.Optional<PredictionService> service(String name);
+
+        List<String> names();
+    }
+
+    /** {@link Models} from its four parts. */
+    public static Models models(java.util.function.Supplier<Readiness> readiness,
+                                java.util.function.Supplier<JsonObject> describe,
+                                java.util.function.Function<String, java.util.Optional<PredictionService>> service,
+                                java.util.function.Supplier<List<String>> names) {
+        return new Models() {
+            @Override
+            public Readiness readiness() {
+                return readiness.get();
+            }
+
+            @Override
+            public JsonObject describe() {
+                return describe.get();
+            }
+
+            @Override
+            public java.util.Optional<PredictionService> service(String name) {
+                return service.apply(name);
+            }
+
+            @Override
+            public List<String> names() {
+                return names.get();
+            }
+        };
     }
 
     private final Shared shared;
@@ -81,6 +121,17 @@ public final class HttpApi extends VerticleBase {
         return server.requestHandler(router).listen(shared.config().port(), shared.config().host());
     }
 
+    /** The endpoints' paths as OpenAPI writes them ({@code :version} as {@code {version}}), middleware left out. */
+    public java.util.Set<String> paths(Vertx vertx) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (io.vertx.ext.web.Route r : router(vertx).getRoutes()) {
+            if (r.getPath() != null && r.methods() != null && !r.methods().isEmpty()) {
+                out.add(r.getPath().replaceAll(":([A-Za-z_]+)", "{$1}"));
+            }
+        }
+        return out;
+    }
+
     /** The routes. */
     public Router router(Vertx vertx) {
         ClientSettings clients = shared.config().clients();
@@ -103,8 +154,8 @@ public final class HttpApi extends VerticleBase {
             }
         });
         router.post("/graphql").handler(this::admit);
-        new PredictionRoutes(shared.service(), name -> shared.models().find(name).map(r -> r.path().service()),
-                shared.models()::names, shared.config().resilience().shedDelayMillis()).mount(router);
+        new PredictionRoutes(shared.service(), shared.models()::service, shared.models()::names,
+                shared.config().resilience().shedDelayMillis()).mount(router);
         for (ServeModule m : shared.modules()) {
             m.mount(vertx, router);
         }

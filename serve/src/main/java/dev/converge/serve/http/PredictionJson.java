@@ -260,23 +260,4 @@ public final class PredictionJson {
         }
         return a;
     }
-
-    public static JsonObject toCache(Prediction p) {
-        JsonObject o = new JsonObject().put("prediction", p.value());
-        if (p.probabilities() != null) {
-            o.put("probabilities", new JsonObject(new LinkedHashMap<>(p.probabilities())));
-        }
-        return o;
-    }
-
-    public static Prediction fromCache(JsonObject o) {
-        Map<String, Double> probs = null;
-        if (o.getJsonObject("probabilities") != null) {
-            probs = new LinkedHashMap<>();
-            for (Map.Entry<String, Object> e : o.getJsonObject("probabilities")) {
-                probs.put(e.getKey(), ((Number) e.getValue()).doubleValue());
-            }
-        }
-        return new Prediction(o.getValue("prediction"), probs);
-    }
 }

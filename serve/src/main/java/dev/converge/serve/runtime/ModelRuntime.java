@@ -6,6 +6,7 @@ import dev.converge.serve.model.ModelHandle;
 import dev.converge.serve.model.ModelLoader;
 import dev.converge.serve.model.ModelSlot;
 import dev.converge.serve.model.Readiness;
+import dev.converge.serve.module.ModelAdmin;
 import dev.converge.serve.monitor.DriftSchedule;
 import dev.converge.serve.monitor.PredictionLog;
 import dev.converge.serve.path.PredictionPath;

@@ -1,4 +1,4 @@
-package dev.converge.serve.runtime;
+package dev.converge.serve.module;
 
 import dev.converge.serve.model.Readiness;
 import io.vertx.core.Future;
