@@ -117,8 +117,7 @@ public final class AccessControl implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
-        if (mode != Mode.KEYS) {
-            ctx.put(PRINCIPAL, Principal.ANYONE);
+        if (mode != Mode.KEYS) { // open: no principal (GraphQL reads none as anyone; admin still wants its token)
             ctx.next();
             return;
         }

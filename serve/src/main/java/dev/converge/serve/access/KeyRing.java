@@ -3,7 +3,6 @@ package dev.converge.serve.access;
 import dev.converge.registry.ApiKeys;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +15,8 @@ import java.util.Optional;
 public final class KeyRing {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KeyRing.class);
     private volatile Map<String, ApiKeys.Key> byId = Map.of();
+    /** Each key's principal, made once per reload rather than per request. */
+    private volatile Map<String, Principal> principals = Map.of();
     private boolean tableMissing;
 
     /**
@@ -54,7 +55,13 @@ public final class KeyRing {
 
     public void reload(List<ApiKeys.Key> keys) {
         Map<String, ApiKeys.Key> m = new HashMap<>();
-        keys.forEach(k -> m.put(k.id(), k));
+        Map<String, Principal> p = new HashMap<>();
+        keys.forEach(k -> {
+            m.put(k.id(), k);
+            p.put(k.id(), new Principal(k.id(), k.name(), java.util.Set.copyOf(k.scopes()), k.models() == null
+                    ? null : java.util.Set.copyOf(k.models())));
+        });
+        principals = Map.copyOf(p); // a request may see the old keys' principals for a moment, never a mix of one key
         byId = Map.copyOf(m);
     }
 
@@ -85,7 +92,8 @@ public final class KeyRing {
         if (k.expiresAt() != null && !now.isBefore(k.expiresAt())) {
             return new Checked(null, "key " + k.id() + " ('" + k.name() + "') expired at " + k.expiresAt());
         }
-        return new Checked(new Principal(k.id(), k.name(), new HashSet<>(k.scopes()), k.models() == null ? null
-                : new HashSet<>(k.models())), null);
+        Principal p = principals.get(k.id());
+        return new Checked(p != null ? p : new Principal(k.id(), k.name(), java.util.Set.copyOf(k.scopes()),
+                k.models() == null ? null : java.util.Set.copyOf(k.models())), null);
     }
 }
