@@ -14,9 +14,20 @@ public final class RouteScopes {
     /** One row: a method ({@code *}: any), a path ({@code {x}}: one segment, a trailing {@code *}: any rest). */
     public record Rule(String method, String path, String scope) {
         boolean matches(String m, String p) {
-            return (method.equals("*") || method.equals(m)) && RouteScopes.matches(path, p);
+            return matches(m, p.split("/", -1));
+        }
+
+        boolean matches(String m, String[] segments) {
+            return (method.equals("*") || method.equals(m)) && RouteScopes.matches(parts(), segments);
+        }
+
+        private String[] parts() {
+            return PARTS.computeIfAbsent(path, x -> x.split("/", -1));
         }
     }
+
+    /** Each row's path split once. */
+    private static final java.util.Map<String, String[]> PARTS = new java.util.concurrent.ConcurrentHashMap<>();
 
     public static final List<Rule> RULES = List.of(
             new Rule("*", "/health/live", OPEN),
@@ -71,8 +82,9 @@ public final class RouteScopes {
                 }
             }
         }
+        String[] segments = path.split("/", -1);
         for (Rule r : RULES) {
-            if (r.matches(method, path)) {
+            if (r.matches(method, segments)) {
                 return r;
             }
         }
@@ -80,8 +92,10 @@ public final class RouteScopes {
     }
 
     static boolean matches(String pattern, String path) {
-        String[] p = pattern.split("/", -1);
-        String[] s = path.split("/", -1);
+        return matches(pattern.split("/", -1), path.split("/", -1));
+    }
+
+    private static boolean matches(String[] p, String[] s) {
         for (int i = 0; i < p.length; i++) {
             if (p[i].equals("*") && i == p.length - 1) {
                 return s.length >= p.length;
