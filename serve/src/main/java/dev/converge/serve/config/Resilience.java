@@ -10,7 +10,9 @@ import dev.converge.contracts.config.Settings;
  * @param cacheTtlSeconds   how long a prediction is cached; default one hour: far below the retraining interval,
  *                          and a new model version is a new key namespace anyway
  * @param breakerFailures   consecutive failures that open a breaker
- * @param breakerOpenSeconds how long an open breaker stays open before half-open probes
+ * @param breakerOpenSeconds the longest an open breaker waits before its next half-open probes: it first probes
+ *                          250 ms after opening, then doubles the wait while the probes fail, up to this; so a
+ *                          dependency that returns is used again within this many seconds of its return
  * @param halfOpenProbes    calls let through when half-open
  * @param redisTimeoutMillis per-call timeout for Redis
  * @param pgTimeoutMillis   per-call timeout for the online-feature fetch
@@ -131,7 +133,7 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
         private String redisUrl = "redis://127.0.0.1:6379";
         private int cacheTtlSeconds = 3600;
         private int breakerFailures = 5;
-        private int breakerOpenSeconds = 60;
+        private int breakerOpenSeconds = 2;
         private int halfOpenProbes = 3;
         private long redisTimeoutMillis = 20;
         private long pgTimeoutMillis = 50;

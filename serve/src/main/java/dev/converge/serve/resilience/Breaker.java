@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A Resilience4j circuit breaker adapted to Vert.x futures, with a per-call timeout. It opens after
- * {@code failureThreshold} consecutive failures of the dependency, stays open for {@code openDuration}, then lets
+ * {@code failureThreshold} consecutive failures of the dependency, stays open for a backoff that starts at 250 ms and
+ * doubles while the dependency stays down, at most {@code openDuration} ({@link #probeBackoff}), then lets
  * {@code halfOpenProbes} calls through to decide whether to close. Only the dependency's own failures count:
  * time spent waiting for our own pool is not timed (see {@link #callAfter}); a call still unanswered at its timeout
  * while this server is saturated (its event loops late by half the timeout, or scorings queued for the workers) gets
@@ -57,7 +58,7 @@ public final class Breaker {
         this.breaker = CircuitBreaker.of(dependency, CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(failureThreshold).minimumNumberOfCalls(failureThreshold)
-                .failureRateThreshold(100).waitDurationInOpenState(openDuration)
+                .failureRateThreshold(100).waitIntervalFunctionInOpenState(probeBackoff(openDuration))
                 .permittedNumberOfCallsInHalfOpenState(halfOpenProbes)
                 .automaticTransitionFromOpenToHalfOpenEnabled(true).build());
         this.timeoutMillis = timeoutMillis;
@@ -74,6 +75,20 @@ public final class Breaker {
         this.ignored = Counter.builder("converge.breaker.ignored").tag("dependency", dependency)
                 .description("calls that failed on our side (own event loop late, own pool full) and were not"
                         + " counted against the dependency").register(metrics);
+    }
+
+    /** The first probe of an open breaker: soon, for a dependency that was only restarting. */
+    static final Duration FIRST_PROBE = Duration.ofMillis(250);
+
+    /**
+     * How long an open breaker waits before its next probes: {@link #FIRST_PROBE} after it opens, doubling each time
+     * the probes fail, at most {@code longest} ({@code serve.breaker_open_secs}); back to the first once it closes. A
+     * dependency that returns is seen again within {@code longest} of its return, and a dead one costs a few probes
+     * every {@code longest}, not a storm.
+     */
+    static io.github.resilience4j.core.IntervalFunction probeBackoff(Duration longest) {
+        long cap = Math.max(FIRST_PROBE.toMillis(), longest.toMillis());
+        return attempt -> Math.min(cap, FIRST_PROBE.toMillis() << Math.min(20, Math.max(0, attempt - 1)));
     }
 
     /** Alerts while the breaker is open: {@code breaker_open/<dependency>}, resolved when it closes again. */
