@@ -166,10 +166,17 @@ class ServeImageIT {
             Map<String, Object> row = ((List<Map<String, Object>>) meta.get("reference_rows")).get(0);
             @SuppressWarnings("unchecked")
             Map<String, Object> expected = ((List<Map<String, Object>>) meta.get("reference_predictions")).get(0);
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/predict"))
+            HttpRequest predict = HttpRequest.newBuilder(URI.create(base + "/v1/predict"))
                     .header("content-type", "application/json").header("Authorization", "Bearer " + key)
-                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("features", row)))).build(),
-                    HttpResponse.BodyHandlers.ofString());
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("features", row)))).build();
+            HttpResponse<String> r = http.send(predict, HttpResponse.BodyHandlers.ofString());
+            // On a machine busy with the rest of the build, the fresh server may refuse its very first request for
+            // event-loop lag (503 with Retry-After, issue 37's first-seconds item): a client retries after the
+            // second it is told to; what this test claims is that the image serves.
+            for (int i = 0; i < 3 && r.statusCode() == 503 && r.headers().firstValue("Retry-After").isPresent(); i++) {
+                Thread.sleep(1000);
+                r = http.send(predict, HttpResponse.BodyHandlers.ofString());
+            }
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             JsonNode answer = JSON.readTree(r.body());
             assertThat(answer.get("degraded").asBoolean()).isFalse();
