@@ -132,7 +132,7 @@ public final class PredictionServer {
         for (String name : config.models()) { // the default model first: drift, GraphQL and the dashboard are its
             ModelSlot s = runtimes.isEmpty() ? slot : new ModelSlot();
             runtimes.add(new ModelRuntime(name, new ModelRuntime.Parts(vertx, loader, modelLoader, s,
-                    PredictionPath.build(common, s, predictionLog), runtimes.isEmpty() ? drift : null, alerts,
+                    PredictionPath.build(common, name, s, predictionLog), runtimes.isEmpty() ? drift : null, alerts,
                     predictionLog, metrics)));
         }
         models = new ModelSet(runtimes);

@@ -268,7 +268,7 @@ class ExperimentIT {
             assertThat(full.get(i).bodyAsJsonObject().getValue("prediction"))
                     .isEqualTo(before.get(i % ids.size()).bodyAsJsonObject().getValue("prediction"));
         }
-        assertThat(metric("converge_shadow_requests_total{result=\"dropped\"}")).as("drops counted (2,400 requests"
+        assertThat(metric("converge_shadow_requests_total{model=\"credit_risk\",result=\"dropped\"}")).as("drops counted (2,400 requests"
                 + " in %.1f s against a shadow that scores 50 a second)", seconds).isGreaterThan(0);
         double fullP99 = p99LatencyMs(full);
         assertThat(fullP99).as("the champion's p99 with the shadow's queue full, against %.2f ms before",

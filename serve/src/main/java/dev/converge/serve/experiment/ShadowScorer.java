@@ -43,15 +43,16 @@ public final class ShadowScorer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    public ShadowScorer(int capacity, PredictionLog log, ScoringFaults faults, MeterRegistry metrics) {
+    public ShadowScorer(String model, int capacity, PredictionLog log, ScoringFaults faults, MeterRegistry metrics) {
         this.queue = new ArrayBlockingQueue<>(Math.max(1, capacity));
         this.log = log;
         this.faults = faults;
         for (var e : Map.of("scored", scored, "dropped", dropped, "invalid", invalid, "failed", failed).entrySet()) {
-            FunctionCounter.builder("converge.shadow.requests", e.getValue(), LongAdder::sum).tag("result", e.getKey())
-                    .description("requests mirrored to shadow variants, by what became of them").register(metrics);
+            FunctionCounter.builder("converge.shadow.requests", e.getValue(), LongAdder::sum).tag("model", model)
+                    .tag("result", e.getKey()).description("requests mirrored to shadow variants, by what became of them").register(metrics);
         }
-        metrics.gauge("converge.shadow.queue", queue, ArrayBlockingQueue::size);
+        metrics.gauge("converge.shadow.queue", io.micrometer.core.instrument.Tags.of("model", model), queue,
+                ArrayBlockingQueue::size);
         this.thread = new Thread(this::run, "converge-shadow");
         thread.setDaemon(true);
         thread.setPriority(Thread.MIN_PRIORITY);

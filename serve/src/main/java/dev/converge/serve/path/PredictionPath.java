@@ -164,7 +164,7 @@ public final class PredictionPath {
      * outcome listeners registered. The first model built is the server's default: admission, one for the server,
      * judges the scoring queue at the door by it.
      */
-    public static PredictionPath build(Common c, ModelSlot slot, PredictionLog log) {
+    public static PredictionPath build(Common c, String model, ModelSlot slot, PredictionLog log) {
         Resilience r = c.config.resilience();
         if (c.admission == null) {
             // Every request of a model the cache does not serve is scored: its queue is judged at the door, where a
@@ -179,7 +179,7 @@ public final class PredictionPath {
         LatencyAttribution latency = new LatencyAttribution(c.config.latency().alertMillis(),
                 c.config.latency().sustainedIntervals(), c.loopLag, c.alerts, c.config.eventLoops());
         Variants variants = new Variants(slot, c.metrics);
-        ShadowScorer shadows = new ShadowScorer(SHADOW_QUEUE, log, c.faults, c.metrics);
+        ShadowScorer shadows = new ShadowScorer(model, SHADOW_QUEUE, log, c.faults, c.metrics);
         DefaultPredictionService service = new DefaultPredictionService(variants, c.online, c.scorer, c.admission,
                 r.fallbackPrediction(), c.config.batchMaxRows(), c.config.refuseUnseenLevels(), c.metrics);
         // The log before the experiment: a shadow mirrors only the answers the log took.
