@@ -12,6 +12,8 @@ CREATE TABLE api_keys (
     created_at  timestamptz NOT NULL DEFAULT now(),
     created_by  text        NOT NULL,
     expires_at  timestamptz,
+    -- requests a second the key may make (a token bucket per server, a second's burst); null: no limit
+    rate_per_second integer CHECK (rate_per_second > 0),
     revoked_at  timestamptz,
     revoked_by  text
 );

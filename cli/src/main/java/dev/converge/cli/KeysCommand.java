@@ -43,23 +43,36 @@ final class KeysCommand implements Runnable {
         @Option(names = "--expires", paramLabel = "DURATION", description = "Expire after this long: 90d, 12h, 30m.")
         String expires;
 
+        @Option(names = "--rate", paramLabel = "N/s", description = "At most N requests a second (each server;"
+                + " beyond it 429 with Retry-After).")
+        String rate;
+
         @Option(names = "--actor", description = "Who creates it (default: the OS user).")
         String actor;
 
         @Override
         public Integer call() throws Exception {
+            Integer perSecond = rate == null ? null : rate(rate);
             Instant expiresAt = expires == null ? null : Instant.now().plus(duration(expires));
             try (Database d = db.open(System.err)) {
-                ApiKeys.Created c = new ApiKeys(d.dataSource()).create(name, scopes, models, expiresAt,
+                ApiKeys.Created c = new ApiKeys(d.dataSource()).create(name, scopes, models, expiresAt, perSecond,
                         ModelsCommand.actor(actor));
                 System.out.println(c.key());
                 System.err.println("Key " + c.stored().id() + " ('" + name + "') created with scopes " + scopes
                         + (models == null ? "" : ", predicting only with " + models) + (expiresAt == null ? ""
-                        : ", expiring at " + expiresAt) + ". It is shown this once: store it now. Servers load it"
+                        : ", expiring at " + expiresAt) + (perSecond == null ? "" : ", at most " + perSecond
+                        + " requests a second") + ". It is shown this once: store it now. Servers load it"
                         + " at once (a server started with no key stays open until it is restarted).");
             }
             return 0;
         }
+    }
+
+    static int rate(String text) {
+        if (!text.matches("[1-9][0-9]{0,6}(/s)?")) {
+            throw new IllegalArgumentException("--rate must be requests a second, as 500/s, was '" + text + "'");
+        }
+        return Integer.parseInt(text.endsWith("/s") ? text.substring(0, text.length() - 2) : text);
     }
 
     static Duration duration(String text) {
@@ -94,7 +107,8 @@ final class KeysCommand implements Runnable {
                             : "expired " + k.expiresAt();
                     System.out.printf("%s  %-24s %-40s %s  created %s by %s%n", k.id(), k.name(),
                             String.join(",", k.scopes()) + (k.models() == null ? "" : " models=" + String.join(",",
-                                    k.models())), state, k.createdAt(), k.createdBy());
+                                    k.models())) + (k.ratePerSecond() == null ? "" : " rate=" + k.ratePerSecond()
+                                    + "/s"), state, k.createdAt(), k.createdBy());
                 }
             }
             return 0;

@@ -58,14 +58,15 @@ class CliTest {
     void keysAreCreatedOnceListedWithoutTheirSecretAndRevoked() {
         assertThat(run("migrate", "--database-url", URL).exit()).isZero();
         Run created = run("keys", "create", "--database-url", URL, "--name", "scoring service", "--scopes",
-                "predict,feedback", "--models", "credit_risk", "--expires", "90d");
+                "predict,feedback", "--models", "credit_risk", "--expires", "90d", "--rate", "500/s");
         assertThat(created.exit()).as(created.err()).isZero();
         String key = created.out().trim();
         assertThat(key).matches("cvk_[a-z0-9]{12}_[A-Za-z0-9_-]{43}");
         String id = key.substring(4, 16);
         assertThat(created.err()).contains("shown this once");
         Run list = run("keys", "list", "--database-url", URL);
-        assertThat(list.out()).contains(id, "scoring service", "predict,feedback models=credit_risk", "live until")
+        assertThat(list.out()).contains(id, "scoring service", "predict,feedback models=credit_risk rate=500/s",
+                "live until")
                 .doesNotContain(key.substring(17));
         Run bad = run("keys", "create", "--database-url", URL, "--name", "x", "--scopes", "predict,write");
         assertThat(bad.exit()).isNotZero();

@@ -39,7 +39,8 @@ public final class ApiKeys {
 
     /** A stored key as servers hold it: what it may do, and what checks its secret. */
     public record Key(String id, String name, List<String> scopes, List<String> models, byte[] salt, byte[] hash,
-                      Instant createdAt, String createdBy, Instant expiresAt, Instant revokedAt) {
+                      Instant createdAt, String createdBy, Instant expiresAt, Instant revokedAt,
+                      Integer ratePerSecond) {
         public Key {
             scopes = List.copyOf(scopes);
             models = models == null ? null : List.copyOf(models);
@@ -101,6 +102,15 @@ public final class ApiKeys {
      */
     public Created create(String name, List<String> scopes, List<String> models, Instant expiresAt, String actor)
             throws SQLException {
+        return create(name, scopes, models, expiresAt, null, actor);
+    }
+
+    /** As {@link #create(String, List, List, Instant, String)}, at most {@code ratePerSecond} requests a second. */
+    public Created create(String name, List<String> scopes, List<String> models, Instant expiresAt,
+                          Integer ratePerSecond, String actor) throws SQLException {
+        if (ratePerSecond != null && ratePerSecond < 1) {
+            throw new IllegalArgumentException("--rate must be at least 1 request a second, was " + ratePerSecond);
+        }
         if (name == null || name.isBlank() || name.length() > 200) {
             throw new IllegalArgumentException("a key's name must be 1..200 characters");
         }
@@ -122,11 +132,13 @@ public final class ApiKeys {
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
         byte[] salt = new byte[16];
         RANDOM.nextBytes(salt);
-        Key k = new Key(id, name, scopes, models, salt, hash(salt, secret), Instant.now(), actor, expiresAt, null);
+        Key k = new Key(id, name, scopes, models, salt, hash(salt, secret), Instant.now(), actor, expiresAt, null,
+                ratePerSecond);
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement p = c.prepareStatement("INSERT INTO api_keys (id, name, scopes, models, salt,"
-                    + " secret_hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + " secret_hash, created_at, created_by, expires_at, rate_per_second)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 p.setString(1, id);
                 p.setString(2, name);
                 p.setArray(3, c.createArrayOf("text", scopes.toArray()));
@@ -136,6 +148,11 @@ public final class ApiKeys {
                 p.setTimestamp(7, Timestamp.from(k.createdAt()));
                 p.setString(8, actor);
                 p.setTimestamp(9, expiresAt == null ? null : Timestamp.from(expiresAt));
+                if (ratePerSecond == null) {
+                    p.setNull(10, java.sql.Types.INTEGER);
+                } else {
+                    p.setInt(10, ratePerSecond);
+                }
                 p.executeUpdate();
             }
             notify(c, "created " + id);
@@ -166,13 +183,14 @@ public final class ApiKeys {
         List<Key> out = new ArrayList<>();
         try (Connection c = db.getConnection();
              PreparedStatement p = c.prepareStatement("SELECT id, name, scopes, models, salt, secret_hash, created_at,"
-                     + " created_by, expires_at, revoked_at FROM api_keys ORDER BY created_at, id");
+                     + " created_by, expires_at, revoked_at, rate_per_second FROM api_keys ORDER BY created_at, id");
              ResultSet r = p.executeQuery()) {
             while (r.next()) {
                 out.add(new Key(r.getString(1), r.getString(2), strings(r.getArray(3)), r.getArray(4) == null ? null
                         : strings(r.getArray(4)), r.getBytes(5), r.getBytes(6), r.getTimestamp(7).toInstant(),
                         r.getString(8), r.getTimestamp(9) == null ? null : r.getTimestamp(9).toInstant(),
-                        r.getTimestamp(10) == null ? null : r.getTimestamp(10).toInstant()));
+                        r.getTimestamp(10) == null ? null : r.getTimestamp(10).toInstant(),
+                        (Integer) r.getObject(11)));
             }
         }
         return out;

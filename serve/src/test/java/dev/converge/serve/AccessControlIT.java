@@ -217,4 +217,34 @@ class AccessControlIT {
             s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    @Order(6)
+    void aKeyOverItsRateIsAnswered429AndNoOtherKeyIs() throws Exception {
+        ApiKeys store = new ApiKeys(fixture.db.dataSource());
+        String slow = store.create("five a second", List.of("predict"), null, null, 5, "test").key();
+        PredictionServer s = start(config("127.0.0.1"));
+        try {
+            String body = "{\"entity_id\": \"1\"}";
+            Map<Integer, Integer> byStatus = new java.util.TreeMap<>();
+            HttpResponse<String> refused = null;
+            for (int i = 0; i < 30; i++) { // far faster than 5 a second: the bucket's second of burst, then 429s
+                HttpResponse<String> r = send(s, "POST", "/v1/predict", slow, body);
+                byStatus.merge(r.statusCode(), 1, Integer::sum);
+                if (r.statusCode() == 429) {
+                    refused = r;
+                }
+            }
+            assertThat(send(s, "POST", "/v1/predict", keys.get("predict"), body).statusCode())
+                    .as("another key is not slowed").isEqualTo(200);
+            assertThat(byStatus).as("30 requests as fast as they go").containsOnlyKeys(200, 429);
+            assertThat(byStatus.get(200)).as("a second's burst (5), and what refilled meanwhile").isBetween(5, 20);
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(new JsonObject(refused.body()).getString("message")).contains("over its rate of 5");
+            Thread.sleep(1100);
+            assertThat(send(s, "POST", "/v1/predict", slow, body).statusCode()).as("refilled").isEqualTo(200);
+        } finally {
+            s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
 }

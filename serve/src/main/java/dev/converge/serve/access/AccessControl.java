@@ -52,6 +52,7 @@ public final class AccessControl implements Handler<RoutingContext> {
     private final String servedModel;
     private final MeterRegistry metrics;
     private final Map<String, Counter> denied = new ConcurrentHashMap<>();
+    private final Map<String, Counter> throttled = new ConcurrentHashMap<>();
 
     AccessControl(Mode mode, KeyRing ring, String adminToken, String servedModel, MeterRegistry metrics) {
         this.mode = mode;
@@ -156,6 +157,14 @@ public final class AccessControl implements Handler<RoutingContext> {
             refuse(ctx, 403, "forbidden", "key " + p.id() + " ('" + p.name() + "') " + (p.has(rule.scope())
                     ? "may predict only with " + p.models() : "lacks scope '" + rule.scope() + "'") + ", which "
                     + ctx.request().method() + " " + ctx.request().path() + " needs");
+            return;
+        }
+        if (p.rate() != null && !p.rate().take()) {
+            throttled.computeIfAbsent(p.id(), id -> Counter.builder("converge.auth.throttled").tag("key", id)
+                    .register(metrics)).increment();
+            ctx.response().putHeader("Retry-After", "1");
+            refuse(ctx, 429, "over_rate", "key " + p.id() + " ('" + p.name() + "') is over its rate of "
+                    + p.rate().perSecond() + " requests a second; retry after 1 s");
             return;
         }
         ctx.put(PRINCIPAL, p);

@@ -56,10 +56,15 @@ public final class KeyRing {
     public void reload(List<ApiKeys.Key> keys) {
         Map<String, ApiKeys.Key> m = new HashMap<>();
         Map<String, Principal> p = new HashMap<>();
+        Map<String, Principal> before = principals;
         keys.forEach(k -> {
             m.put(k.id(), k);
+            // A key's bucket outlives a reload (a NOTIFY every second must not refill it), unless its rate changed.
+            RateLimit rate = k.ratePerSecond() == null ? null : before.containsKey(k.id())
+                    && before.get(k.id()).rate() != null && before.get(k.id()).rate().perSecond() == k.ratePerSecond()
+                    ? before.get(k.id()).rate() : new RateLimit(k.ratePerSecond());
             p.put(k.id(), new Principal(k.id(), k.name(), java.util.Set.copyOf(k.scopes()), k.models() == null
-                    ? null : java.util.Set.copyOf(k.models())));
+                    ? null : java.util.Set.copyOf(k.models()), rate));
         });
         principals = Map.copyOf(p); // a request may see the old keys' principals for a moment, never a mix of one key
         byId = Map.copyOf(m);

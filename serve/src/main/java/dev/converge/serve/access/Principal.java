@@ -6,7 +6,11 @@ import java.util.Set;
  * Who a request comes from: a key's public id and name, what it may do, and the models its {@code predict} scope is
  * limited to (null: every model).
  */
-public record Principal(String id, String name, Set<String> scopes, Set<String> models) {
+public record Principal(String id, String name, Set<String> scopes, Set<String> models, RateLimit rate) {
+    public Principal(String id, String name, Set<String> scopes, Set<String> models) {
+        this(id, name, scopes, models, null);
+    }
+
     /** Everyone, when access control is off or open: every scope, every model. */
     public static final Principal ANYONE = new Principal("anyone", "anyone (access control off)",
             Set.of("predict", "features:read", "feedback", "read", "admin"), null);

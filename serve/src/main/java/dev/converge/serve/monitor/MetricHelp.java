@@ -53,6 +53,9 @@ public final class MetricHelp implements MeterFilter {
             Map.entry("converge.redis", "Redis lookup time of the prediction cache"),
             Map.entry("converge.breaker.state", "circuit breaker state per dependency: 0 closed, 1 open, 2"
                     + " half-open"),
+            Map.entry("converge.auth.denied", "requests refused by access control, by reason (unauthenticated,"
+                    + " forbidden, over_rate)"),
+            Map.entry("converge.auth.throttled", "requests refused 429 because their key was over its rate, by key id"),
             Map.entry("converge.breaker.ignored", "calls that failed on our side (own event loop late, own pool"
                     + " full) and were not counted against the dependency"),
             Map.entry("converge.pg.pool.size", "connections the feature store's pool holds"),

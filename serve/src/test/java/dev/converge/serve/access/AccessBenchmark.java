@@ -39,7 +39,7 @@ public class AccessBenchmark {
         String secret = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ-_01234";
         ring = new KeyRing();
         ring.reload(List.of(new ApiKeys.Key("abc123def456", "bench", List.of("predict"), null, salt,
-                sha256(salt, secret), Instant.now(), "bench", null, null)));
+                sha256(salt, secret), Instant.now(), "bench", null, null, null)));
         key = "cvk_abc123def456_" + secret;
     }
 
