@@ -21,6 +21,7 @@ import dev.converge.serve.monitor.DriftSchedule;
 import dev.converge.serve.monitor.FeedbackRoutes;
 import dev.converge.serve.monitor.MetricHelp;
 import dev.converge.serve.monitor.PredictionLog;
+import dev.converge.serve.oip.OipModels;
 import dev.converge.serve.oip.OipRoutes;
 import dev.converge.serve.path.PredictionPath;
 import dev.converge.serve.pg.PgClients;
@@ -146,7 +147,7 @@ public final class PredictionServer {
                 new FeedbackRoutes(path.feedback()),
                 new Dashboard(new LiveSeries(metrics), new DashboardData(registryDb, config.model(),
                         config.drift().psiWarn(), config.drift().psiAlert()), config.model(), runtime::servedJson),
-                new OipRoutes(OipRoutes.of(models.names(), name -> models.find(name).map(r -> OipRoutes.served(
+                new OipRoutes(OipModels.of(models.names(), name -> models.find(name).map(r -> OipModels.served(
                         r::active, r::readiness, r.path().service())), () -> models.readiness().ready()),
                         OipRoutes.version(), config.batchMaxRows(), shedDelay));
         modules.forEach(m -> runtime.onModelChanged(m::modelChanged));

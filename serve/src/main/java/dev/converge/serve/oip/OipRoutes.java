@@ -9,7 +9,6 @@ import dev.converge.serve.model.Readiness;
 import dev.converge.serve.module.ServeModule;
 import dev.converge.serve.predict.BatchOutcome;
 import dev.converge.serve.predict.PredictionOutcome;
-import dev.converge.serve.predict.PredictionService;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -31,67 +30,6 @@ import java.util.Optional;
  * row by row). Documented in docs/open-inference.md.
  */
 public final class OipRoutes implements ServeModule {
-    /** One served model as this protocol sees it. */
-    public interface Served {
-        ModelHandle active();
-
-        Readiness readiness();
-
-        PredictionService service();
-    }
-
-    /** The models this server serves, by name. */
-    public interface ServedModels {
-        Optional<Served> find(String name);
-
-        List<String> names();
-
-        /** Whether every served model takes traffic. */
-        boolean ready();
-    }
-
-    /** A served model from its parts. */
-    public static Served served(java.util.function.Supplier<ModelHandle> active,
-                                java.util.function.Supplier<Readiness> readiness, PredictionService service) {
-        return new Served() {
-            @Override
-            public ModelHandle active() {
-                return active.get();
-            }
-
-            @Override
-            public Readiness readiness() {
-                return readiness.get();
-            }
-
-            @Override
-            public PredictionService service() {
-                return service;
-            }
-        };
-    }
-
-    /** The models {@code names}, found by {@code find}; the server ready when {@code ready} says so. */
-    public static ServedModels of(List<String> names, java.util.function.Function<String, Optional<Served>> find,
-                                  java.util.function.BooleanSupplier ready) {
-        return new ServedModels() {
-            @Override
-            public Optional<Served> find(String n) {
-                return find.apply(n);
-            }
-
-            @Override
-            public List<String> names() {
-                return names;
-            }
-
-            @Override
-            public boolean ready() {
-                return ready.getAsBoolean();
-            }
-        };
-    }
-
     /** converge's version as its jar records it; "development" when run from classes (tests, the IDE). */
     public static String version() {
         try (java.io.InputStream in = OipRoutes.class.getResourceAsStream(
@@ -107,12 +45,12 @@ public final class OipRoutes implements ServeModule {
         }
     }
 
-    private final ServedModels models;
+    private final OipModels models;
     private final String serverVersion;
     private final int batchMaxRows;
     private final long shedDelayMillis;
 
-    public OipRoutes(ServedModels models, String serverVersion, int batchMaxRows, long shedDelayMillis) {
+    public OipRoutes(OipModels models, String serverVersion, int batchMaxRows, long shedDelayMillis) {
         this.models = models;
         this.serverVersion = serverVersion;
         this.batchMaxRows = batchMaxRows;
@@ -143,7 +81,7 @@ public final class OipRoutes implements ServeModule {
     }
 
     private void metadata(RoutingContext ctx, String version) {
-        Served s = served(ctx);
+        OipModels.Served s = served(ctx);
         if (s == null) {
             return;
         }
@@ -167,7 +105,7 @@ public final class OipRoutes implements ServeModule {
     }
 
     private void ready(RoutingContext ctx, String version) {
-        Served s = served(ctx);
+        OipModels.Served s = served(ctx);
         if (s == null) {
             return;
         }
@@ -181,7 +119,7 @@ public final class OipRoutes implements ServeModule {
     }
 
     private void infer(RoutingContext ctx, String version) {
-        Served s = served(ctx);
+        OipModels.Served s = served(ctx);
         if (s == null) {
             return;
         }
@@ -364,9 +302,9 @@ public final class OipRoutes implements ServeModule {
         return String.join(", ", out);
     }
 
-    private Served served(RoutingContext ctx) {
+    private OipModels.Served served(RoutingContext ctx) {
         String name = ctx.pathParam("name");
-        Optional<Served> s = models.find(name);
+        Optional<OipModels.Served> s = models.find(name);
         if (s.isEmpty()) {
             error(ctx, 404, "unknown_model", "model '" + name + "' is not served here; served: " + models.names());
             return null;
