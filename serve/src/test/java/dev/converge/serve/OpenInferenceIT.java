@@ -239,6 +239,13 @@ class OpenInferenceIT {
                 .contains("row 1:").contains("term_99");
         assertThat(post("/v2/models/credit_risk/infer", new JsonObject().put("inputs", good).encode()).statusCode())
                 .isEqualTo(200);
+        // Parameters converge does not read are said, not dropped unsaid.
+        JsonArray hinted = replace(good, "term", t -> t.put("parameters", new JsonObject().put("content_type", "str")));
+        HttpResponse<String> withParameters = post("/v2/models/credit_risk/infer", new JsonObject()
+                .put("inputs", hinted).put("parameters", new JsonObject().put("priority", 1)).encode());
+        assertThat(withParameters.statusCode()).as(withParameters.body()).isEqualTo(200);
+        assertThat(new JsonObject(withParameters.body()).getJsonObject("parameters").getString("warnings"))
+                .contains("parameters.priority was ignored").contains(".parameters.content_type was ignored");
     }
 
     private static JsonArray replace(JsonArray inputs, String name,

@@ -251,7 +251,11 @@ public final class OipRoutes implements ServeModule {
             if (!m.classes().isEmpty()) {
                 for (String c : m.classes()) {
                     Double pc = p.probabilities() == null ? null : p.probabilities().get(c);
-                    probabilities.add(pc == null ? 0.0 : pc);
+                    if (pc == null) { // a degraded default answer carries no probabilities: none is made up
+                        problems.add("row " + i + ": no probability of class '" + c + "' in its answer");
+                        break;
+                    }
+                    probabilities.add(pc);
                 }
             }
         }
@@ -279,6 +283,9 @@ public final class OipRoutes implements ServeModule {
         JsonObject parameters = new JsonObject().put("cached_rows", cached);
         if (degraded > 0) {
             parameters.put("degraded_rows", degraded);
+        }
+        for (String ignored : Tensors.ignoredParameters(request)) {
+            warnings.add(ignored + " was ignored (converge reads parameters.event_time only)");
         }
         if (!warnings.isEmpty()) {
             parameters.put("warnings", String.join("; ", warnings));

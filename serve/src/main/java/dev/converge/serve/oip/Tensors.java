@@ -92,6 +92,29 @@ final class Tensors {
         return rows;
     }
 
+    /**
+     * The parameters a request sent that converge does not read (all but {@code parameters.event_time}: on the
+     * request, its inputs and its outputs), to be said in the answer rather than dropped unsaid.
+     */
+    static List<String> ignoredParameters(JsonObject body) {
+        List<String> out = new ArrayList<>();
+        if (body.getValue("parameters") instanceof JsonObject p) {
+            p.fieldNames().stream().filter(n -> !n.equals("event_time")).sorted()
+                    .forEach(n -> out.add("parameters." + n));
+        }
+        for (String list : new String[] {"inputs", "outputs"}) {
+            if (body.getValue(list) instanceof JsonArray a) {
+                for (int i = 0; i < a.size(); i++) {
+                    if (a.getValue(i) instanceof JsonObject t && t.getValue("parameters") instanceof JsonObject p) {
+                        int at = i;
+                        p.fieldNames().stream().sorted().forEach(n -> out.add(list + "[" + at + "].parameters." + n));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     private static String eventTime(JsonObject body) {
         Object p = body.getValue("parameters");
         if (p == null) {
