@@ -38,10 +38,29 @@ public final class FeatureValidator {
 
     private final FeatureSchema schema;
     private final UnknownFeaturePolicy unknownPolicy;
+    private final boolean scoring;
 
+    /** The store's validator: a feature that is not nullable refuses a null or a missing-value token. */
     public FeatureValidator(FeatureSchema schema, UnknownFeaturePolicy unknownPolicy) {
+        this(schema, unknownPolicy, false);
+    }
+
+    private FeatureValidator(FeatureSchema schema, UnknownFeaturePolicy unknownPolicy, boolean scoring) {
         this.schema = Objects.requireNonNull(schema, "schema");
         this.unknownPolicy = Objects.requireNonNull(unknownPolicy, "unknownPolicy");
+        this.scoring = scoring;
+    }
+
+    /**
+     * The serving validator for a model's schema. "Not nullable" in a schema is the store's contract (every stored row
+     * had a value), not the model's: an H2O model scores a missing value for every feature (a tree's missing
+     * direction, a GLM's imputation). So a request that <em>sends</em> a missing value (null, or one of the schema's
+     * missing-value tokens) for a feature that was never missing in training is scored as missing, and the result
+     * names it in {@link ValidationResult#missingNotSeen()} so that the answer can warn. A feature left out of the
+     * request is still refused as missing: a missing value must be said, not forgotten.
+     */
+    public static FeatureValidator forScoring(FeatureSchema schema) {
+        return new FeatureValidator(schema, UnknownFeaturePolicy.REJECT, true);
     }
 
     public FeatureSchema schema() {
@@ -69,6 +88,7 @@ public final class FeatureValidator {
         List<String> unknown = new ArrayList<>();
         Map<String, Object> values = new LinkedHashMap<>();
         Map<String, String> readAsMissing = null;
+        Map<String, String> missingNotSeen = null;
         for (String key : input.keySet()) {
             if (schema.feature(key).isEmpty()) {
                 if (unknownPolicy == UnknownFeaturePolicy.REJECT) {
@@ -96,8 +116,16 @@ public final class FeatureValidator {
                 }
                 raw = null;
             }
+            if (scoring && present && !spec.nullable() && (raw == null || raw instanceof RawText t && t.text().isEmpty())) {
+                if (missingNotSeen == null) {
+                    missingNotSeen = new LinkedHashMap<>();
+                }
+                missingNotSeen.put(spec.name(), token == null ? "null" : token);
+                values.put(spec.name(), null);
+                continue;
+            }
             int before = violations.size();
-            Object value = normalize(spec, raw, present, violations);
+            Object value = normalize(spec, raw, present, token, violations);
             if (violations.size() == before) {
                 values.put(spec.name(), value);
             }
@@ -105,7 +133,7 @@ public final class FeatureValidator {
         if (!violations.isEmpty()) {
             return new ValidationResult(Map.of(), violations, unknown);
         }
-        return new ValidationResult(values, List.of(), unknown, readAsMissing);
+        return new ValidationResult(values, List.of(), unknown, readAsMissing, missingNotSeen);
     }
 
     /**
@@ -124,16 +152,23 @@ public final class FeatureValidator {
         return text;
     }
 
-    /** Validates one value against one spec; returns the normalized value or adds violations. */
-    static Object normalize(FeatureSpec spec, Object raw, boolean present, List<Violation> out) {
+    /**
+     * Validates one value against one spec; returns the normalized value or adds violations. {@code token} is the
+     * missing-value token that {@code raw} was read from (null when none), so that a refusal quotes what was sent.
+     */
+    static Object normalize(FeatureSpec spec, Object raw, boolean present, String token, List<Violation> out) {
         if (raw instanceof RawText text && text.text().isEmpty()) {
             raw = null;
+            token = "";
         }
         if (raw == null) {
             if (!spec.nullable()) {
-                out.add(new Violation(spec.name(), null, present ? "null_not_allowed" : "missing",
-                        present ? "feature '" + spec.name() + "' is not nullable but was null"
-                                : "required feature '" + spec.name() + "' is missing"));
+                String sent = token == null ? "null" : token.isEmpty() ? "an empty cell"
+                        : "\"" + token + "\" (one of the schema's missing values)";
+                out.add(new Violation(spec.name(), token == null || token.isEmpty() ? null : token,
+                        present ? "null_not_allowed" : "missing",
+                        present ? "feature '" + spec.name() + "' is not nullable (the schema says it is never missing)"
+                                + " but was " + sent : "required feature '" + spec.name() + "' is missing"));
             }
             return null;
         }

@@ -11,9 +11,12 @@ import java.util.Map;
  * @param unknown    feature names that were dropped under {@link UnknownFeaturePolicy#REPORT}
  * @param readAsMissing feature name to the missing-value token (the schema's {@code missing_values}) that was
  *                   read as null, so that the reader can say so
+ * @param missingNotSeen feature name to what was sent ({@code null} or a token) for a feature that is not nullable,
+ *                   accepted as missing by a scoring validator ({@link FeatureValidator#forScoring}) so that the
+ *                   answer can warn that training never saw it missing
  */
 public record ValidationResult(Map<String, Object> values, List<Violation> violations, List<String> unknown,
-                               Map<String, String> readAsMissing) {
+                               Map<String, String> readAsMissing, Map<String, String> missingNotSeen) {
 
     public ValidationResult {
         values = values == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values));
@@ -21,10 +24,17 @@ public record ValidationResult(Map<String, Object> values, List<Violation> viola
         unknown = List.copyOf(unknown);
         readAsMissing = readAsMissing == null || readAsMissing.isEmpty() ? Map.of()
                 : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(readAsMissing));
+        missingNotSeen = missingNotSeen == null || missingNotSeen.isEmpty() ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(missingNotSeen));
+    }
+
+    public ValidationResult(Map<String, Object> values, List<Violation> violations, List<String> unknown,
+                            Map<String, String> readAsMissing) {
+        this(values, violations, unknown, readAsMissing, Map.of());
     }
 
     public ValidationResult(Map<String, Object> values, List<Violation> violations, List<String> unknown) {
-        this(values, violations, unknown, Map.of());
+        this(values, violations, unknown, Map.of(), Map.of());
     }
 
     public boolean valid() {

@@ -141,6 +141,38 @@ class FeatureValidatorTest {
     }
 
     @Test
+    void theStoreRefusesAMissingTokenOnAFeatureThatIsNeverMissingAndQuotesWhatWasSent() {
+        FeatureValidator store = new FeatureValidator(SCHEMA.withMissingValues(List.of("NA")),
+                UnknownFeaturePolicy.REJECT);
+
+        ValidationResult r = store.validate(Map.of("amount", new RawText("NA"), "grade", "A"));
+
+        assertThat(r.violations()).singleElement().satisfies(v -> {
+            assertThat(v.reason()).isEqualTo("null_not_allowed");
+            assertThat(v.value()).isEqualTo("NA");
+            assertThat(v.message()).contains("'amount'", "\"NA\"").doesNotContain("was null");
+        });
+    }
+
+    @Test
+    void scoringTakesASentMissingValueForAnyFeatureAndNamesItButRefusesAnOmittedOne() {
+        FeatureValidator scoring = FeatureValidator.forScoring(SCHEMA.withMissingValues(List.of("NA")));
+        Map<String, Object> row = new HashMap<>();
+        row.put("amount", "NA");
+        row.put("grade", null);
+
+        ValidationResult r = scoring.validate(row);
+
+        assertThat(r.valid()).as("%s", r.violations()).isTrue();
+        assertThat(r.values()).containsEntry("amount", null).containsEntry("grade", null);
+        assertThat(r.missingNotSeen()).containsExactly(Map.entry("amount", "NA"), Map.entry("grade", "null"));
+        assertThat(r.readAsMissing()).containsExactly(Map.entry("amount", "NA"));
+        assertThat(scoring.validate(Map.of("amount", 2.0)).violations()).extracting(Violation::feature,
+                Violation::reason).containsExactly(org.assertj.core.groups.Tuple.tuple("grade", "missing"));
+        assertThat(scoring.validate(Map.of("amount", 2.0, "grade", "A")).missingNotSeen()).isEmpty();
+    }
+
+    @Test
     void unknownFeaturesAreReportedButKeptOutUnderReportPolicy() {
         FeatureValidator reporting = new FeatureValidator(SCHEMA, UnknownFeaturePolicy.REPORT);
 

@@ -331,9 +331,11 @@ class PredictionServerIT {
         double threshold = a.getDouble("threshold");
         assertThat(threshold).isBetween(0.0, 1.0);
         assertThat(a.getJsonObject("model").getDouble("threshold")).isEqualTo(threshold);
-        assertThat(a.getJsonObject("model").getString("threshold_metric")).isEqualTo("h2o: max f1 on the training rows");
+        // The fixture records neither the threshold's source nor its value: the answer does not guess which rows.
+        assertThat(a.getJsonObject("model").getString("threshold_metric")).isEqualTo("h2o's default (max f1)");
         List<String> classes = new java.util.ArrayList<>(a.getJsonObject("probabilities").fieldNames());
         String positive = classes.get(classes.size() - 1);
+        assertThat(a.getJsonObject("model").getString("positive_class")).isEqualTo(positive).isEqualTo("good");
         String expected = a.getJsonObject("probabilities").getDouble(positive) >= threshold ? positive : classes.get(0);
         assertThat(a.getString("prediction")).isEqualTo(expected);
     }
@@ -454,6 +456,45 @@ class PredictionServerIT {
             JsonObject w = r.bodyAsJsonObject().getJsonArray("warnings").getJsonObject(0);
             assertThat(w.getString("reason")).isEqualTo("read_as_missing");
             assertThat(w.getString("field")).isEqualTo(feature);
+        } finally {
+            admin("/admin/models/" + before + "/activate", TOKEN);
+        }
+    }
+
+    @Test
+    void aMissingValueSentForAFeatureNeverMissingInTrainingIsScoredWithAWarningAndAnOmittedOneIsRefused()
+            throws Exception {
+        dev.converge.registry.ModelVersion v1 = fixture.registry.show("credit_risk", 1).orElseThrow();
+        dev.converge.contracts.FeatureSchema base = dev.converge.registry.codec.SchemaCodec.fromJson(
+                v1.featureSchemaJson());
+        dev.converge.contracts.FeatureSpec first = base.features().get(0);
+        dev.converge.contracts.FeatureSpec second = base.features().get(1);
+        assertThat(first.nullable()).as("the fixture's features are never missing in training").isFalse();
+        assertThat(second.nullable()).isFalse();
+        int v = registerVariantOfV1(java.util.Map.of(), base.withMissingValues(List.of("NA")), null, null);
+        int before = server.activeModel().version();
+        try {
+            assertThat(admin("/admin/models/" + v + "/activate", TOKEN).statusCode()).isEqualTo(200);
+            HttpResponse<Buffer> r = post("/v1/predict", new JsonObject().put("features", storedFeatures("12")
+                    .put(first.name(), "NA").putNull(second.name())).encode());
+
+            assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+            assertThat(r.bodyAsJsonObject().getValue("prediction")).isNotNull();
+            List<JsonObject> warnings = r.bodyAsJsonObject().getJsonArray("warnings").stream()
+                    .map(JsonObject.class::cast).toList();
+            assertThat(warnings).extracting(w -> w.getString("field") + ":" + w.getString("reason")).contains(
+                    first.name() + ":read_as_missing", first.name() + ":missing_not_seen_in_training",
+                    second.name() + ":missing_not_seen_in_training");
+            assertThat(warnings.stream().filter(w -> w.getString("reason").equals("missing_not_seen_in_training")
+                    && w.getString("field").equals(first.name())).findFirst().orElseThrow().getString("message"))
+                    .contains("'NA'", "never missing");
+
+            JsonObject omitted = storedFeatures("12");
+            omitted.remove(first.name());
+            HttpResponse<Buffer> refused = post("/v1/predict", new JsonObject().put("features", omitted).encode());
+            assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(422);
+            assertThat(refused.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("reason"))
+                    .isEqualTo("missing");
         } finally {
             admin("/admin/models/" + before + "/activate", TOKEN);
         }

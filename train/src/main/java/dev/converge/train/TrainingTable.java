@@ -124,7 +124,10 @@ public final class TrainingTable {
                 for (int i = 0; i < s.length; i++) {
                     s[i] = negativeValue.equals(String.valueOf(value(rows.get(i), name))) ? negative : positive;
                 }
-                return new Column(name, true, null, s, new TreeSet<>(List.of(s)).toArray(String[]::new));
+                // The positive class is the second level (H2O's p1), whatever the names' sort order.
+                List<String> present = new TreeSet<>(List.of(s)).stream().sorted(java.util.Comparator.comparing(
+                        positive::equals)).toList();
+                return new Column(name, true, null, s, present.toArray(String[]::new));
             };
         }
     }
@@ -272,6 +275,39 @@ public final class TrainingTable {
         TrainingTable out = new TrainingTable(cols, label, times, entityIds);
         out.derived = derived;
         out.reduction = r;
+        return out;
+    }
+
+    /**
+     * The positive class of a two-class label: H2O's binomial models take the label domain's second level as the
+     * positive class (the one the threshold, the AUC and p1 are about). Null for any other label.
+     */
+    public String positiveClass() {
+        return label.categorical() && label.domain().length == 2 ? label.domain()[1] : null;
+    }
+
+    /**
+     * This table with {@code positive} as its two-class label's positive class (the domain's second level), the rows
+     * unchanged. A label of any other shape, or a class the label does not have, is refused, naming what it has.
+     */
+    public TrainingTable withPositiveClass(String positive) {
+        if (!label.categorical() || label.domain().length != 2) {
+            throw new IllegalArgumentException("positive_class applies to a label with two classes; '" + label.name()
+                    + "' has " + (label.categorical() ? label.domain().length + " classes "
+                    + java.util.Arrays.toString(label.domain()) : "numbers (regression)"));
+        }
+        if (!java.util.Arrays.asList(label.domain()).contains(positive)) {
+            throw new IllegalArgumentException("positive_class '" + positive + "' is not a class of the label '"
+                    + label.name() + "': its classes are " + java.util.Arrays.toString(label.domain()));
+        }
+        if (label.domain()[1].equals(positive)) {
+            return this;
+        }
+        Column relevelled = new Column(label.name(), true, null, label.strings(),
+                new String[] {label.domain()[1], label.domain()[0]});
+        TrainingTable out = new TrainingTable(features, relevelled, times, entityIds);
+        out.derived = derived;
+        out.reduction = reduction;
         return out;
     }
 

@@ -1,6 +1,7 @@
 package dev.converge.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.converge.store.Database;
 import dev.converge.model.ArtifactStore;
@@ -108,6 +109,8 @@ class PipelineIT {
         assertThat(v.gitCommit()).isEqualTo("abc123");
         assertThat(v.trainingWindowEnd()).isNotNull();
         assertThat(v.metrics()).containsKeys("auc", "logloss", "sweep_id");
+        assertThat(v.metrics()).as("the second class in sort order, as H2O takes it").containsEntry("positive_class",
+                "yes");
 
         ModelReference ref = new ModelRegistry(db.dataSource()).reference("it_model", v.version()).orElseThrow();
         assertThat(ref.rows()).hasSizeGreaterThan(10).hasSameSizeAs(ref.predictions());
@@ -401,6 +404,43 @@ class PipelineIT {
         assertThat(o.registered().metrics().get("classes")).isEqualTo(List.of("0", "1"));
         assertThat(o.registered().metrics().get("threshold_metric")).isEqualTo("max f2 on the validation rows");
         assertThat(((Number) o.registered().metrics().get("threshold")).doubleValue()).isBetween(0.0, 1.0);
+    }
+
+    @Test
+    void thePositiveClassIsChosenNamedAndRecordedAndH2osThresholdIsSaidToComeFromTheValidationRows()
+            throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        Outcome o = run(log, PipelineSpec.fromMap(Map.of("name", "positive", "model", "positive_no", "blocks", List.of(
+                Map.of("id", "load", "type", "pit_loader", "label", "label"),
+                Map.of("id", "table", "type", "to_table", "positive_class", "no"), // sorts first: H2O's would be yes
+                Map.of("id", "split", "type", "random_split", "ratio", 0.8),
+                Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(
+                        Map.of("algorithm", "gbm", "params", Map.of("ntrees", 20, "max_depth", 3)))),
+                Map.of("id", "best", "type", "best_run", "metric", "auc"),
+                Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
+                "positive.yaml"));
+
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("positive class: 'no' (positive_class)");
+        Map<String, Object> m = o.registered().metrics();
+        assertThat(m.get("positive_class")).isEqualTo("no");
+        assertThat(m.get("classes")).isEqualTo(List.of("yes", "no"));
+        assertThat(Mojo.load(Path.of(URI.create(o.registered().artifactUri()))).classes()).containsExactly("yes", "no");
+        assertThat(m.get("threshold_metric")).isEqualTo("h2o: max f1 on the validation rows");
+        @SuppressWarnings("unchecked")
+        Map<String, Number> onValidation = (Map<String, Number>) m.get("thresholds_on_validation");
+        assertThat(((Number) m.get("threshold")).doubleValue()).isEqualTo(onValidation.get("f1").doubleValue());
+
+        assertThatThrownBy(() -> run(PipelineSpec.fromMap(Map.of("name", "p", "model", "positive_bad", "blocks",
+                List.of(Map.of("id", "load", "type", "pit_loader", "label", "label"),
+                        Map.of("id", "table", "type", "to_table", "positive_class", "maybe"),
+                        Map.of("id", "split", "type", "random_split", "ratio", 0.8),
+                        Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(Map.of("algorithm", "glm"))),
+                        Map.of("id", "best", "type", "best_run", "metric", "auc"),
+                        Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
+                "p.yaml"))).hasStackTraceContaining("positive_class 'maybe' is not a class of the label 'label'")
+                .hasStackTraceContaining("[no, yes]");
     }
 
     @Test

@@ -88,6 +88,7 @@ final class GraphAnswers {
         out.put("variant", m.getString("variant"));
         out.put("threshold", m.getValue("threshold"));
         out.put("thresholdMetric", m.getString("threshold_metric"));
+        out.put("positiveClass", m.getString("positive_class"));
         return out;
     }
 

@@ -29,7 +29,9 @@ public final class OpenApi {
         JsonObject prediction = new JsonObject().put("type", "object").put("properties", new JsonObject()
                 .put("prediction_id", new JsonObject().put("type", "string").put("description", "names the"
                         + " prediction in the prediction log and in POST /v1/feedback"))
-                .put("model", new JsonObject().put("type", "object"))
+                .put("model", new JsonObject().put("type", "object").put("description", "name, version, variant;"
+                        + " for a binomial model also threshold, threshold_metric (what it maximises, on which rows)"
+                        + " and positive_class (the class the threshold, the AUC and a positive answer are about)"))
                 .put("prediction", new JsonObject().put("description", "class label, or value for regression"))
                 .put("probabilities", new JsonObject().put("type", "object"))
                 .put("latency_ms", new JsonObject().put("type", "number"))
@@ -38,11 +40,12 @@ public final class OpenApi {
                 .put("degraded_reason", new JsonObject().put("type", "string").put("description",
                         "why the answer is degraded (a dependency down); only when degraded is true"))
                 .put("threshold", new JsonObject().put("type", "number").put("description", "binomial models: the"
-                        + " positive class is the label when its probability is at least this (H2O's max-F1"
-                        + " threshold on the training data)"))
+                        + " positive class is the label when its probability is at least this (model.threshold_metric says what it"
+                        + " maximises, on which rows)"))
                 .put("warnings", new JsonObject().put("type", "array").put("description", "what was read other than"
-                        + " as sent: label_ignored, unseen_level (scored as missing), unknown_entity (scored from the"
-                        + " request's features)").put("items", new JsonObject().put("type", "object"))));
+                        + " as sent: label_ignored, unseen_level (scored as missing), read_as_missing,"
+                        + " missing_not_seen_in_training (a missing value sent for a feature never missing in"
+                        + " training, scored as missing), unknown_entity (scored from the request's features)").put("items", new JsonObject().put("type", "object"))));
         JsonObject errors = new JsonObject()
                 .put("400", response("malformed JSON, wrong shape, or a bad entity_id", "Error"))
                 .put("404", response("unknown_entity: the entity has no stored features and the request sent none",

@@ -93,6 +93,10 @@ public final class PredictionJson {
                 b.append(",\"threshold_metric\":");
                 string(b, model.thresholdMetric());
             }
+            if (model.positiveClass() != null) {
+                b.append(",\"positive_class\":");
+                string(b, model.positiveClass());
+            }
             b.append('}');
             if (model.threshold() != null) {
                 b.append(",\"threshold\":");
@@ -211,6 +215,9 @@ public final class PredictionJson {
         JsonObject o = new JsonObject().put("name", m.name()).put("version", m.version()).put("variant", m.variant());
         if (m.threshold() != null) {
             o.put("threshold", m.threshold()).put("threshold_metric", m.thresholdMetric());
+        }
+        if (m.positiveClass() != null) {
+            o.put("positive_class", m.positiveClass());
         }
         return o;
     }

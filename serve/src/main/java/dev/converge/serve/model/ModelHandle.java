@@ -5,7 +5,6 @@ import dev.converge.contracts.FeatureSchema;
 import dev.converge.contracts.FeatureSpec;
 import dev.converge.contracts.FeatureType;
 import dev.converge.contracts.FeatureValidator;
-import dev.converge.contracts.UnknownFeaturePolicy;
 import dev.converge.model.Mojo;
 import dev.converge.model.Prediction;
 import dev.converge.serve.predict.ModelRef;
@@ -48,13 +47,15 @@ public final class ModelHandle {
         this.referenceRows = java.util.List.copyOf(referenceRows);
         this.relabel = threshold != null && mojo.threshold() != null ? threshold : null;
         this.ref = new ModelRef(name, version, relabel != null ? relabel : mojo.threshold(),
-                mojo.threshold() == null ? null : relabel != null && thresholdMetric != null ? thresholdMetric
-                        : relabel != null ? "recorded with the model" : "h2o: max f1 on the training rows");
+                mojo.threshold() == null ? null : thresholdMetric != null ? thresholdMetric
+                        : relabel != null ? "recorded with the model" : "h2o's default (max f1)",
+                mojo.threshold() == null ? null : mojo.classes().get(mojo.classes().size() - 1),
+                ModelRef.CHAMPION);
         this.algorithm = algorithm;
         this.mojo = mojo;
         this.schema = schema;
         this.vectors = schema.features().stream().anyMatch(f -> f.type() == FeatureType.VECTOR);
-        this.validator = new FeatureValidator(schema, UnknownFeaturePolicy.REJECT);
+        this.validator = FeatureValidator.forScoring(schema);
         this.p90Micros = p90Micros;
         this.inline = inline;
         this.artifactSha256 = artifactSha256;

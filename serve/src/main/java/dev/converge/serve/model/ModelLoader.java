@@ -105,10 +105,28 @@ public final class ModelLoader {
                 COST.warmupNanos(), Math.max(COST.samples(), ref.rows().size()), COST.budgetNanos())).p90Micros();
         return new ModelHandle(name, v.version(), v.algorithm(), mojo, schema, p90, p90 <= inlineMaxMicros,
                 v.artifactSha256(), ref.rows(), v.metrics().get("threshold") instanceof Number t ? t.doubleValue()
-                : null, v.metrics().get("threshold_metric") instanceof String m ? m : null)
+                : null, thresholdWords(v.metrics(), mojo.threshold()))
                 .inFeatureSet(v.metrics().get("feature_set") instanceof String set ? set : "")
                 .withDerived(v.metrics().get("derived_features") instanceof java.util.List<?> l ? l.stream()
                         .map(m -> dev.converge.contracts.DerivedFeature.fromMap((Map<?, ?>) m)).toList()
                         : java.util.List.of());
+    }
+
+    /**
+     * What a binomial model's threshold maximises, as recorded with it. Versions exported before the positive class
+     * and the threshold's source were checked recorded "h2o: max f1 on the training rows" for H2O's own threshold,
+     * which H2O takes from the validation rows whenever the model had them: when the MOJO's threshold is the
+     * validation rows' max-F1 threshold to every digit, the answer says so instead of repeating the old words.
+     */
+    static String thresholdWords(Map<String, Object> metrics, Double mojoThreshold) {
+        String recorded = metrics.get("threshold_metric") instanceof String m ? m : null;
+        if (mojoThreshold == null || recorded != null && !recorded.startsWith("h2o: max f1 on the training rows")) {
+            return recorded;
+        }
+        if (metrics.get("thresholds_on_validation") instanceof Map<?, ?> onValidation
+                && onValidation.get("f1") instanceof Number f1 && f1.doubleValue() == mojoThreshold) {
+            return "h2o: max f1 on the validation rows";
+        }
+        return recorded;
     }
 }

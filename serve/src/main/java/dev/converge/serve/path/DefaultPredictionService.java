@@ -257,6 +257,11 @@ public final class DefaultPredictionService implements PredictionService {
         v.readAsMissing().forEach((feature, token) -> warnings.add(new Violation(feature, token, "read_as_missing",
                 "'" + token + "' is one of the schema's missing values: feature '" + feature + "' was scored as"
                 + " missing")));
+        v.missingNotSeen().forEach((feature, sent) -> warnings.add(new Violation(feature, "null".equals(sent) ? null
+                : sent, "missing_not_seen_in_training", "feature '" + feature + "' was sent as " + ("null".equals(sent)
+                ? "null" : "'" + sent + "'") + ": it was never missing in the data model '" + model.name() + "' v"
+                + model.version() + " was trained on (not nullable in its schema), so it was scored as the model"
+                + " scores any missing value (a tree's missing direction, a GLM's imputed mean)")));
         if (unknownEntity) {
             warnings.add(new Violation("entity_id", in.entityId(), "unknown_entity", "entity '" + in.entityId()
                     + "' has no stored features; scored from the request's features alone"));

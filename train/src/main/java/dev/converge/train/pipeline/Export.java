@@ -43,7 +43,7 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
             try {
                 t = Double.parseDouble(threshold);
             } catch (NumberFormatException e) {
-                throw o.error("threshold", "must be h2o (the MOJO's own: max F1 on the training rows), a criterion to"
+                throw o.error("threshold", "must be h2o (the MOJO's own: max F1 on the validation rows), a criterion to"
                         + " maximise on the validation rows " + dev.converge.train.Trainer.THRESHOLD_CRITERIA
                         + ", or a number in (0, 1); was '" + threshold + "'");
             }
@@ -204,7 +204,7 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
         if (!s.table().featureSet().isEmpty()) { // serving looks its entities up in this set
             metrics.put("feature_set", s.table().featureSet());
         }
-        decideThreshold(c, metrics);
+        decideThreshold(c, c.best().model(), table.positiveClass(), metrics);
         metrics.put("sweep_id", ctx.sweepId().toString());
         metrics.put("runs", c.runs().runs().size());
         metrics.put("split", s.kind());
@@ -218,28 +218,49 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
     }
 
     /**
-     * A binomial model's threshold, recorded with it: the MOJO's own (H2O's max F1 on the training rows) by
+     * A binomial model's threshold and positive class, recorded with it: the MOJO's own threshold (H2O's max F1, on the
+     * validation rows when the model had them) by
      * default, the value that maximises the chosen criterion on the validation rows, or a fixed number. Serving
      * labels with it and returns it in every answer.
      */
-    private void decideThreshold(Values.Champion c, Map<String, Object> metrics) {
+    private void decideThreshold(Values.Champion c, Model<?, ?, ?> model, String positiveClass,
+                                 Map<String, Object> metrics) {
         @SuppressWarnings("unchecked")
         Map<String, Double> onValidation = (Map<String, Double>) c.best().metrics().get("thresholds_on_validation");
         if (onValidation == null) {
             return; // not a binomial model
         }
+        metrics.put("positive_class", positiveClass);
+        String h2o = h2oThresholdWords(model, onValidation);
         if (threshold.equals("h2o")) {
-            metrics.put("threshold_metric", "h2o: max f1 on the training rows");
+            metrics.put("threshold", model.defaultThreshold());
+            metrics.put("threshold_metric", h2o);
         } else if (onValidation.containsKey(threshold)) {
             metrics.put("threshold", onValidation.get(threshold));
             metrics.put("threshold_metric", "max " + threshold + " on the validation rows");
         } else if (dev.converge.train.Trainer.THRESHOLD_CRITERIA.contains(threshold)) {
-            metrics.put("threshold_metric", "h2o: max f1 on the training rows (no " + threshold
-                    + " on the validation rows)");
+            metrics.put("threshold", model.defaultThreshold());
+            metrics.put("threshold_metric", h2o + " (no " + threshold + " on the validation rows)");
         } else {
             metrics.put("threshold", Double.parseDouble(threshold));
             metrics.put("threshold_metric", "fixed by the pipeline");
         }
+    }
+
+    /**
+     * Where H2O's own threshold comes from, said from the numbers: H2O takes max F1 on the validation metrics when the
+     * model has them, else on the training metrics, unless the algorithm set one of its own.
+     */
+    static String h2oThresholdWords(Model<?, ?, ?> model, Map<String, Double> onValidation) {
+        double t = model.defaultThreshold();
+        if (onValidation.get("f1") != null && onValidation.get("f1") == t) {
+            return "h2o: max f1 on the validation rows";
+        }
+        if (model._output._training_metrics instanceof hex.ModelMetricsBinomial b && b._auc != null
+                && b._auc.defaultThreshold() == t) {
+            return "h2o: max f1 on the training rows";
+        }
+        return "h2o: the algorithm's own default threshold";
     }
 
     /** The schema of the features the model was trained on, as the store defined them. */

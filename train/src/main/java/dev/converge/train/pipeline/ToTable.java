@@ -9,15 +9,21 @@ import java.util.List;
  * {@code to_table}: columns in schema order; numeric and timestamp as doubles, categorical and boolean as levels.
  * {@code task}: {@code auto} (default: a categorical label, or a numeric one with exactly two values such as 0/1,
  * is classification; other numeric labels are regression), {@code classification} or {@code regression}. The
- * choice and its reason are logged.
+ * choice and its reason are logged. For a label with two classes, {@code positive_class} names the class the model's
+ * probability, threshold and AUC are about; without it, it is {@code binary_label}'s positive name, else the second
+ * class in sort order (H2O's rule), and the log says which and why.
  */
-public record ToTable(String task) implements Block {
-    static final BlockType TYPE = BlockType.of("to_table", "1.1", Port.EVENTS, Port.TABLE, o -> {
+public record ToTable(String task, String positiveClass) implements Block {
+    static final BlockType TYPE = BlockType.of("to_table", "1.2", Port.EVENTS, Port.TABLE, o -> {
         String task = o.string("task", "auto");
         if (!List.of("auto", "classification", "regression").contains(task)) {
             throw new IllegalArgumentException("task must be auto, classification or regression, was '" + task + "'");
         }
-        return new ToTable(task);
+        String positive = o.has("positive_class") ? o.string("positive_class") : null;
+        if (positive != null && task.equals("regression")) {
+            throw o.error("positive_class", "applies to a label with two classes, not to task: regression");
+        }
+        return new ToTable(task, positive);
     });
 
     @Override
@@ -50,6 +56,15 @@ public record ToTable(String task) implements Block {
         TrainingTable t = TrainingTable.fromPit(e.rows(), e.schema(), e.label(), e.exclude(), rule, e.derived());
         ctx.log().printf("  table: %,d rows x %d features, label '%s': %s%s%n", t.rows(), t.features().size(),
                 e.label(), why, e.exclude().isEmpty() ? "" : ", excluded " + e.exclude());
+        if (positiveClass != null) {
+            t = t.withPositiveClass(positiveClass);
+        }
+        if (t.positiveClass() != null) {
+            ctx.log().printf("  positive class: '%s' (%s); the probability, threshold and AUC are about it%n",
+                    t.positiveClass(), positiveClass != null ? "positive_class" : e.rule() != null
+                            ? "binary_label's positive name" : "the second class in sort order; to_table's"
+                            + " positive_class chooses another");
+        }
         return new Values.Table(t, e.schema(), e.featureSet());
     }
 }
