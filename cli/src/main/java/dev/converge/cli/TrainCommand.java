@@ -66,13 +66,13 @@ final class TrainCommand implements Callable<Integer> {
                     : home.resolve("artifacts").toString(), actor != null && !actor.isBlank() ? actor
                     : System.getProperty("user.name", "converge"),
                     GitCommit.of(QuickstartCommand.home()), System.out)).run(spec);
-            print(o);
+            print(o, new dev.converge.registry.ModelRegistry(d.dataSource()).champion(spec.model()).orElse(null));
             System.out.println("Training JVM peak RSS (VmHWM): " + peakRss());
             return o.registered() == null ? 6 : 0;
         }
     }
 
-    static void print(Outcome o) {
+    static void print(Outcome o, dev.converge.registry.ModelVersion champion) {
         System.out.println();
         System.out.println("Leaderboard (sweep " + o.sweepId() + ", by " + o.metric() + "):");
         List<RunOutcome> ranked = new ArrayList<>(o.runs());
@@ -93,13 +93,27 @@ final class TrainCommand implements Callable<Integer> {
         if (o.registered() == null) {
             System.out.println("The sweep's best was NOT registered: " + o.gate().reason());
         } else {
-            // Registered is not champion: the pipeline's promotion policy decides that (its reason is printed above).
-            System.out.printf("Registered the sweep's best: %s v%d %s%s%n  metrics %s%n  scoring p50 %.1f us, p99 %.1f us"
+            // Registered is not champion: the pipeline's promotion policy decides that, and this says which and why.
+            System.out.printf("Registered the sweep's best: %s v%d %s%n  metrics %s%n  scoring p50 %.1f us, p99 %.1f us"
                             + " (h2o-genmodel, one thread)%n", o.registered().name(), o.registered().version(),
-                    o.registered().algorithm(), o.promoted() ? ", promoted to champion"
-                            : "; not promoted: the registry's champion is unchanged", o.registered().metrics(),
-                    o.gate().p50Micros(), o.gate().p99Micros());
+                    o.registered().algorithm(), o.registered().metrics(), o.gate().p50Micros(), o.gate().p99Micros());
+            System.out.println(promotionLine(o, champion));
         }
+    }
+
+    /** The run's last word on promotion: promoted or not, why, and what serving will do about it. */
+    static String promotionLine(Outcome o, dev.converge.registry.ModelVersion champion) {
+        String name = o.registered().name();
+        int v = o.registered().version();
+        if (o.promoted()) {
+            return "Promoted " + name + " v" + v + " to champion (" + o.promotion() + "); servers of " + name
+                    + " swap to it.";
+        }
+        return "Registered " + name + " v" + v + ", NOT promoted: " + o.promotion() + ". " + (champion == null
+                ? name + " has no champion, so `converge serve --model " + name + "` has nothing to serve and waits:"
+                + " to serve this version, `converge models promote " + name + " " + v + " --reason \"...\"`."
+                : "The champion is still v" + champion.version() + "; `converge models promote " + name + " " + v
+                + " --reason \"...\"` to serve this one instead.");
     }
 
     /** This process's peak resident set size, from /proc (Linux); "unknown" elsewhere. */

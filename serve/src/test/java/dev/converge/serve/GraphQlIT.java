@@ -100,6 +100,8 @@ class GraphQlIT {
                     .sendBuffer(Buffer.buffer("{\"query\": \"{ __typename }\"}")).toCompletionStage()
                     .toCompletableFuture().get(20, TimeUnit.SECONDS);
             assertThat(idle.readiness().ready()).isFalse();
+            assertThat(idle.readiness().reason()).as("what to run").contains("has no version in the registry: train"
+                    + " one (converge train PIPELINE)");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.bodyAsJsonObject().getJsonObject("data").getString("__typename")).isEqualTo("Query");
             HttpResponse<Buffer> sdl = client.get("/graphql/schema").send().toCompletionStage().toCompletableFuture()

@@ -62,8 +62,7 @@ public final class ModelLoader {
     public ModelHandle load(String name, Integer version) throws Exception {
         ModelVersion v = (version == null ? registry.champion(name) : registry.show(name, version))
                 .orElseThrow(() -> new ModelRefusedException(name, version, ModelRefusedException.Reason.NOT_FOUND,
-                        version == null ? "model '" + name + "' has no champion in the registry (train and promote"
-                        + " one)" : "model '" + name + "' has no version " + version));
+                        version == null ? noChampion(name) : "model '" + name + "' has no version " + version));
         Path artifact = Path.of(URI.create(v.artifactUri()));
         Mojo mojo;
         try {
@@ -128,5 +127,25 @@ public final class ModelLoader {
             return "h2o: max f1 on the validation rows";
         }
         return recorded;
+    }
+
+    /** Why there is nothing to serve, and the command that changes it. */
+    private String noChampion(String name) {
+        java.util.List<ModelVersion> versions;
+        try {
+            versions = registry.list(name);
+        } catch (java.sql.SQLException e) {
+            return "model '" + name + "' has no champion in the registry (train and promote one)";
+        }
+        if (versions.isEmpty()) {
+            return "model '" + name + "' has no version in the registry: train one (converge train PIPELINE), and"
+                    + " promote it (auto_promote in its export, or converge models promote)";
+        }
+        ModelVersion last = versions.stream().max(java.util.Comparator.comparingInt(ModelVersion::version))
+                .orElseThrow();
+        return "model '" + name + "' has " + versions.size() + " registered version" + (versions.size() == 1 ? ""
+                : "s") + " (the newest v" + last.version() + ") but no champion: none was promoted (train's last"
+                + " line says why); to serve v" + last.version() + ": converge models promote " + name + " "
+                + last.version() + " --reason \"...\"";
     }
 }

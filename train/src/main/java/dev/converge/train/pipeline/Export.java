@@ -91,7 +91,7 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
             }
             model.delete();
             return new Outcome(ctx.sweepId(), c.runs().runs(), c.best(), c.metric(), gate, null, false,
-                    c.runs().plan());
+                    c.runs().plan(), null);
         }
         ModelRegistry registry = new ModelRegistry(ctx.db().dataSource());
         Map<String, Object> baselines = new LinkedHashMap<>(Baselines.of(table.inputs(), lastFold[0]));
@@ -101,11 +101,13 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
                         gate.latency()), ctx.actor());
         ctx.log().printf("  registered %s v%d: %s (sha256 %s, %,d bytes)%n", registered.name(), registered.version(),
                 registered.artifactUri(), registered.artifactSha256().substring(0, 12), registered.artifactSize());
-        boolean promoted = autoPromote != null
-                && autoPromote.apply(registry, registered, c.metric(), ctx.actor(), ctx.log());
+        PromotionPolicy.Decision promotion = autoPromote != null
+                ? autoPromote.apply(registry, registered, c.metric(), ctx.actor(), ctx.log())
+                : new PromotionPolicy.Decision(false, "the pipeline's export has no auto_promote: versions are"
+                        + " promoted by hand");
         model.delete();
-        return new Outcome(ctx.sweepId(), c.runs().runs(), c.best(), c.metric(), gate, registered, promoted,
-                c.runs().plan());
+        return new Outcome(ctx.sweepId(), c.runs().runs(), c.best(), c.metric(), gate, registered,
+                promotion.promote(), c.runs().plan(), promotion.reason());
     }
 
     /**

@@ -7,6 +7,10 @@ import dev.converge.train.Metric;
 import java.util.List;
 import java.util.UUID;
 
-/** REGISTERED: what a whole run did. {@code registered} is null when the gate refused the champion. */
+/**
+ * REGISTERED: what a whole run did. {@code registered} is null when the gate refused the champion;
+ * {@code promotion} says why the registered version was promoted or not (null when nothing was registered).
+ */
 public record Outcome(UUID sweepId, List<RunOutcome> runs, RunOutcome champion, Metric metric,
-                      DeployabilityGate.Result gate, ModelVersion registered, boolean promoted, Governor.Plan plan) {}
+                      DeployabilityGate.Result gate, ModelVersion registered, boolean promoted, Governor.Plan plan,
+                      String promotion) {}

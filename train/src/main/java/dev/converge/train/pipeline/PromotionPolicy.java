@@ -27,48 +27,61 @@ public record PromotionPolicy(double margin, int minHoldoutRows) {
         this(margin, DEFAULT_MIN_HOLDOUT_ROWS);
     }
 
+    /** Whether to promote, and why (or why not), in words a person reads in the run's log and in `train`'s summary. */
+    public record Decision(boolean promote, String reason) {}
+
     /** The reason to promote {@code candidate}, or empty (with why in {@code log}) when it should not be. */
     public Optional<String> decide(ModelVersion candidate, Optional<ModelVersion> champion, Metric metric,
                                    java.io.PrintStream log) {
+        Decision d = judge(candidate, champion, metric);
+        if (!d.promote()) {
+            log.println("  not promoted: " + d.reason());
+        }
+        return d.promote() ? Optional.of(d.reason()) : Optional.empty();
+    }
+
+    /** The decision on {@code candidate} against the current champion, with its numbers. */
+    public Decision judge(ModelVersion candidate, Optional<ModelVersion> champion, Metric metric) {
         double value = ((Number) candidate.metrics().get(metric.wireName())).doubleValue();
         if (candidate.metrics().get("holdout_rows") instanceof Number rows && rows.longValue() < minHoldoutRows) {
-            log.printf("  not promoted: measured on %,d holdout rows, fewer than auto_promote.min_holdout_rows (%,d):"
-                    + " too few to trust %s %.5f%n", rows.longValue(), minHoldoutRows, metric, value);
-            return Optional.empty();
+            return new Decision(false, String.format("measured on %,d holdout rows%s, fewer than"
+                    + " auto_promote.min_holdout_rows (%,d): too few to trust %s %.5f (set auto_promote:"
+                    + " {min_holdout_rows: N} if that many out-of-sample rows are enough, or promote it by hand)",
+                    rows.longValue(), candidate.metrics().get("folds") instanceof java.util.List<?> f && f.size() > 1
+                            ? " (the test rows of all " + f.size() + " folds together)" : "", minHoldoutRows, metric,
+                    value));
         }
         if (Boolean.TRUE.equals(candidate.metrics().get("worse_than_mean"))) {
-            log.printf("  not promoted: RMSE %.5f is worse than always predicting the mean (%.5f); R^2 %s%n", value,
-                    ((Number) candidate.metrics().get("mean_baseline_rmse")).doubleValue(),
-                    candidate.metrics().get("r2"));
-            return Optional.empty();
+            return new Decision(false, String.format("RMSE %.5f is worse than always predicting the mean (%.5f);"
+                    + " R^2 %s", value, ((Number) candidate.metrics().get("mean_baseline_rmse")).doubleValue(),
+                    candidate.metrics().get("r2")));
         }
         if (champion.isEmpty()) {
-            return Optional.of("auto-promoted: first champion (" + metric + " " + value + ")");
+            return new Decision(true, "auto-promoted: first champion (" + metric + " " + value + ")");
         }
         ModelVersion current = champion.get();
         if (!(current.metrics().get(metric.wireName()) instanceof Number n)) {
-            log.printf("  not promoted: champion v%d has no %s to compare%n", current.version(), metric);
-            return Optional.empty();
+            return new Decision(false, "champion v" + current.version() + " has no " + metric + " to compare");
         }
         double gain = metric.gain(value, n.doubleValue());
         if (gain < margin) {
-            log.printf("  not promoted: %s %.5f vs champion v%d %.5f, gain %.5f below margin %.5f%n", metric, value,
-                    current.version(), n.doubleValue(), gain, margin);
-            return Optional.empty();
+            return new Decision(false, String.format("%s %.5f vs champion v%d %.5f, gain %.5f below margin %.5f",
+                    metric, value, current.version(), n.doubleValue(), gain, margin));
         }
-        return Optional.of(String.format("auto-promoted: %s %.5f beats v%d %.5f by %.5f (margin %.5f)", metric, value,
-                current.version(), n.doubleValue(), gain, margin));
+        return new Decision(true, String.format("auto-promoted: %s %.5f beats v%d %.5f by %.5f (margin %.5f)", metric,
+                value, current.version(), n.doubleValue(), gain, margin));
     }
 
-    /** Applies the decision in the registry; returns whether the version was promoted. */
-    boolean apply(ModelRegistry registry, ModelVersion v, Metric metric, String actor, java.io.PrintStream log)
+    /** Applies the decision in the registry; returns it. */
+    Decision apply(ModelRegistry registry, ModelVersion v, Metric metric, String actor, java.io.PrintStream log)
             throws Exception {
-        Optional<String> reason = decide(v, registry.champion(v.name()), metric, log);
-        if (reason.isEmpty()) {
-            return false;
+        Decision d = judge(v, registry.champion(v.name()), metric);
+        if (!d.promote()) {
+            log.println("  not promoted: " + d.reason());
+            return d;
         }
-        registry.promote(v.name(), v.version(), actor, reason.get());
-        log.println("  " + reason.get() + " (NOTIFY " + ModelRegistry.CHANNEL + ")");
-        return true;
+        registry.promote(v.name(), v.version(), actor, d.reason());
+        log.println("  " + d.reason() + " (NOTIFY " + ModelRegistry.CHANNEL + ")");
+        return d;
     }
 }
