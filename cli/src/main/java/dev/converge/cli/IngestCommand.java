@@ -118,6 +118,10 @@ final class IngestCommand implements Callable<Integer> {
             }
             IngestReport report = run(d, file, schema, options, System.err, !deferVectorIndex);
             print(report, System.out, options.featureSet());
+            if (timestampColumn == null) {
+                System.out.println("Event times: no --timestamp-column, so every row is as of this ingestion; a row"
+                        + " whose entity's latest stored row has the same features is counted as already stored.");
+            }
             return report.rowsAccepted() == 0 && report.rowsRead() > 0 ? 3 : 0;
         }
     }
@@ -179,7 +183,8 @@ final class IngestCommand implements Callable<Integer> {
             out.println("Vector features: " + r.vectorSearch());
         }
         if (r.rowsDuplicate() > 0) {
-            out.printf("Already stored (same entity, event time and features), not stored again: %,d rows%n",
+            out.printf("Already stored (same entity and features; same event time too when the file has one), not"
+                            + " stored again: %,d rows%n",
                     r.rowsDuplicate());
         }
         if (r.entityColumn() == null) {

@@ -99,7 +99,7 @@ public final class Ingestor {
                 run.setString(4, options.featureSet().isEmpty() ? null : options.featureSet());
                 run.executeUpdate();
             }
-            StageWriter writer = new StageWriter(c, ingestId, source.name(), schemaVersion);
+            StageWriter writer = new StageWriter(c, ingestId, source.name(), schemaVersion, options.timestampColumn() == null);
             Set<String> unknown = java.util.concurrent.ConcurrentHashMap.newKeySet();
             Map<String, java.util.concurrent.atomic.LongAdder> missing = new java.util.concurrent.ConcurrentHashMap<>();
             RowStager stager = new RowStager(validator, options, ingestTime, clock, unknown, missing);

@@ -429,6 +429,33 @@ class IngestTest {
     }
 
     @Test
+    void aFileWithNoTimeColumnIngestedAgainIsRecognisedByItsContentAndAChangeIsStored() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            lines.add("{\"id\":\"timeless-" + i + "\",\"amount\":" + i + ",\"grade\":\"A\"}");
+        }
+        IngestReport first = new Ingestor(t.db).ingest(jsonl("timeless.jsonl", lines), SCHEMA,
+                IngestOptions.of("id", null), null);
+        IngestReport again = new Ingestor(t.db).ingest(jsonl("timeless.jsonl", lines), SCHEMA,
+                IngestOptions.of("id", null), null);
+        List<String> changed = new ArrayList<>(lines);
+        changed.set(4, changed.get(4).replace("\"grade\":\"A\"", "\"grade\":\"B\""));
+        IngestReport third = new Ingestor(t.db).ingest(jsonl("timeless.jsonl", changed), SCHEMA,
+                IngestOptions.of("id", null), null);
+        IngestReport back = new Ingestor(t.db).ingest(jsonl("timeless.jsonl", lines), SCHEMA,
+                IngestOptions.of("id", null), null);
+
+        assertThat(first.rowsAccepted()).isEqualTo(10);
+        assertThat(again.rowsAccepted()).as("the same file again stores nothing").isZero();
+        assertThat(again.rowsDuplicate()).isEqualTo(10);
+        assertThat(third.rowsAccepted()).as("the one row that changed").isEqualTo(1);
+        assertThat(third.rowsDuplicate()).isEqualTo(9);
+        assertThat(back.rowsAccepted()).as("a change back is a change: compared with the latest row, not any")
+                .isEqualTo(1);
+        assertThat(t.count("SELECT count(*) FROM feature_history WHERE entity_id LIKE 'timeless-%'")).isEqualTo(12);
+    }
+
+    @Test
     void featureSetsKeepDataSetsApartAndResolveTheirSchemaByColumns() throws Exception {
         FeatureSchema other = new FeatureSchema(List.of(FeatureSpec.of("ridership", FeatureType.NUMERIC,
                 Temperature.HOT, false)));

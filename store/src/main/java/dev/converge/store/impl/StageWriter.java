@@ -67,11 +67,19 @@ public final class StageWriter {
     private final Map<String, Long> reasons = new TreeMap<>();
     private final List<IngestReport.Reject> samples = new ArrayList<>();
 
-    public StageWriter(Connection c, UUID ingestId, String sourceName, int schemaVersion) {
+    private final boolean timeless;
+
+    /**
+     * @param timeless whether the rows' event time is the ingestion's own (a file with no timestamp column): a row is
+     *                 then a duplicate when its entity's latest stored row has the same features, whatever its time,
+     *                 so the same file ingested twice is recognised as it is with a timestamp column
+     */
+    public StageWriter(Connection c, UUID ingestId, String sourceName, int schemaVersion, boolean timeless) {
         this.c = c;
         this.ingestId = ingestId;
         this.sourceName = sourceName;
         this.schemaVersion = schemaVersion;
+        this.timeless = timeless;
     }
 
     /** Rows read, accepted and rejected so far; rejects by reason; the first rejects. */
@@ -126,7 +134,7 @@ public final class StageWriter {
                         chunk.copy.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 List<IngestReport.Reject> oversized = oversizedHot(chunk);
                 rejects.addAll(oversized);
-                String history = historyInsert(chunk.withVectors > 0);
+                String history = historyInsert(chunk.withVectors > 0, timeless);
                 try (PreparedStatement ins = c.prepareStatement(history)) {
                     ins.setInt(1, schemaVersion);
                     if (chunk.withVectors > 0) {
@@ -198,7 +206,8 @@ public final class StageWriter {
 
     /**
      * Moves the staged rows that fit into feature_history, except those already stored (same entity, event time and
-     * features: a file ingested again), which are counted as duplicates. The parameter is the schema version.
+     * features: a file ingested again; for time-less rows, same features as the entity's latest stored row), which
+     * are counted as duplicates. The parameter is the schema version.
      * <p>The check is a LATERAL probe with LIMIT 1, which PostgreSQL cannot flatten into a join: one (entity, time)
      * index lookup per staged row, in the one partition of its event time, whatever the statistics say. Written as
      * NOT EXISTS, it became a hash anti-join over a sequential scan of the whole history once the store held a few
@@ -206,15 +215,21 @@ public final class StageWriter {
      * {@code StageWriterPlanTest}). With vectors, the rows inserted take theirs into feature_vector_history in the
      * same statement, which then answers the count of rows inserted.
      */
-    static String historyInsert(boolean withVectors) {
+    static String historyInsert(boolean withVectors, boolean timeless) {
+        String sameFeatures = "h.hot = s.hot AND h.cold IS NOT DISTINCT FROM s.cold"
+                + " AND h.vector_digest IS NOT DISTINCT FROM s.vector_digest";
+        // Time-less rows all carry the ingestion's time, so a file ingested again would never match on time: its row
+        // is a duplicate when the entity's latest stored row (the index's order) holds the same features.
+        String probe = timeless
+                ? "(SELECT " + sameFeatures + " AS stored FROM feature_history h WHERE h.entity_id = s.entity_id"
+                + " ORDER BY h.event_timestamp DESC, h.ingest_seq DESC NULLS LAST LIMIT 1)"
+                : "(SELECT true AS stored FROM feature_history h WHERE h.entity_id = s.entity_id"
+                + " AND h.event_timestamp = s.event_timestamp AND " + sameFeatures + " LIMIT 1)";
         String history = "INSERT INTO feature_history"
                 + " (entity_id, event_timestamp, ingested_at, feature_version, hot, cold, ingest_seq, vector_digest)"
                 + " SELECT s.entity_id, s.event_timestamp, now(), ?, s.hot, s.cold, s.seq, s.vector_digest"
-                + " FROM converge_stage s LEFT JOIN LATERAL (SELECT true AS stored FROM feature_history h"
-                + " WHERE h.entity_id = s.entity_id AND h.event_timestamp = s.event_timestamp AND h.hot = s.hot"
-                + " AND h.cold IS NOT DISTINCT FROM s.cold AND h.vector_digest IS NOT DISTINCT FROM s.vector_digest"
-                + " LIMIT 1) d ON true"
-                + " WHERE pg_column_size(s.hot) <= " + StoreLimits.HOT_MAX_BYTES + " AND d.stored IS NULL";
+                + " FROM converge_stage s LEFT JOIN LATERAL " + probe + " d ON true"
+                + " WHERE pg_column_size(s.hot) <= " + StoreLimits.HOT_MAX_BYTES + " AND d.stored IS NOT TRUE";
         if (!withVectors) {
             return history;
         }

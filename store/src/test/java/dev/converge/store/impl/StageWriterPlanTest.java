@@ -48,12 +48,15 @@ class StageWriterPlanTest {
 
     @Test
     void theDuplicateCheckProbesTheIndexPerStagedRowAndNeverScansTheHistory() throws Exception {
-        String plan = plan(StageWriter.historyInsert(false));
+        String plan = plan(StageWriter.historyInsert(false, false));
         // (An empty partition, here 2025-01, may be "scanned": it has no rows to read.)
         assertThat(plan).as(plan).doesNotContain("Seq Scan on feature_history_p2024").contains("Nested Loop")
                 .containsPattern("Index (Only )?Scan using feature_history_p2024\\d\\d_entity_id");
-        String withVectors = plan(StageWriter.historyInsert(true));
+        String withVectors = plan(StageWriter.historyInsert(true, false));
         assertThat(withVectors).as(withVectors).doesNotContain("Seq Scan on feature_history_p2024");
+        String timeless = plan(StageWriter.historyInsert(false, true));
+        assertThat(timeless).as(timeless).doesNotContain("Seq Scan on feature_history_p2024")
+                .containsPattern("Index (Only )?Scan using feature_history_p2024\\d\\d_entity_id");
     }
 
     @Test
