@@ -141,6 +141,18 @@ public final class SchemaRegistry {
         return Optional.empty();
     }
 
+    /** The names of the store's feature sets, sorted. */
+    public java.util.SortedSet<String> featureSets() throws SQLException {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        try (Connection c = db.connection(); PreparedStatement q = c.prepareStatement("SELECT name FROM feature_sets");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
     /** The schemas used by {@code featureSet} (every schema when it is empty), newest first. */
     public java.util.List<Versioned> inFeatureSet(String featureSet) throws SQLException {
         boolean all = featureSet == null || featureSet.isEmpty();

@@ -444,6 +444,60 @@ class PipelineIT {
     }
 
     @Test
+    void withoutAFeatureSetTheEventsOfOtherSetsAreCountedOutAndTheOneSetWithTheLabelIsTheModels() throws Exception {
+        dev.converge.contracts.FeatureSchema hr = new dev.converge.contracts.FeatureSchema(List.of(
+                dev.converge.contracts.FeatureSpec.of("tenure", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false),
+                dev.converge.contracts.FeatureSpec.of("attrition", dev.converge.contracts.FeatureType.CATEGORICAL,
+                        dev.converge.contracts.Temperature.HOT, false)));
+        dev.converge.contracts.FeatureSchema other = new dev.converge.contracts.FeatureSchema(List.of(
+                dev.converge.contracts.FeatureSpec.of("tenure", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false)));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        StringBuilder a = new StringBuilder();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 400; i++) {
+            double t = rnd.nextDouble() * 20;
+            a.append("{\"id\":\"").append(i).append("\",\"ts\":\"2024-03-01T00:00:00Z\",\"tenure\":").append(t)
+                    .append(",\"attrition\":\"").append(t + rnd.nextGaussian() * 3 < 6 ? "Yes" : "No").append("\"}\n");
+            b.append("{\"id\":\"").append(i).append("\",\"ts\":\"2024-03-01T00:00:00Z\",\"tenure\":").append(t)
+                    .append("}\n");
+        }
+        for (var f : List.of(Map.entry("hr_people", a), Map.entry("hr_other", b))) {
+            byte[] bytes = f.getValue().toString().getBytes(StandardCharsets.UTF_8);
+            new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), f.getKey() + ".jsonl",
+                    bytes.length), f.getKey().equals("hr_people") ? hr : other,
+                    IngestOptions.of("id", "ts").withFeatureSet(f.getKey()), null);
+        }
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        Outcome o = run(log, PipelineSpec.fromMap(Map.of("name", "hr", "model", "hr_attrition", "blocks", List.of(
+                Map.of("id", "load", "type", "pit_loader", "label", "attrition"),
+                Map.of("id", "table", "type", "to_table"),
+                Map.of("id", "split", "type", "random_split", "ratio", 0.8),
+                Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(Map.of("algorithm", "glm"))),
+                Map.of("id", "best", "type", "best_run", "metric", "auc"),
+                Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
+                "hr.yaml"));
+
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertThat(text).containsPattern("have no features or no 'attrition' at their time and are left out \\(by"
+                + " feature set: .*hr_other 400").doesNotContain("hr_people 400");
+        assertThat(text).contains("every event with 'attrition' is in feature set 'hr_people': the model records it");
+        assertThat(o.registered().metrics().get("feature_set")).isEqualTo("hr_people");
+
+        assertThatThrownBy(() -> run(PipelineSpec.fromMap(Map.of("name", "hr2", "model", "hr_none", "blocks",
+                List.of(Map.of("id", "load", "type", "pit_loader", "label", "attrition", "entity_prefix", "hr-"),
+                        Map.of("id", "table", "type", "to_table"),
+                        Map.of("id", "split", "type", "random_split", "ratio", 0.8),
+                        Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(Map.of("algorithm", "glm"))),
+                        Map.of("id", "best", "type", "best_run", "metric", "auc"),
+                        Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
+                "hr2.yaml"))).hasStackTraceContaining("no stored entity id starts with 'hr-' (entity_prefix)")
+                .hasStackTraceContaining("hr_people").hasStackTraceContaining("feature_set: s reads one");
+    }
+
+    @Test
     void aRegressionWorseThanPredictingTheMeanIsFlaggedAndNeverPromoted() throws Exception {
         ingestNumericLabels();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
