@@ -14,7 +14,9 @@ public enum Algorithm {
     DRF(Set.of("ntrees", "max_depth", "min_rows", "sample_rate", "seed", "max_runtime_secs")),
     XGBOOST(Set.of("ntrees", "max_depth", "learn_rate", "sample_rate", "col_sample_rate", "min_rows", "seed",
             "max_runtime_secs")),
-    GLM(Set.of("alpha", "lambda", "lambda_search", "seed", "max_runtime_secs")),
+    GLM(Set.of("alpha", "lambda", "lambda_search", "seed", "max_runtime_secs", "early_stopping", "nlambdas",
+            "lambda_min_ratio", "standardize", "max_iterations", "solver", "missing_values_handling", "intercept",
+            "non_negative", "remove_collinear_columns", "max_active_predictors")),
     AUTOML(Set.of("max_runtime_secs", "max_models", "exclude_algos", "stopping_metric", "stopping_tolerance",
             "stopping_rounds", "seed", "nfolds"));
 

@@ -25,6 +25,9 @@ public record TaskConfig(Algorithm algorithm, Map<String, Object> params, String
                         + new java.util.TreeSet<>(algorithm.params()));
             }
         }
+        if (algorithm == Algorithm.GLM) {
+            validateGlm(params);
+        }
         if (intParam(params, "max_depth", 0) > MAX_DEPTH_CAP) {
             throw new IllegalArgumentException(algorithm + ": max_depth " + params.get("max_depth")
                     + " exceeds the deployability cap of " + MAX_DEPTH_CAP);
@@ -52,6 +55,53 @@ public record TaskConfig(Algorithm algorithm, Map<String, Object> params, String
         p.put("seed", 42);
         p.putAll(given);
         return new TaskConfig(Algorithm.AUTOML, p, "all");
+    }
+
+    /** GLM's solvers as H2O names them, and what a missing value becomes. */
+    public static final List<String> GLM_SOLVERS = List.of("AUTO", "IRLSM", "L_BFGS", "COORDINATE_DESCENT",
+            "COORDINATE_DESCENT_NAIVE", "GRADIENT_DESCENT_LH", "GRADIENT_DESCENT_SQERR");
+    public static final List<String> GLM_MISSING = List.of("MeanImputation", "Skip");
+
+    /** Each GLM option's type and range, so a wrong one is refused before any cluster work, naming it. */
+    private static void validateGlm(Map<String, Object> p) {
+        for (String b : List.of("lambda_search", "early_stopping", "standardize", "intercept", "non_negative",
+                "remove_collinear_columns")) {
+            boolParam(p, b, false);
+        }
+        if (intParam(p, "nlambdas", 1) < 1 || intParam(p, "max_iterations", 1) < 1
+                || intParam(p, "max_active_predictors", 1) < 1) {
+            throw new IllegalArgumentException("glm: nlambdas, max_iterations and max_active_predictors must be >= 1,"
+                    + " were " + p.get("nlambdas") + ", " + p.get("max_iterations") + ", "
+                    + p.get("max_active_predictors"));
+        }
+        double ratio = doubleParam(p, "lambda_min_ratio", 0.5);
+        if (!(ratio > 0 && ratio < 1)) {
+            throw new IllegalArgumentException("glm: lambda_min_ratio must be within (0, 1), was " + ratio);
+        }
+        doubleParam(p, "alpha", 0.5); // its range is H2O's to refuse, in the run (a failed task never sinks the sweep)
+        if (!(doubleParam(p, "lambda", 0) >= 0)) {
+            throw new IllegalArgumentException("glm: lambda must be >= 0, was " + p.get("lambda"));
+        }
+        if (p.containsKey("solver") && !GLM_SOLVERS.contains(String.valueOf(p.get("solver")))) {
+            throw new IllegalArgumentException("glm: solver must be one of " + GLM_SOLVERS + ", was " + p.get("solver"));
+        }
+        if (p.containsKey("missing_values_handling")
+                && !GLM_MISSING.contains(String.valueOf(p.get("missing_values_handling")))) {
+            throw new IllegalArgumentException("glm: missing_values_handling must be one of " + GLM_MISSING
+                    + " (serving scores a missing value with the model's own handling), was "
+                    + p.get("missing_values_handling"));
+        }
+    }
+
+    static boolean boolParam(Map<String, Object> p, String name, boolean dflt) {
+        Object v = p.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw new IllegalArgumentException(name + " must be true or false, was " + v);
     }
 
     static int intParam(Map<String, Object> p, String name, int dflt) {

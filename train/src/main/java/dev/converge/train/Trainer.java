@@ -88,6 +88,7 @@ public final class Trainer {
     public static Trained train(TaskConfig task, Frame train, Frame validation, Frame test, String response,
                                 Watch watch) {
         Frame holdout = validation;
+        String chosen = null;
         Model<?, ?, ?> model = switch (task.algorithm()) {
             case GBM -> {
                 GBMModel.GBMParameters p = new GBMModel.GBMParameters();
@@ -133,7 +134,9 @@ public final class Trainer {
                 if (task.params().containsKey("lambda")) {
                     p._lambda = new double[] {TaskConfig.doubleParam(task.params(), "lambda", 0)};
                 }
-                p._lambda_search = Boolean.TRUE.equals(task.params().get("lambda_search"));
+                p._lambda_search = TaskConfig.boolParam(task.params(), "lambda_search", false);
+                glmOptions(p, task.params());
+                chosen = gaussianPath(p, task.params(), train.vec(response).sigma());
                 yield watch.running(new GLM(p).trainModel()).get();
             }
             case AUTOML -> automl(task, train, holdout, response, watch);
@@ -147,7 +150,84 @@ public final class Trainer {
         if (task.algorithm() == Algorithm.AUTOML) {
             metrics.put("automl_leaderboard", LAST_LEADERBOARD.get());
         }
+        if (chosen != null) {
+            metrics.put("settings_chosen", chosen);
+        }
         return new Trained(model, metrics);
+    }
+
+    /**
+     * A gaussian GLM's lambda path, fitted to the response's scale. H2O's elastic net penalises the L1 part in the
+     * response's units but the L2 part not: lambda_max (where every coefficient is zero) grows with the response's
+     * spread, while a lambda's ridge shrinkage (1 / (1 + lambda (1 - alpha))) does not. For a target in the hundreds
+     * of thousands, H2O's default path ends at lambda_max * 1e-4, still dividing every coefficient by about six
+     * (R^2 0.20 where an unpenalised fit gets 0.77), and its default lambda without a search is larger still (0.02);
+     * and the path's early stopping ends the search among the first lambdas, which all leave only the intercept
+     * (R^2 -0.003). So, unless the pipeline sets them: no lambda and no search means a search; the path ends at
+     * {@code min(1e-4, 1e-2 / sd(y))} of lambda_max, where the shrinkage is about 1%; and the whole path is
+     * fitted (early_stopping false), H2O then keeping the lambda best on the validation rows. Returns what was chosen
+     * and why, for the run's record and log, or null when nothing was.
+     */
+    static String gaussianPath(GLMModel.GLMParameters p, Map<String, Object> given, double sd) {
+        if (p._family != GLMModel.GLMParameters.Family.gaussian) {
+            return null;
+        }
+        List<String> chosen = new ArrayList<>();
+        if (!given.containsKey("lambda") && !given.containsKey("lambda_search")) {
+            p._lambda_search = true;
+            chosen.add("lambda_search true (no lambda given)");
+        }
+        if (!p._lambda_search) {
+            return null;
+        }
+        if (!given.containsKey("lambda_min_ratio")) {
+            p._lambda_min_ratio = Math.min(1e-4, 1e-2 / Math.max(1.0, sd));
+            chosen.add(String.format(java.util.Locale.ROOT, "lambda_min_ratio %.3g (the response's sd %.4g)",
+                    p._lambda_min_ratio, sd));
+        }
+        if (!given.containsKey("early_stopping")) {
+            p._early_stopping = false;
+            chosen.add("early_stopping false (the whole path; the best lambda on the validation rows)");
+        }
+        return chosen.isEmpty() ? null : "glm: " + String.join(", ", chosen);
+    }
+
+    /** GLM's further options, as H2O names them (validated by {@link TaskConfig}). */
+    private static void glmOptions(GLMModel.GLMParameters p, Map<String, Object> o) {
+        if (o.containsKey("early_stopping")) {
+            p._early_stopping = TaskConfig.boolParam(o, "early_stopping", true);
+        }
+        if (o.containsKey("nlambdas")) {
+            p._nlambdas = TaskConfig.intParam(o, "nlambdas", 100);
+        }
+        if (o.containsKey("lambda_min_ratio")) {
+            p._lambda_min_ratio = TaskConfig.doubleParam(o, "lambda_min_ratio", -1);
+        }
+        if (o.containsKey("standardize")) {
+            p._standardize = TaskConfig.boolParam(o, "standardize", true);
+        }
+        if (o.containsKey("max_iterations")) {
+            p._max_iterations = TaskConfig.intParam(o, "max_iterations", -1);
+        }
+        if (o.containsKey("solver")) {
+            p._solver = GLMModel.GLMParameters.Solver.valueOf((String) o.get("solver"));
+        }
+        if (o.containsKey("missing_values_handling")) {
+            p._missing_values_handling = GLMModel.GLMParameters.MissingValuesHandling.valueOf(
+                    (String) o.get("missing_values_handling"));
+        }
+        if (o.containsKey("intercept")) {
+            p._intercept = TaskConfig.boolParam(o, "intercept", true);
+        }
+        if (o.containsKey("non_negative")) {
+            p._non_negative = TaskConfig.boolParam(o, "non_negative", false);
+        }
+        if (o.containsKey("remove_collinear_columns")) {
+            p._remove_collinear_columns = TaskConfig.boolParam(o, "remove_collinear_columns", false);
+        }
+        if (o.containsKey("max_active_predictors")) {
+            p._max_active_predictors = TaskConfig.intParam(o, "max_active_predictors", -1);
+        }
     }
 
     /** The last AutoML leaderboard built on this thread: model ids in rank order, for the run's record. */

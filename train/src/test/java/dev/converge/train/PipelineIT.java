@@ -498,6 +498,53 @@ class PipelineIT {
     }
 
     @Test
+    void aGlmWithLambdaSearchLearnsATargetInTheHundredsOfThousands() throws Exception {
+        dev.converge.contracts.FeatureSchema schema = new dev.converge.contracts.FeatureSchema(List.of(
+                dev.converge.contracts.FeatureSpec.of("area", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false),
+                dev.converge.contracts.FeatureSpec.of("rooms", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false),
+                dev.converge.contracts.FeatureSpec.of("quality", dev.converge.contracts.FeatureType.CATEGORICAL,
+                        dev.converge.contracts.Temperature.HOT, false),
+                dev.converge.contracts.FeatureSpec.of("price", dev.converge.contracts.FeatureType.NUMERIC,
+                        dev.converge.contracts.Temperature.HOT, false)));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 1500; i++) { // shaped like house prices: a target around 10^5, R^2 about 0.8 possible
+            double area = 500 + rnd.nextDouble() * 3000;
+            int rooms = 2 + rnd.nextInt(8);
+            int q = rnd.nextInt(4);
+            double price = 20_000 + 60 * area + 4_000 * rooms + 25_000 * q + rnd.nextGaussian() * 30_000;
+            jsonl.append("{\"id\":\"h").append(i).append("\",\"ts\":\"2024-0").append(1 + i % 6)
+                    .append("-01T00:00:00Z\",\"area\":").append(area).append(",\"rooms\":").append(rooms)
+                    .append(",\"quality\":\"q").append(q).append("\",\"price\":").append(Math.round(price))
+                    .append("}\n");
+        }
+        byte[] bytes = jsonl.toString().getBytes(StandardCharsets.UTF_8);
+        new Ingestor(db).ingest(new JsonLinesSource(new ByteArrayInputStream(bytes), "houses.jsonl", bytes.length),
+                schema, IngestOptions.of("id", "ts").withFeatureSet("houses"), null);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        Outcome o = run(log, PipelineSpec.fromMap(Map.of("name", "houses", "model", "house_glm", "blocks", List.of(
+                Map.of("id", "load", "type", "pit_loader", "label", "price", "feature_set", "houses"),
+                Map.of("id", "table", "type", "to_table"),
+                Map.of("id", "split", "type", "random_split", "ratio", 0.8),
+                Map.of("id", "sweep", "type", "fan_out", "matrix", List.of(
+                        Map.of("algorithm", "glm", "params", Map.of("lambda_search", true)),
+                        Map.of("algorithm", "glm"))),
+                Map.of("id", "best", "type", "best_run", "metric", "rmse"),
+                Map.of("id", "export", "type", "export", "artifacts", work.resolve("artifacts").toString()))),
+                "houses.yaml"));
+
+        String text = log.toString(StandardCharsets.UTF_8);
+        List<TrainingRuns.Run> runs = new TrainingRuns(db.dataSource()).sweep(o.sweepId());
+        assertThat(runs).hasSize(2).allSatisfy(r -> assertThat(((Number) r.metrics().get("r2")).doubleValue())
+                .as(text).isGreaterThan(0.7)); // H2O's defaults: -0.003 with the search, 0.02 without
+        assertThat(text).contains("lambda_min_ratio").contains("early_stopping false")
+                .contains("lambda_search true (no lambda given)");
+    }
+
+    @Test
     void aRegressionWorseThanPredictingTheMeanIsFlaggedAndNeverPromoted() throws Exception {
         ingestNumericLabels();
         ByteArrayOutputStream log = new ByteArrayOutputStream();

@@ -375,6 +375,9 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
                 metrics.put("worse_than_mean", rmse.doubleValue() > base.doubleValue());
             }
             metrics.put("model_algorithm", perFold.get(perFold.size() - 1).get("algorithm"));
+            if (perFold.get(perFold.size() - 1).get("settings_chosen") instanceof String chosen) {
+                metrics.put("settings_chosen", chosen); // what converge set where the pipeline was silent
+            }
             Object thresholds = perFold.get(perFold.size() - 1).get("thresholds_on_validation");
             if (thresholds != null) { // the exported model is the last fold's: its thresholds
                 metrics.put("thresholds_on_validation", thresholds);
@@ -418,6 +421,9 @@ public record FanOut(List<TaskConfig> tasks, int parallelism, long timeoutSecs) 
                 sb.append(String.format(java.util.Locale.ROOT, "WORSE THAN PREDICTING THE MEAN (rmse %.4f)",
                         ((Number) m.get("mean_baseline_rmse")).doubleValue()));
             }
+        }
+        if (m.get("settings_chosen") instanceof String chosen) {
+            sb.append("  [").append(chosen).append(']');
         }
         return sb.toString().trim();
     }
