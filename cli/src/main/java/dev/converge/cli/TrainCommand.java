@@ -44,6 +44,11 @@ final class TrainCommand implements Callable<Integer> {
             + " promoting) the model (default: the OS user); a drift-triggered retrain names its drift run here.")
     String actor;
 
+    @Option(names = "--dry-run", description = "Compare models without registering any: run the pipeline up to its"
+            + " best_run, print the leaderboard (kept in training_runs) and stop before export. A pipeline whose last"
+            + " block is best_run always runs so.")
+    boolean dryRun;
+
     @Option(names = "--in-process", hidden = true, description = "Run here instead of in a child JVM (the child uses it).")
     boolean inProcess;
 
@@ -65,10 +70,10 @@ final class TrainCommand implements Callable<Integer> {
             Outcome o = new Pipeline(new Pipeline.Context(d, artifacts != null ? artifacts
                     : home.resolve("artifacts").toString(), actor != null && !actor.isBlank() ? actor
                     : System.getProperty("user.name", "converge"),
-                    GitCommit.of(QuickstartCommand.home()), System.out)).run(spec);
+                    GitCommit.of(QuickstartCommand.home()), System.out)).run(spec, dryRun);
             print(o, new dev.converge.registry.ModelRegistry(d.dataSource()).champion(spec.model()).orElse(null));
             System.out.println("Training JVM peak RSS (VmHWM): " + peakRss());
-            return o.registered() == null ? 6 : 0;
+            return o.registered() == null && o.gate() != null ? 6 : 0;
         }
     }
 
@@ -90,7 +95,10 @@ final class TrainCommand implements Callable<Integer> {
                     r.config(), r.status(), r.metrics().get(o.metric().wireName()) instanceof Number n
                             ? String.format("%s=%.5f", o.metric(), n.doubleValue()) : "-", r.runtimeMs() / 1000.0);
         }
-        if (o.registered() == null) {
+        if (o.gate() == null) {
+            System.out.println("Nothing registered (" + o.promotion() + "); the runs are in training_runs under sweep "
+                    + o.sweepId() + ". Run without --dry-run (with an export block) to register the best.");
+        } else if (o.registered() == null) {
             System.out.println("The sweep's best was NOT registered: " + o.gate().reason());
         } else {
             // Registered is not champion: the pipeline's promotion policy decides that, and this says which and why.

@@ -545,6 +545,25 @@ class PipelineIT {
     }
 
     @Test
+    void aDryRunComparesModelsAndRegistersNothing() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PipelineSpec spec = spec("dry_model", 100_000, List.of(Map.of("algorithm", "glm"),
+                Map.of("algorithm", "gbm", "params", Map.of("ntrees", 10, "max_depth", 3))));
+
+        Outcome o = new Pipeline(new Pipeline.Context(db, work.resolve("artifacts").toString(), "it", "abc123",
+                new PrintStream(log, true, StandardCharsets.UTF_8))).run(spec, true);
+
+        assertThat(o.registered()).isNull();
+        assertThat(o.gate()).isNull();
+        assertThat(o.promotion()).isEqualTo("a dry run: nothing was registered");
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("[export] export skipped: a dry run registers"
+                + " nothing");
+        assertThat(new ModelRegistry(db.dataSource()).list("dry_model")).isEmpty();
+        assertThat(new TrainingRuns(db.dataSource()).sweep(o.sweepId())).hasSize(2)
+                .allSatisfy(r -> assertThat(r.status()).isEqualTo("succeeded"));
+    }
+
+    @Test
     void aRegressionWorseThanPredictingTheMeanIsFlaggedAndNeverPromoted() throws Exception {
         ingestNumericLabels();
         ByteArrayOutputStream log = new ByteArrayOutputStream();

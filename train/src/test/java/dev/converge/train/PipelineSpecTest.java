@@ -39,6 +39,36 @@ class PipelineSpecTest {
     }
 
     @Test
+    void aSweepEndsAtBestRunAndRegistersNothingWhileAPipelineEndingEarlierIsRefused(@TempDir Path dir)
+            throws Exception {
+        Path sweep = dir.resolve("sweep.yaml");
+        Files.writeString(sweep, """
+                name: sweep
+                model: m
+                blocks:
+                  - {id: load, type: pit_loader, label: y}
+                  - {id: table, type: to_table}
+                  - {id: split, type: random_split}
+                  - {id: sweep, type: fan_out, matrix: [{algorithm: glm}]}
+                  - {id: best, type: best_run}
+                """);
+        Path early = dir.resolve("early.yaml");
+        Files.writeString(early, """
+                name: early
+                model: m
+                blocks:
+                  - {id: load, type: pit_loader, label: y}
+                  - {id: table, type: to_table}
+                """);
+
+        assertThat(PipelineSpec.load(sweep).registers()).isFalse();
+        assertThat(PipelineSpec.load(Path.of(System.getProperty("converge.root", "..")).resolve(
+                "pipelines/lending_club.yaml")).registers()).isTrue();
+        assertThatThrownBy(() -> PipelineSpec.load(early)).hasMessageContaining("ends with block 'table'")
+                .hasMessageContaining("with best_run (CHAMPION)");
+    }
+
+    @Test
     void aMisWiredPipelineFailsAtLoadNamingBothBlocks(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, """

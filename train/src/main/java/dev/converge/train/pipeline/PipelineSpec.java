@@ -131,10 +131,16 @@ public record PipelineSpec(String name, String model, List<Step> steps) {
             flowing = t.out();
             previous = Step.describe(ids.get(k), t);
         }
-        if (flowing != Port.REGISTERED) {
+        if (flowing != Port.REGISTERED && flowing != Port.CHAMPION) {
             throw new IllegalArgumentException("pipeline is incomplete: it ends with block " + previous
-                    + ", which gives " + flowing + "; a pipeline must end with an export block (REGISTERED)");
+                    + ", which gives " + flowing + "; a pipeline ends with an export block (REGISTERED), or, to compare"
+                    + " models without registering any, with best_run (CHAMPION)");
         }
+    }
+
+    /** Whether the pipeline ends by registering (an export block), rather than at its best run (a sweep). */
+    public boolean registers() {
+        return steps.get(steps.size() - 1).type().out() == Port.REGISTERED;
     }
 
     /** The first block of a type, or null. */
