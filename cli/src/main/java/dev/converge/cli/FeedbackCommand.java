@@ -44,7 +44,8 @@ final class FeedbackCommand implements Runnable {
             try (Database d = db.open(System.err); Connection c = d.connection(); PreparedStatement q =
                     c.prepareStatement("SELECT l.model, l.version, l.output::text, f.label::text FROM prediction_log l"
                             + " JOIN prediction_feedback f ON f.prediction_id = l.id WHERE l.predicted_at >= now() -"
-                            + " make_interval(days => ?) AND (?::text IS NULL OR l.model = ?) ORDER BY 1, 2")) {
+                            + " make_interval(days => ?) AND (?::text IS NULL OR l.model = ?) AND"
+                            + dev.converge.serve.monitor.PredictionLog.modelAnswers("l") + " ORDER BY 1, 2")) {
                 q.setInt(1, days);
                 q.setString(2, model);
                 q.setString(3, model);

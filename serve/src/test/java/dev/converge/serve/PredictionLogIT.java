@@ -158,6 +158,39 @@ class PredictionLogIT {
         assertThat(featuresCompared).as("not vacuous: the logged rows carry the stored features").isGreaterThan(22 * 5);
     }
 
+    /**
+     * PostgreSQL healthy but slow for the online fetch (its table locked by another session): the by-id request is
+     * answered with the default, degraded, and that answer is in the log like any other, marked as a default answer
+     * so that drift and feedback metrics leave it out.
+     */
+    @Test
+    void aDefaultAnswerIsLoggedDegradedAndMarkedSoThatItCanBeFoundAndIsNoModelPrediction() throws Exception {
+        JsonObject a;
+        try (Connection locker = fixture.db.connection()) {
+            locker.setAutoCommit(false);
+            locker.createStatement().execute("LOCK TABLE feature_online IN ACCESS EXCLUSIVE MODE");
+            a = post("/v1/predict", "{\"entity_id\": \"3\"}").bodyAsJsonObject();
+            locker.rollback();
+        }
+        assertThat(a.getBoolean("degraded")).as(a.encode()).isTrue();
+        assertThat(a.getString("degraded_reason")).contains("default answer");
+        String id = a.getString("prediction_id");
+        assertThat(id).isNotNull();
+
+        awaitLogged(Set.of(id));
+
+        try (Connection c = fixture.db.connection(); ResultSet rs = c.createStatement().executeQuery("SELECT degraded,"
+                + " output->>'default_answer', entity_id, (SELECT count(*) FROM prediction_log WHERE id = '" + id
+                + "' AND " + dev.converge.serve.monitor.PredictionLog.modelAnswers("") + ") FROM prediction_log"
+                + " WHERE id = '" + id + "'")) {
+            assertThat(rs.next()).as("the default answer is in the log").isTrue();
+            assertThat(rs.getBoolean(1)).isTrue();
+            assertThat(rs.getString(2)).contains("online features unavailable");
+            assertThat(rs.getString(3)).isEqualTo("3");
+            assertThat(rs.getLong(4)).as("readers of the model's answers leave it out").isZero();
+        }
+    }
+
     @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE - 1) // its server logs into the same table: after the drift test
     void aBurstThatOverflowsTheLogsBufferCostsNoAnswerAndIsCounted() throws Exception {

@@ -44,7 +44,8 @@ public final class ExperimentReport {
                     + " percentile_cont(0.9) WITHIN GROUP (ORDER BY latency_ms),"
                     + " percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms),"
                     + " bool_or(jsonb_typeof(output->'prediction') = 'number')"
-                    + " FROM prediction_log WHERE model = ? AND predicted_at >= now() - make_interval(hours => ?)"
+                    + " FROM prediction_log WHERE model = ? AND predicted_at >= now() - make_interval(hours => ?) AND"
+                    + dev.converge.serve.monitor.PredictionLog.modelAnswers("")
                     + " GROUP BY 1, 2 ORDER BY (variant <> 'champion'), 1, 2")) {
                 q.setString(1, model);
                 q.setInt(2, hours);
@@ -79,7 +80,8 @@ public final class ExperimentReport {
         List<LiveMetrics.Labelled> out = new ArrayList<>();
         try (PreparedStatement q = c.prepareStatement("SELECT l.output::text, f.label::text FROM prediction_log l"
                 + " JOIN prediction_feedback f ON f.prediction_id = l.id WHERE l.model = ? AND l.variant = ?"
-                + " AND l.version = ? AND l.predicted_at >= now() - make_interval(hours => ?) LIMIT ?")) {
+                + " AND l.version = ? AND l.predicted_at >= now() - make_interval(hours => ?) AND"
+                + dev.converge.serve.monitor.PredictionLog.modelAnswers("l") + " LIMIT ?")) {
             q.setString(1, model);
             q.setString(2, variant);
             q.setInt(3, version);
@@ -112,7 +114,8 @@ public final class ExperimentReport {
     private static Map<String, Object> distribution(Connection c, String model, int hours, String variant,
                                                     int version, boolean numeric) throws SQLException {
         Map<String, Object> out = new LinkedHashMap<>();
-        String where = " FROM prediction_log WHERE model = ? AND variant = ? AND version = ?"
+        String where = " FROM prediction_log WHERE model = ? AND variant = ? AND version = ? AND"
+                + dev.converge.serve.monitor.PredictionLog.modelAnswers("")
                 + " AND predicted_at >= now() - make_interval(hours => ?)";
         String sql = numeric ? "SELECT avg(x), percentile_cont(0.1) WITHIN GROUP (ORDER BY x), percentile_cont(0.5)"
                 + " WITHIN GROUP (ORDER BY x), percentile_cont(0.9) WITHIN GROUP (ORDER BY x) FROM (SELECT"

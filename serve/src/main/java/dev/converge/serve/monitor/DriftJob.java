@@ -91,7 +91,7 @@ public final class DriftJob {
         }
         long logged;
         try (PreparedStatement q = c.prepareStatement("SELECT count(*) FROM prediction_log WHERE model = ? AND"
-                + " version = ? AND predicted_at >= ? AND predicted_at < ?")) {
+                + " version = ? AND predicted_at >= ? AND predicted_at < ? AND" + PredictionLog.modelAnswers(""))) {
             bindWindow(q, model, version, start, end);
             try (ResultSet rs = q.executeQuery()) {
                 rs.next();
@@ -104,7 +104,8 @@ public final class DriftJob {
         List<Map<String, Object>> rows = new ArrayList<>();
         try (PreparedStatement q = c.prepareStatement("SELECT features::text, output::text FROM prediction_log"
                 + (percent < 100 ? " TABLESAMPLE BERNOULLI (" + percent + ")" : "")
-                + " WHERE model = ? AND version = ? AND predicted_at >= ? AND predicted_at < ? LIMIT " + sampleRows)) {
+                + " WHERE model = ? AND version = ? AND predicted_at >= ? AND predicted_at < ? AND"
+                + PredictionLog.modelAnswers("") + " LIMIT " + sampleRows)) {
             bindWindow(q, model, version, start, end);
             q.setFetchSize(1000);
             try (ResultSet rs = q.executeQuery()) {

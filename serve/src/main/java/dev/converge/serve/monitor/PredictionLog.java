@@ -36,9 +36,28 @@ public class PredictionLog implements AutoCloseable, OutcomeListener {
     /** A log that keeps nothing ({@code serve.prediction_log=off}). */
     public static final PredictionLog OFF = new PredictionLog();
 
+    /** @param defaultAnswer why the answer is the server's default, not a model's (null: the model answered) */
     record Entry(String id, Instant at, String model, int version, String variant, String entityId,
                  Map<String, Object> features, Prediction prediction, double latencyMs, boolean cached,
-                 boolean degraded, List<Violation> warnings) {}
+                 boolean degraded, List<Violation> warnings, String defaultAnswer) {
+        Entry(String id, Instant at, String model, int version, String variant, String entityId,
+              Map<String, Object> features, Prediction prediction, double latencyMs, boolean cached,
+              boolean degraded, List<Violation> warnings) {
+            this(id, at, model, version, variant, entityId, features, prediction, latencyMs, cached, degraded,
+                    warnings, null);
+        }
+    }
+
+    /**
+     * The SQL condition that keeps a reader to the model's own answers: a default answer (a dependency failed and
+     * the request's features were not enough to score) is logged, degraded, with {@code output.default_answer}, so
+     * that it can be found, but it is no prediction of the model: drift, feedback metrics and experiment reports
+     * leave it out. {@code alias} is the prediction_log's alias in the query ("" for none).
+     */
+    public static String modelAnswers(String alias) {
+        // Not "output ? 'default_answer'": JDBC would take the ? for a parameter.
+        return " (" + (alias.isEmpty() ? "" : alias + ".") + "output -> 'default_answer') IS NULL";
+    }
 
     private static final String INSERT = "INSERT INTO prediction_log (id, predicted_at, model, version, variant,"
             + " entity_id, features, output, latency_ms, cached, degraded, warnings) SELECT id, predicted_at, model,"
@@ -95,6 +114,16 @@ public class PredictionLog implements AutoCloseable, OutcomeListener {
                 row.prediction(), row.timing().totalNanos() / 1e6, row.cached(), row.degraded(), row.warnings()));
     }
 
+    /** Logs a default answer like any other answer (sampled, rate-bounded), marked as such. */
+    @Override
+    public void answeredByDefault(ScoredRow row, String reason) {
+        if (admit()) {
+            buffer(new Entry(row.predictionId(), Instant.now(), row.model().name(), row.model().version(),
+                    row.ref().variant(), row.entityId(), row.request(), row.prediction(),
+                    row.timing().totalNanos() / 1e6, false, true, row.warnings(), reason));
+        }
+    }
+
     /**
      * Offers a scored prediction to the log (a sample of them, at {@code serve.prediction_log.sample}, and at most
      * {@code serve.prediction_log.max_rows_per_s} a second); never blocks: with the buffer full the prediction is
@@ -102,17 +131,7 @@ public class PredictionLog implements AutoCloseable, OutcomeListener {
      */
     public boolean offer(String id, ModelHandle model, String variant, String entityId, Map<String, Object> features,
                   Prediction p, double latencyMs, boolean cached, boolean degraded, List<Violation> warnings) {
-        if (!accepting || !settings.on() || settings.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble()
-                >= settings.sampleRate()) {
-            return false;
-        }
-        long now = System.nanoTime() / 1_000_000_000L;
-        if (now != second) {
-            second = now;
-            inSecond.set(0);
-        }
-        if (inSecond.incrementAndGet() > settings.maxRowsPerSecond()) {
-            overRate.increment(); // beyond the bound, the seconds' first rows are kept: a sample over time
+        if (!admit()) {
             return false;
         }
         return buffer(new Entry(id, Instant.now(), model.name(), model.version(), variant, entityId, features, p,
@@ -127,6 +146,24 @@ public class PredictionLog implements AutoCloseable, OutcomeListener {
                         Prediction p, double latencyMs) {
         return buffer(new Entry(id, Instant.now(), model.name(), model.version(), variant, entityId, features, p,
                 latencyMs, false, false, List.of()));
+    }
+
+    /** The sample and the rate bound: whether this answer is one the log keeps. */
+    private boolean admit() {
+        if (!accepting || !settings.on() || settings.sampleRate() < 1 && ThreadLocalRandom.current().nextDouble()
+                >= settings.sampleRate()) {
+            return false;
+        }
+        long now = System.nanoTime() / 1_000_000_000L;
+        if (now != second) {
+            second = now;
+            inSecond.set(0);
+        }
+        if (inSecond.incrementAndGet() > settings.maxRowsPerSecond()) {
+            overRate.increment(); // beyond the bound, the seconds' first rows are kept: a sample over time
+            return false;
+        }
+        return true;
     }
 
     private boolean buffer(Entry e) {
@@ -230,6 +267,9 @@ public class PredictionLog implements AutoCloseable, OutcomeListener {
                 out.put("prediction", e.prediction().value());
                 if (e.prediction().probabilities() != null) {
                     out.put("probabilities", e.prediction().probabilities());
+                }
+                if (e.defaultAnswer() != null) {
+                    out.put("default_answer", e.defaultAnswer());
                 }
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("id", e.id());

@@ -15,6 +15,13 @@ public interface OutcomeListener {
     /** A row was scored (answered as scored or degraded). */
     void scored(ScoredRow row);
 
+    /**
+     * A row was answered with the server's default, not scored: a dependency failed and the request's own features
+     * were not enough ({@code row.prediction()} is the default, {@code row.values()} the request's features).
+     */
+    default void answeredByDefault(ScoredRow row, String reason) {
+    }
+
     /** Scoring a row failed in the model (not a refusal for overload, which is not the model's failure). */
     default void failed(ModelHandle model, ModelRef ref, Throwable cause) {
     }

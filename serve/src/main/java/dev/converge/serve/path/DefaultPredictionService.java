@@ -249,10 +249,19 @@ public final class DefaultPredictionService implements PredictionService {
                         in.entityId(), found));
             }
             degraded.increment();
-            return Future.succeededFuture(new PredictionOutcome.Degraded(ref, new Prediction(fallback, null),
-                    false, List.of(new Degradation(Degradation.Kind.DEFAULT_ANSWER, "online features unavailable ("
-                    + Failures.describe(pgFailure) + ") and the request's features are not enough ("
-                    + v.violations().get(0) + "); default answer")), warnings, PredictionIds.next()));
+            String why = "online features unavailable (" + Failures.describe(pgFailure) + ") and the request's"
+                    + " features are not enough (" + v.violations().get(0) + "); default answer";
+            String id = PredictionIds.next();
+            Prediction answer = new Prediction(fallback, null);
+            long now = System.nanoTime();
+            ScoredRow row = new ScoredRow(model, ref, id, in.entityId(), stored, features, in.eventTime(), features,
+                    answer, false, true, warnings, droppable, new ScoredRow.Timing(t0, fetched, now, now, 0, 0),
+                    new ScoredRow.Logged());
+            for (OutcomeListener l : listeners) { // logged like any answer, so that it can be found afterwards
+                l.answeredByDefault(row, why);
+            }
+            return Future.succeededFuture(new PredictionOutcome.Degraded(ref, answer, false, List.of(
+                    new Degradation(Degradation.Kind.DEFAULT_ANSWER, why)), warnings, id));
         }
         v.readAsMissing().forEach((feature, token) -> warnings.add(new Violation(feature, token, "read_as_missing",
                 "'" + token + "' is one of the schema's missing values: feature '" + feature + "' was scored as"
