@@ -16,15 +16,17 @@ import java.util.Objects;
  * <p>Transforms: {@code day_of_week} (mon..sun) and {@code month} (jan..dec) are categorical; {@code hour} (0-23),
  * {@code day_of_year} (1-366) and {@code log1p} (ln(1 + x), missing below -1) are numeric; {@code bucket} places a
  * number among ascending {@code bounds} ({@code "<b0"}, {@code "b0..b1"}, ..., {@code ">=bn"}). Date parts are taken
- * in UTC, from a timestamp feature or from {@value #EVENT_TIME}: the label event's time in training, the request's
- * {@code event_time} (default: now) in serving.
+ * in {@code zone} (UTC unless given: a Saturday-night ride in Chicago is a Sunday in UTC), from a timestamp feature
+ * or from {@value #EVENT_TIME}: the label event's time in training, the request's {@code event_time} (default: now)
+ * in serving.
  *
  * @param name   the derived feature's name (a model input)
  * @param op     the transform
  * @param source the feature it reads, or {@value #EVENT_TIME}
  * @param bounds for {@code bucket}: ascending bounds; empty otherwise
+ * @param zone   the time zone date parts are taken in (an IANA name such as America/Chicago); UTC when null
  */
-public record DerivedFeature(String name, Op op, String source, List<Double> bounds) {
+public record DerivedFeature(String name, Op op, String source, List<Double> bounds, java.time.ZoneId zone) {
     public static final String EVENT_TIME = "event_time";
     private static final String[] DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
     private static final String[] MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -47,9 +49,13 @@ public record DerivedFeature(String name, Op op, String source, List<Double> bou
                     + " day_of_year, log1p, bucket");
         }
 
-        boolean datePart() {
+        public boolean datePart() {
             return this == DAY_OF_WEEK || this == MONTH || this == HOUR || this == DAY_OF_YEAR;
         }
+    }
+
+    public DerivedFeature(String name, Op op, String source, List<Double> bounds) {
+        this(name, op, source, bounds, null);
     }
 
     public DerivedFeature {
@@ -57,6 +63,11 @@ public record DerivedFeature(String name, Op op, String source, List<Double> bou
         Objects.requireNonNull(op, "op");
         Objects.requireNonNull(source, "source");
         bounds = bounds == null ? List.of() : List.copyOf(bounds);
+        zone = zone == null ? ZoneOffset.UTC : zone;
+        if (!op.datePart() && !zone.equals(ZoneOffset.UTC)) {
+            throw new IllegalArgumentException("derived feature '" + name + "': a time zone applies to date parts, not"
+                    + " to " + op.wireName());
+        }
         if (op == Op.BUCKET) {
             if (bounds.isEmpty()) {
                 throw new IllegalArgumentException("derived feature '" + name + "': bucket needs bounds");
@@ -112,7 +123,7 @@ public record DerivedFeature(String name, Op op, String source, List<Double> bou
         }
         if (op.datePart()) {
             Instant t = v instanceof Instant i ? i : Instant.parse(v.toString());
-            ZonedDateTime z = t.atZone(ZoneOffset.UTC);
+            ZonedDateTime z = t.atZone(zone);
             return switch (op) {
                 case DAY_OF_WEEK -> DAYS[z.getDayOfWeek().getValue() - 1];
                 case MONTH -> MONTHS[z.getMonthValue() - 1];
@@ -144,15 +155,18 @@ public record DerivedFeature(String name, Op op, String source, List<Double> bou
         if (!bounds.isEmpty()) {
             m.put("bounds", bounds);
         }
+        if (!zone.equals(ZoneOffset.UTC)) { // versions recorded before zones read as UTC, as they were computed
+            m.put("zone", zone.getId());
+        }
         return m;
     }
 
     /** Reads {@link #toMap()}'s form (also a pipeline's {@code derive} options), naming what is wrong. */
     public static DerivedFeature fromMap(Map<?, ?> m) {
         for (Object k : m.keySet()) {
-            if (!List.of("name", "op", "source", "bounds").contains(String.valueOf(k))) {
+            if (!List.of("name", "op", "source", "bounds", "zone").contains(String.valueOf(k))) {
                 throw new IllegalArgumentException("derived feature: unknown key '" + k + "'; known: name, op, source,"
-                        + " bounds");
+                        + " bounds, zone");
             }
         }
         if (!(m.get("name") instanceof String name) || !(m.get("op") instanceof String op)
@@ -170,7 +184,26 @@ public record DerivedFeature(String name, Op op, String source, List<Double> bou
         } else if (m.containsKey("bounds")) {
             throw new IllegalArgumentException("derived feature '" + name + "': bounds must be a list of numbers");
         }
-        return new DerivedFeature(name, Op.fromWireName(op), source, bounds);
+        return new DerivedFeature(name, Op.fromWireName(op), source, bounds, zone(m.get("zone"), name));
+    }
+
+    /** An IANA time zone by name (America/Chicago), or UTC for null; an unknown name is refused, naming it. */
+    public static java.time.ZoneId zone(Object name, String feature) {
+        if (name == null) {
+            return ZoneOffset.UTC;
+        }
+        try {
+            return java.time.ZoneId.of(String.valueOf(name));
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException("derived feature '" + feature + "': zone '" + name + "' is not a time"
+                    + " zone (an IANA name such as America/Chicago, or UTC)");
+        }
+    }
+
+    /** How it is computed, for messages: "day_of_week of event_time in America/Chicago". */
+    public String describe() {
+        return op.wireName() + " of " + source + (op.datePart() ? " in " + zone.getId() : "")
+                + (bounds.isEmpty() ? "" : " " + bounds);
     }
 
     private static String fmt(double d) {

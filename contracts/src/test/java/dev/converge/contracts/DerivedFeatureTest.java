@@ -25,6 +25,29 @@ class DerivedFeatureTest {
     }
 
     @Test
+    void datePartsInALocalZoneAcrossMidnightAndTheZoneIsRecordedWithTheFeature() {
+        Instant saturdayNightInChicago = Instant.parse("2024-06-02T03:30:00Z"); // Sat 22:30 CDT, Sun 03:30 UTC
+        DerivedFeature local = DerivedFeature.fromMap(Map.of("name", "dow", "op", "day_of_week", "source",
+                "event_time", "zone", "America/Chicago"));
+        DerivedFeature utc = DerivedFeature.fromMap(Map.of("name", "dow", "op", "day_of_week", "source",
+                "event_time"));
+
+        assertThat(local.apply(Map.of(), saturdayNightInChicago)).isEqualTo("sat");
+        assertThat(utc.apply(Map.of(), saturdayNightInChicago)).as("a version recorded without a zone: UTC")
+                .isEqualTo("sun");
+        assertThat(new DerivedFeature("h", DerivedFeature.Op.HOUR, "event_time", null,
+                java.time.ZoneId.of("America/Chicago")).apply(Map.of(), saturdayNightInChicago)).isEqualTo(22.0);
+        assertThat(local.toMap()).containsEntry("zone", "America/Chicago");
+        assertThat(utc.toMap()).doesNotContainKey("zone");
+        assertThat(DerivedFeature.fromMap(local.toMap())).isEqualTo(local);
+        assertThat(local.describe()).isEqualTo("day_of_week of event_time in America/Chicago");
+        assertThatThrownBy(() -> DerivedFeature.fromMap(Map.of("name", "dow", "op", "day_of_week", "source",
+                "event_time", "zone", "Mars/Olympus"))).hasMessageContaining("zone 'Mars/Olympus' is not a time zone");
+        assertThatThrownBy(() -> DerivedFeature.fromMap(Map.of("name", "li", "op", "log1p", "source", "income",
+                "zone", "America/Chicago"))).hasMessageContaining("a time zone applies to date parts");
+    }
+
+    @Test
     void logAndBuckets() {
         DerivedFeature log = new DerivedFeature("li", DerivedFeature.Op.LOG1P, "income", null);
         DerivedFeature bucket = new DerivedFeature("b", DerivedFeature.Op.BUCKET, "income", List.of(100.0, 1000.0));

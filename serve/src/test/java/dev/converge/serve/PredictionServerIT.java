@@ -501,6 +501,30 @@ class PredictionServerIT {
     }
 
     @Test
+    void aRequestSendingAFeatureTheServerDerivesIsToldWhatToSendInstead() throws Exception {
+        int v = registerVariantOfV1(java.util.Map.of("derived_features", List.of(java.util.Map.of("name", "dow", "op",
+                "day_of_week", "source", "event_time", "zone", "America/Chicago"))), null, null, null);
+        int before = server.activeModel().version();
+        try {
+            assertThat(admin("/admin/models/" + v + "/activate", TOKEN).statusCode()).isEqualTo(200);
+
+            HttpResponse<Buffer> r = post("/v1/predict", new JsonObject().put("features", storedFeatures("12")
+                    .put("dow", "sat")).encode());
+
+            assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(422);
+            JsonObject e = r.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0);
+            assertThat(e.getString("field")).isEqualTo("dow");
+            assertThat(e.getString("reason")).isEqualTo("derived_feature");
+            assertThat(e.getString("message")).contains("day_of_week of event_time in America/Chicago")
+                    .contains("send event_time");
+            assertThat(post("/v1/predict", new JsonObject().put("features", storedFeatures("12"))
+                    .put("event_time", "2024-06-02T03:30:00Z").encode()).statusCode()).isEqualTo(200);
+        } finally {
+            admin("/admin/models/" + before + "/activate", TOKEN);
+        }
+    }
+
+    @Test
     void aVersionWithNoReferenceRowsIsRefusedNotPassed() throws Exception {
         dev.converge.registry.ModelReference ref = fixture.registry.reference("credit_risk", 1).orElseThrow();
         int bare = registerVariantOfV1(java.util.Map.of(), null, null, new dev.converge.registry.ModelReference(

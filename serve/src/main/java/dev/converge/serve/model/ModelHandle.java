@@ -90,6 +90,24 @@ public final class ModelHandle {
         return this;
     }
 
+    /**
+     * What a request must not send: each of the model's derived features, computed by the server, as a violation
+     * that says how it is computed and what to send instead; empty when the request sends none of them.
+     */
+    public java.util.List<dev.converge.contracts.Violation> derivedSent(Map<String, ?> request) {
+        java.util.List<dev.converge.contracts.Violation> out = new java.util.ArrayList<>(0);
+        for (dev.converge.contracts.DerivedFeature d : derived) {
+            if (request.containsKey(d.name())) {
+                boolean time = d.source().equals(dev.converge.contracts.DerivedFeature.EVENT_TIME);
+                out.add(new dev.converge.contracts.Violation(d.name(), String.valueOf(request.get(d.name())),
+                        "derived_feature", "feature '" + d.name() + "' is derived by the server ("
+                        + d.describe() + ", as in training): send " + (time ? "event_time (ISO-8601)"
+                        : "'" + d.source() + "'") + " instead, not '" + d.name() + "' itself"));
+            }
+        }
+        return out;
+    }
+
     /** Whether a derived feature of the model reads the event time (a request without one is scored as of now). */
     public boolean readsEventTime() {
         return derived.stream().anyMatch(d -> d.source().equals(dev.converge.contracts.DerivedFeature.EVENT_TIME));

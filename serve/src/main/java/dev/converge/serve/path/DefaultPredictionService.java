@@ -237,6 +237,10 @@ public final class DefaultPredictionService implements PredictionService {
             warnings.add(new Violation(label, null, "label_ignored", "'" + label + "' is the label model '"
                     + model.name() + "' predicts, not one of its features; it was ignored"));
         }
+        List<Violation> derivedSent = model.derivedSent(features);
+        if (!derivedSent.isEmpty()) {
+            return Future.succeededFuture(new PredictionOutcome.Invalid(ref, derivedSent, in.entityId(), found));
+        }
         boolean unknownEntity = in.entityId() != null && !found && pgFailure == null;
         if (unknownEntity && features.isEmpty()) {
             return Future.succeededFuture(new PredictionOutcome.UnknownEntity(ref, in.entityId(),
