@@ -258,6 +258,10 @@ public record Export(String artifacts, double scoringBudgetP99Micros, int latenc
         if (onValidation.get("f1") != null && onValidation.get("f1") == t) {
             return "h2o: max f1 on the validation rows";
         }
+        if (model._output._validation_metrics instanceof hex.ModelMetricsBinomial v && v._auc != null
+                && v._auc.defaultThreshold() == t) { // AutoML without folds holds out its own share of the training rows
+            return "h2o: max f1 on the validation rows H2O held out itself (AutoML: a share of the training rows)";
+        }
         if (model._output._training_metrics instanceof hex.ModelMetricsBinomial b && b._auc != null
                 && b._auc.defaultThreshold() == t) {
             return "h2o: max f1 on the training rows";
