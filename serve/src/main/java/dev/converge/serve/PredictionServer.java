@@ -22,6 +22,7 @@ import dev.converge.serve.monitor.FeedbackRoutes;
 import dev.converge.serve.monitor.MetricHelp;
 import dev.converge.serve.monitor.PredictionLog;
 import dev.converge.serve.oip.OipModels;
+import dev.converge.serve.oip.OipGrpc;
 import dev.converge.serve.oip.OipRoutes;
 import dev.converge.serve.path.PredictionPath;
 import dev.converge.serve.pg.PgClients;
@@ -140,6 +141,9 @@ public final class PredictionServer {
         runtime = models.defaultModel();
         path = runtime.path();
         long shedDelay = config.resilience().shedDelayMillis();
+        OipRoutes oip = new OipRoutes(OipModels.of(models.names(), name -> models.find(name).map(r -> OipModels.served(
+                r::active, r::readiness, r.path().service())), () -> models.readiness().ready()),
+                OipRoutes.version(), config.batchMaxRows(), shedDelay);
         modules = List.of(
                 drift,
                 new GraphQlRoutes(graphql.future()),
@@ -147,9 +151,8 @@ public final class PredictionServer {
                 new FeedbackRoutes(path.feedback()),
                 new Dashboard(new LiveSeries(metrics), new DashboardData(registryDb, config.model(),
                         config.drift().psiWarn(), config.drift().psiAlert()), config.model(), runtime::servedJson),
-                new OipRoutes(OipModels.of(models.names(), name -> models.find(name).map(r -> OipModels.served(
-                        r::active, r::readiness, r.path().service())), () -> models.readiness().ready()),
-                        OipRoutes.version(), config.batchMaxRows(), shedDelay));
+                oip,
+                new OipGrpc(oip));
         modules.forEach(m -> runtime.onModelChanged(m::modelChanged));
         shared = new HttpApi.Shared(config, path.service(), metrics, runtime, common.loopLag(), modules, extraRoutes,
                 access, HttpApi.models(models::readiness, models::describe, name -> models.find(name)

@@ -119,7 +119,7 @@ class AccessControlIT {
                         continue;
                     }
                     String real = path.replace("{version}", "1").replace("{id}", "1")
-                            .replace("{name}", "credit_risk");
+                            .replace("{name}", "credit_risk").replace("{method}", "ModelInfer");
                     String m = method.toUpperCase(java.util.Locale.ROOT);
                     RouteScopes.Rule rule = RouteScopes.of(m, real);
                     assertThat(rule).as("%s %s has a row in RouteScopes", m, path).isNotNull();

@@ -676,7 +676,7 @@ class PredictionServerIT {
                 "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/versions/{version}",
                 "/v2/models/{name}/ready", "/v2/models/{name}/versions/{version}/ready", "/v2/models/{name}/infer",
                 "/v2/models/{name}/versions/{version}/infer", "/v1/models/{name}/predict",
-                "/v1/models/{name}/predict/batch");
+                "/v1/models/{name}/predict/batch", "/inference.GRPCInferenceService/{method}");
         assertThat(server.routes()).containsExactlyInAnyOrderElementsOf(documented);
     }
 }

@@ -149,7 +149,9 @@ public final class AccessControl implements Handler<RoutingContext> {
         }
         boolean allowed = switch (rule.scope()) {
             case "any" -> true;
-            case "predict" -> p.mayPredict(RouteScopes.modelOf(ctx.request().path()) == null ? servedModel
+            // A gRPC call names its model in the message: the scope here, the model once it is read (OipGrpc).
+            case "predict" -> ctx.request().path().startsWith("/inference.") ? p.has("predict")
+                    : p.mayPredict(RouteScopes.modelOf(ctx.request().path()) == null ? servedModel
                     : RouteScopes.modelOf(ctx.request().path()));
             default -> p.has(rule.scope());
         };
@@ -174,6 +176,10 @@ public final class AccessControl implements Handler<RoutingContext> {
     private void refuse(RoutingContext ctx, int status, String code, String message) {
         denied.computeIfAbsent(code, c -> Counter.builder("converge.auth.denied").tag("reason", c)
                 .register(metrics)).increment();
+        if (dev.converge.serve.grpc.Grpc.is(ctx)) { // a gRPC client reads a gRPC status, not a JSON body
+            dev.converge.serve.grpc.Grpc.refuse(ctx, dev.converge.serve.grpc.Grpc.status(status), message);
+            return;
+        }
         if (status == 401) {
             ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"converge\"");
         }

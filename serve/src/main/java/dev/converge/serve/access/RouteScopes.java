@@ -51,6 +51,12 @@ public final class RouteScopes {
             new Rule("*", "/v2", "read"),
             new Rule("*", "/v2/models/{name}", "predict"),
             new Rule("*", "/v2/models/{name}/*", "predict"),
+            // The same protocol over gRPC: liveness and readiness open, the server's metadata read, and the model
+            // calls a key's predict scope for the model the message names (checked by OipGrpc once it is read).
+            new Rule("POST", "/inference.GRPCInferenceService/ServerLive", OPEN),
+            new Rule("POST", "/inference.GRPCInferenceService/ServerReady", OPEN),
+            new Rule("POST", "/inference.GRPCInferenceService/ServerMetadata", "read"),
+            new Rule("POST", "/inference.GRPCInferenceService/*", "predict"),
             // GraphQL: any key; each field then needs its own scope (GraphScopes).
             new Rule("*", "/graphql", "any"),
             new Rule("*", "/metrics", "read"),

@@ -154,6 +154,13 @@ public final class HttpApi extends VerticleBase {
             }
         });
         router.post("/graphql").handler(this::admit);
+        router.route("/inference.GRPCInferenceService/*").handler(ctx -> { // the gRPC twin of infer is admitted too
+            if (ctx.request().path().endsWith("/ModelInfer")) {
+                admit(ctx);
+            } else {
+                ctx.next();
+            }
+        });
         new PredictionRoutes(shared.service(), shared.models()::service, shared.models()::names,
                 shared.config().resilience().shedDelayMillis()).mount(router);
         for (ServeModule m : shared.modules()) {

@@ -204,6 +204,13 @@ public final class OpenApi {
                     .put("200", response("outputs: predict, probabilities, prediction_id, model_version", null))
                     .put("400", oipError).put("404", oipError).put("503", oipError)).put("parameters", params)));
         }
+        paths.put("/inference.GRPCInferenceService/{method}", new JsonObject().put("post", op("The same protocol over"
+                + " gRPC (HTTP/2, application/grpc; src/main/protobuf/open_inference.proto): ServerLive, ServerReady,"
+                + " ServerMetadata, ModelReady, ModelMetadata, ModelInfer. Not a REST route: a gRPC client calls it,"
+                + " and every answer is HTTP 200 with grpc-status", null, new JsonObject().put("200",
+                response("a gRPC answer or refusal (grpc-status, grpc-message)", null)).put("415",
+                response("not a gRPC request", "Error")))).put("parameters", new JsonArray().add(new JsonObject()
+                .put("name", "method").put("in", "path").put("required", true).put("schema", str()))));
     }
 
     private static JsonObject similarResponses() {

@@ -1,5 +1,6 @@
 package dev.converge.serve.http;
 
+import dev.converge.serve.grpc.Grpc;
 import dev.converge.serve.resilience.RefusalHold;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -36,9 +37,18 @@ public final class Responses {
         json(ctx, status, body.encode());
     }
 
-    /** A body already encoded as JSON text. */
+    /**
+     * A body already encoded as JSON text. A gRPC call ({@link Grpc#is}) that reaches here is being refused (by the
+     * router, admission, access control or a route): it gets the matching gRPC status and the body's message.
+     */
     public static void json(RoutingContext ctx, int status, String encoded) {
         if (ctx.response().ended()) {
+            return;
+        }
+        if (status >= 300 && Grpc.is(ctx)) {
+            io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject(encoded);
+            Object message = o.getValue("message") instanceof String m ? m : o.getValue("error");
+            Grpc.refuse(ctx, Grpc.status(status), String.valueOf(message));
             return;
         }
         ctx.response().setStatusCode(status).putHeader(CONTENT_TYPE, APPLICATION_JSON).end(encoded);
