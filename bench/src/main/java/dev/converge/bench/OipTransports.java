@@ -84,7 +84,7 @@ public final class OipTransports {
                             "application/grpc", grpc));
                     default -> throw new IllegalArgumentException("mode is v1, v2 or grpc, was " + mode);
                 };
-                run.go(concurrency, 2); // warm-up, not reported
+                run.go(concurrency, 5); // warm-up, not reported
                 Run measured = new Run(run.call);
                 measured.go(concurrency, seconds);
                 System.out.printf("%s: %,.0f rows/s (%,.0f requests/s), p50 %.2f ms, p99 %.2f ms, failed %d%n", mode,

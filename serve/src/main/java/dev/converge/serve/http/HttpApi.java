@@ -110,7 +110,11 @@ public final class HttpApi extends VerticleBase {
         lag.start(vertx);
         ClientSettings clients = shared.config().clients();
         HttpServerOptions options = new HttpServerOptions().setIdleTimeout((int) clients.idleMillis())
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                // HTTP/2 (gRPC): windows of 1 MiB, so that several requests of tens of KB in flight on one connection
+                // are not held back by HTTP/2's default 64 KiB window waiting for updates
+                .setHttp2ConnectionWindowSize(1 << 20)
+                .setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(1 << 20));
         TlsSettings tls = shared.config().tls();
         if (tls != null) { // HTTP/2 and HTTP/1.1 over TLS, chosen by ALPN
             options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()

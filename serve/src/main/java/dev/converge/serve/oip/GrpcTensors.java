@@ -10,8 +10,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -212,13 +210,11 @@ final class GrpcTensors {
     }
 
     private static String text(String name, int i, ByteString bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(bytes.asReadOnlyByteBuffer()).toString();
-        } catch (CharacterCodingException e) {
+        if (!bytes.isValidUtf8()) { // protobuf's own check: no decoder made per element
             throw new Tensors.Refused("input '" + name + "': BYTES element " + i + " is not UTF-8 text (converge's"
                     + " BYTES inputs are strings: categories, text, timestamps, entity ids)");
         }
+        return bytes.toStringUtf8();
     }
 
     /** The REST protocol's infer answer as a {@code ModelInferResponse}; raw outputs when {@code raw}. */
