@@ -15,7 +15,8 @@ import dev.converge.contracts.config.Settings;
  *                          dependency that returns is used again within this many seconds of its return
  * @param halfOpenProbes    calls let through when half-open
  * @param redisTimeoutMillis per-call timeout for Redis
- * @param pgTimeoutMillis   per-call timeout for the online-feature fetch
+ * @param pgTimeoutMillis   per-call timeout for the online-feature fetch: the least it is; it follows the database's
+ *                          measured latency (3x the p99 of its recent successful calls) up to {@code pgTimeoutMaxMillis}
  * @param maxInFlight       requests in progress beyond which new ones are shed with 503 and Retry-After
  * @param maxScoringQueue   queued offloaded scorings beyond which new requests are shed
  * @param maxQueueMillis    expected wait for a scoring worker beyond which new requests are shed (queued scorings x
@@ -30,6 +31,7 @@ import dev.converge.contracts.config.Settings;
  *                          they protect; at most the Retry-After second
  * @param cacheAlways        cache every model's answers; by default (false) a model that scores faster than a Redis
  *                          lookup (measured at start) is scored directly ({@code serve.cache=auto|always})
+ * @param pgTimeoutMaxMillis the most the online-feature fetch's timeout grows to while the database answers slowly
  * @param fallbackPrediction the degraded default answer when neither stored nor request features suffice (null
  *                          answers {"prediction": null})
  */
@@ -37,7 +39,7 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
                          int halfOpenProbes, long redisTimeoutMillis, long pgTimeoutMillis, int maxInFlight,
                          int maxScoringQueue, long maxQueueMillis, long queueDeadlineMillis, long maxLoopLagMillis,
                          long pgPoolWaitMillis, long shedDelayMillis, String fallbackPrediction,
-                         boolean cacheAlways) {
+                         boolean cacheAlways, long pgTimeoutMaxMillis) {
     public Resilience {
         check(redisUrl != null && (redisUrl.equals("none") || java.util.Arrays.stream(redisUrl.split(","))
                         .allMatch(u -> u.trim().startsWith("redis://"))),
@@ -49,6 +51,8 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
         check(halfOpenProbes >= 1, "serve.breaker_half_open_probes must be >= 1, was " + halfOpenProbes);
         check(redisTimeoutMillis >= 1, "serve.redis_timeout_ms must be >= 1, was " + redisTimeoutMillis);
         check(pgTimeoutMillis >= 1, "serve.pg_timeout_ms must be >= 1, was " + pgTimeoutMillis);
+        check(pgTimeoutMaxMillis >= pgTimeoutMillis, "serve.pg_timeout_max_ms must be >= serve.pg_timeout_ms ("
+                + pgTimeoutMillis + "), was " + pgTimeoutMaxMillis);
         check(maxInFlight >= 1, "serve.max_in_flight must be >= 1, was " + maxInFlight);
         check(maxScoringQueue >= 1, "serve.max_scoring_queue must be >= 1, was " + maxScoringQueue);
         check(maxQueueMillis >= 1, "serve.max_queue_ms must be >= 1, was " + maxQueueMillis);
@@ -81,6 +85,8 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
                 .halfOpenProbes(s.integer("serve.breaker_half_open_probes", d.halfOpenProbes))
                 .redisTimeoutMillis(s.integer("serve.redis_timeout_ms", (int) d.redisTimeoutMillis))
                 .pgTimeoutMillis(s.integer("serve.pg_timeout_ms", (int) d.pgTimeoutMillis))
+                .pgTimeoutMaxMillis(s.integer("serve.pg_timeout_max_ms", Math.max((int) d.pgTimeoutMaxMillis,
+                        s.integer("serve.pg_timeout_ms", (int) d.pgTimeoutMillis))))
                 .maxInFlight(s.integer("serve.max_in_flight", d.maxInFlight))
                 .maxScoringQueue(s.integer("serve.max_scoring_queue", d.maxScoringQueue))
                 .maxQueueMillis(s.integer("serve.max_queue_ms", (int) d.maxQueueMillis))
@@ -117,6 +123,7 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
                 .halfOpenProbes(halfOpenProbes)
                 .redisTimeoutMillis(redisTimeoutMillis)
                 .pgTimeoutMillis(pgTimeoutMillis)
+                .pgTimeoutMaxMillis(pgTimeoutMaxMillis)
                 .maxInFlight(maxInFlight)
                 .maxScoringQueue(maxScoringQueue)
                 .maxQueueMillis(maxQueueMillis)
@@ -137,6 +144,7 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
         private int halfOpenProbes = 3;
         private long redisTimeoutMillis = 20;
         private long pgTimeoutMillis = 50;
+        private long pgTimeoutMaxMillis = 500;
         private int maxInFlight = 2048;
         private int maxScoringQueue = 4096;
         private long maxQueueMillis = 50;
@@ -182,6 +190,12 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
 
         public Builder pgTimeoutMillis(long v) {
             pgTimeoutMillis = v;
+            pgTimeoutMaxMillis = Math.max(pgTimeoutMaxMillis, v);
+            return this;
+        }
+
+        public Builder pgTimeoutMaxMillis(long v) {
+            pgTimeoutMaxMillis = v;
             return this;
         }
 
@@ -234,7 +248,7 @@ public record Resilience(String redisUrl, int cacheTtlSeconds, int breakerFailur
             return new Resilience(redisUrl, cacheTtlSeconds, breakerFailures, breakerOpenSeconds, halfOpenProbes,
                     redisTimeoutMillis, pgTimeoutMillis, maxInFlight, maxScoringQueue, maxQueueMillis,
                     queueDeadlineMillis, maxLoopLagMillis, pgPoolWaitMillis, shedDelayMillis, fallbackPrediction,
-                    cacheAlways);
+                    cacheAlways, pgTimeoutMaxMillis);
         }
     }
 }

@@ -192,8 +192,12 @@ public final class PredictionPath {
 
     private static Breaker breaker(Vertx vertx, String dependency, Resilience r, long timeoutMillis, LoopLag loopLag,
                                    java.util.function.BooleanSupplier saturated, MeterRegistry metrics) {
+        // PostgreSQL's fetch follows the database's measured latency up to its ceiling (a slow database still
+        // answers); Redis's lookup stays at its timeout: a cache that answers slowly is worth less than scoring.
+        long ceiling = dependency.startsWith("postgresql") ? r.pgTimeoutMaxMillis() : timeoutMillis;
         return new Breaker(vertx, dependency, r.breakerFailures(), Duration.ofSeconds(r.breakerOpenSeconds()),
-                r.halfOpenProbes(), timeoutMillis, loopLag, saturated, metrics);
+                r.halfOpenProbes(), new dev.converge.serve.resilience.AdaptiveTimeout(timeoutMillis, ceiling),
+                loopLag, saturated, metrics);
     }
 
     /** Serves a deployment whose challengers the server has loaded (version to model; a refused one missing). */

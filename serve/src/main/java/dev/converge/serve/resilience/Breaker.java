@@ -38,7 +38,8 @@ public final class Breaker {
     private final Vertx vertx;
     private final String dependency;
     private final CircuitBreaker breaker;
-    private final long timeoutMillis;
+    private final AdaptiveTimeout timeout;
+    private final long timeoutMillis; // the floor: what "late by half the timeout" is judged against
     private final LoopLag loopLag;
     private final java.util.function.BooleanSupplier saturated;
     private final Counter ignored;
@@ -52,6 +53,14 @@ public final class Breaker {
     public Breaker(Vertx vertx, String dependency, int failureThreshold, Duration openDuration, int halfOpenProbes,
                    long timeoutMillis, LoopLag loopLag, java.util.function.BooleanSupplier saturated,
                    MeterRegistry metrics) {
+        this(vertx, dependency, failureThreshold, openDuration, halfOpenProbes, new AdaptiveTimeout(timeoutMillis,
+                timeoutMillis), loopLag, saturated, metrics);
+    }
+
+    /** @param timeout the per-call timeout, following the dependency's measured latency within its bounds */
+    public Breaker(Vertx vertx, String dependency, int failureThreshold, Duration openDuration, int halfOpenProbes,
+                   AdaptiveTimeout timeout, LoopLag loopLag, java.util.function.BooleanSupplier saturated,
+                   MeterRegistry metrics) {
         this.vertx = vertx;
         this.saturated = saturated;
         this.dependency = dependency;
@@ -61,7 +70,8 @@ public final class Breaker {
                 .failureRateThreshold(100).waitIntervalFunctionInOpenState(probeBackoff(openDuration))
                 .permittedNumberOfCallsInHalfOpenState(halfOpenProbes)
                 .automaticTransitionFromOpenToHalfOpenEnabled(true).build());
-        this.timeoutMillis = timeoutMillis;
+        this.timeout = timeout;
+        this.timeoutMillis = timeout.floorMillis();
         this.loopLag = loopLag;
         breaker.getEventPublisher().onStateTransition(e -> LOG.warn("circuit breaker '{}': {}{}", dependency,
                 e.getStateTransition(), lastError == null ? "" : "; the last failure: " + Failures.kind(lastError) + " ("
@@ -72,6 +82,9 @@ public final class Breaker {
             case HALF_OPEN -> 2;
             default -> 3;
         }).tag("dependency", dependency).register(metrics);
+        Gauge.builder("converge.breaker.timeout", timeout, t -> t.nanos() / 1e9).tag("dependency", dependency)
+                .description("the per-call timeout now: the configured floor, or 3x the p99 of recent successful calls,"
+                        + " at most the ceiling").baseUnit("seconds").register(metrics);
         this.ignored = Counter.builder("converge.breaker.ignored").tag("dependency", dependency)
                 .description("calls that failed on our side (own event loop late, own pool full) and were not"
                         + " counted against the dependency").register(metrics);
@@ -179,14 +192,17 @@ public final class Breaker {
     }
 
     /**
-     * The call, failed with a {@link TimeoutException} when it has not completed within the timeout. When the timer
+     * The call, failed with a {@link TimeoutException} when it has not completed within the timeout ({@link
+     * AdaptiveTimeout}: every reply, in time or late, is a measure of the dependency that moves it). When the timer
      * fires while our event loops have been running late by half the timeout or more, the reply may be sitting
      * unread on our side: the call gets one grace period (the timeout plus that lag) before it is given up.
      */
     private <T> Future<T> timed(Future<T> call) {
+        long started = System.nanoTime();
         Promise<T> result = Promise.promise();
         long[] timer = new long[1];
-        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        long timeoutNanos = timeout.nanos();
+        long callMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
         Handler<Long> expire = new Handler<>() {
             private long due = System.nanoTime() + timeoutNanos;
             private boolean graced;
@@ -209,18 +225,19 @@ public final class Breaker {
                 }
                 if (ours) {
                     result.tryFail(new OverloadedException(ShedReason.SATURATED, "the reply from " + dependency
-                            + " did not come within " + timeoutMillis + " ms and a grace period while this server was"
+                            + " did not come within " + callMillis + " ms and a grace period while this server was"
                             + " saturated (its event loop running late, or scorings queued for the workers)"));
                 } else {
-                    result.tryFail(new TimeoutException(dependency + " did not answer within " + timeoutMillis
+                    result.tryFail(new TimeoutException(dependency + " did not answer within " + callMillis
                             + " ms" + (graced ? " and a grace period for this server's own lag" : "")));
                 }
             }
         };
-        timer[0] = vertx.setTimer(timeoutMillis, expire);
+        timer[0] = vertx.setTimer(callMillis, expire);
         call.onComplete(ar -> {
             vertx.cancelTimer(timer[0]);
-            if (ar.succeeded()) {
+            if (ar.succeeded()) { // a reply that came after we gave up still says how long the dependency takes now
+                timeout.succeeded(System.nanoTime() - started);
                 result.tryComplete(ar.result());
             } else {
                 result.tryFail(ar.cause());
