@@ -62,9 +62,22 @@ class ManyModelsIT {
     }
 
     @Test
-    void eachModelAnswersUnderItsOwnNameAndTheDefaultAtV1Predict() throws Exception {
+    void eachModelAnswersUnderItsOwnNameAndV1PredictAsksWhichOne() throws Exception {
         String body = "{\"entity_id\": \"7\"}";
-        JsonObject byDefault = new JsonObject(send("POST", "/v1/predict", body).body());
+        HttpResponse<String> unnamed = send("POST", "/v1/predict", body);
+        assertThat(unnamed.statusCode()).as("several served: the server does not choose").isEqualTo(400);
+        assertThat(new JsonObject(unnamed.body()).getString("error")).isEqualTo("model_required");
+        assertThat(new JsonObject(unnamed.body()).getString("message")).contains("credit_risk", "risk_xgb");
+        HttpResponse<String> unknownInBody = send("POST", "/v1/predict", "{\"model\": \"churn\", \"entity_id\":"
+                + " \"7\"}");
+        assertThat(unknownInBody.statusCode()).isEqualTo(404);
+        assertThat(send("POST", "/v1/predict/batch", "{\"rows\": [{\"entity_id\": \"7\"}]}").statusCode())
+                .isEqualTo(400);
+        JsonObject namedBatch = new JsonObject(send("POST", "/v1/predict/batch", "{\"model\": \"risk_xgb\", \"rows\":"
+                + " [{\"entity_id\": \"7\"}]}").body());
+        assertThat(namedBatch.getJsonObject("model").getString("name")).isEqualTo("risk_xgb");
+        JsonObject byDefault = new JsonObject(send("POST", "/v1/predict", "{\"model\": \"credit_risk\","
+                + " \"entity_id\": \"7\"}").body());
         assertThat(byDefault.getJsonObject("model").getString("name")).isEqualTo("credit_risk");
         HttpResponse<String> other = send("POST", "/v1/models/risk_xgb/predict", body);
         assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
@@ -110,7 +123,7 @@ class ManyModelsIT {
             Thread.sleep(50);
         }
         assertThat(version).as("risk_xgb followed its champion").isEqualTo(2);
-        assertThat(new JsonObject(send("POST", "/v1/predict", "{\"entity_id\": \"7\"}").body())
-                .getJsonObject("model").getInteger("version")).as("credit_risk is untouched").isEqualTo(1);
+        assertThat(new JsonObject(send("POST", "/v1/predict", "{\"model\": \"credit_risk\", \"entity_id\": \"7\"}")
+                .body()).getJsonObject("model").getInteger("version")).as("credit_risk is untouched").isEqualTo(1);
     }
 }

@@ -256,6 +256,47 @@ class OpenInferenceGrpcIT {
         assertThat(out.getJsonObject("no_key").getString("code")).isEqualTo("UNAUTHENTICATED");
     }
 
+    /** The same calls from @grpc/grpc-js: a second gRPC implementation, pure JavaScript, loading the .proto itself. */
+    @Test
+    void aGrpcJsClientLoadingTheProtoGetsTheSameAnswers() throws Exception {
+        Assumptions.assumeTrue(DashboardBrowserIT.run(List.of("node", "--version"), Path.of(".")) == 0, "Node.js is"
+                + " not installed: the grpc-js client was not tried");
+        Path dir = Path.of("src/test/grpc-js");
+        if (!Files.isDirectory(dir.resolve("node_modules/@grpc/grpc-js"))) {
+            assertThat(DashboardBrowserIT.run(List.of("npm", "ci", "--no-audit", "--no-fund"), dir))
+                    .as("npm ci in " + dir).isZero();
+        }
+        int n = 3;
+        Path cases = work.resolve("js-cases.json");
+        Files.writeString(cases, new JsonObject().put("rows", new JsonArray(new ArrayList<>(reference.subList(0, n))))
+                .put("key", key).encode());
+        Path proto = Path.of("src/main/protobuf/open_inference.proto").toAbsolutePath();
+        Process p = new ProcessBuilder("node", "oip_client.mjs", proto.toString(), "127.0.0.1:" + server.port(),
+                cases.toString()).directory(dir.toFile()).start();
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(stderr).isZero();
+        JsonObject out = new JsonObject(stdout);
+
+        assertThat(out.getBoolean("ready")).isTrue();
+        JsonObject infer = out.getJsonObject("infer");
+        assertThat(infer.getString("id")).isEqualTo("js-1");
+        JsonObject outputs = infer.getJsonObject("outputs");
+        List<String> classes = List.of(outputs.getJsonObject("probabilities").getString("classes").split(","));
+        JsonArray results = rest(n).getJsonArray("results");
+        for (int i = 0; i < n; i++) {
+            JsonObject row = results.getJsonObject(i);
+            assertThat(outputs.getJsonObject("predict").getJsonArray("data").getString(i))
+                    .isEqualTo(row.getString("prediction"));
+            for (int c = 0; c < classes.size(); c++) {
+                assertThat(outputs.getJsonObject("probabilities").getJsonArray("data").getDouble(i * 2 + c))
+                        .isEqualTo(row.getJsonObject("probabilities").getDouble(classes.get(c)));
+            }
+        }
+        assertThat(out.getJsonObject("bad_tensor").getString("code")).isEqualTo("INVALID_ARGUMENT");
+        assertThat(out.getJsonObject("unknown_model").getString("code")).isEqualTo("NOT_FOUND");
+    }
+
     private static int python(String code) {
         try {
             return new ProcessBuilder(PYTHON, "-c", code).start().waitFor();

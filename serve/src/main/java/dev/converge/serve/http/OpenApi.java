@@ -23,6 +23,9 @@ public final class OpenApi {
                                 "feature name to value, typed as the model's schema says (no coercion)"))
                         .put("event_time", new JsonObject().put("type", "string").put("description",
                                 "the instant the prediction is for (ISO-8601); date-part features derive from it"))
+                        .put("model", new JsonObject().put("type", "string").put("description", "the served model"
+                                + " to answer; required when the server serves several (400 model_required naming"
+                                + " them), and taken off the body before the row is read"))
                         .put("model_version", new JsonObject().put("type", "integer").put("description",
                                 "a deployed version to answer, when the model's deployment allows pinning"
                                         + " (docs/experiments.md); otherwise the deployment routes the request")));
