@@ -121,7 +121,7 @@ public final class PredictionServer {
         PredictionServer s = new PredictionServer(bound, db, bound.port());
         AccessControl access;
         try {
-            access = AccessControl.start(s.config, KeyRing.load(db, s.vertx, s.subscriber), s.metrics);
+            access = AccessControl.start(s.config, KeyRing.load(db, s.vertx, s.subscriber), s.metrics, s.vertx);
         } catch (RuntimeException e) { // refused to start (serve.auth), or the keys could not be read
             return s.vertx.close().transform(v -> Future.failedFuture(e));
         }

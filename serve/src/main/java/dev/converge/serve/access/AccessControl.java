@@ -53,6 +53,7 @@ public final class AccessControl implements Handler<RoutingContext> {
     private final MeterRegistry metrics;
     private final Map<String, Counter> denied = new ConcurrentHashMap<>();
     private final Map<String, Counter> throttled = new ConcurrentHashMap<>();
+    private volatile JwtVerifier jwt;
 
     AccessControl(Mode mode, KeyRing ring, String adminToken, String servedModel, MeterRegistry metrics) {
         this.mode = mode;
@@ -68,11 +69,18 @@ public final class AccessControl implements Handler<RoutingContext> {
      * loopback only, and refuses to start otherwise (a server reachable from other machines is not opened by default).
      */
     public static AccessControl start(ServeConfig config, KeyRing ring, MeterRegistry metrics) {
+        return start(config, ring, metrics, null);
+    }
+
+    /** As above, with bearer JWTs verified as well when {@code serve.auth.jwks} is set ({@code vertx} reads them). */
+    public static AccessControl start(ServeConfig config, KeyRing ring, MeterRegistry metrics,
+                                      io.vertx.core.Vertx vertx) {
+        JwtVerifier jwt = config.jwt() == null || vertx == null ? null : JwtVerifier.start(vertx, config.jwt());
         if (ring.tableMissing() && !config.auth().equals("off") && !loopback(config.host())) {
             throw new IllegalStateException("the database has no api_keys table (it was migrated before API keys"
                     + " existed): run converge migrate, create a key (converge keys create), and start again");
         }
-        Mode mode = decide(config.auth(), ring.anyLive(), loopback(config.host()), config.host());
+        Mode mode = decide(config.auth(), ring.anyLive() || jwt != null, loopback(config.host()), config.host());
         switch (mode) {
             case KEYS -> LOG.info("access control: keys ({} in the ring); routes need a key with their scope"
                     + " (docs/security.md)", ring.size());
@@ -82,7 +90,13 @@ public final class AccessControl implements Handler<RoutingContext> {
             case OFF -> LOG.warn("access control is OFF (serve.auth=off): every route is open to anyone who reaches"
                     + " {}:{}", config.host(), config.port());
         }
-        return new AccessControl(mode, ring, config.adminToken(), config.model(), metrics);
+        if (jwt != null && mode == Mode.KEYS) {
+            LOG.info("access control: bearer JWTs from {} for audience {} ({} key(s) from {}), beside API keys",
+                    config.jwt().issuer(), config.jwt().audience(), jwt.keys(), config.jwt().jwks());
+        }
+        AccessControl a = new AccessControl(mode, ring, config.adminToken(), config.model(), metrics);
+        a.jwt = jwt;
+        return a;
     }
 
     /** The mode for {@code serve.auth}, whether a live key exists, and whether the host is loopback only. */
@@ -139,6 +153,16 @@ public final class AccessControl implements Handler<RoutingContext> {
         if (rule.scope().equals("admin") && adminToken != null && MessageDigest.isEqual(adminToken,
                 token.getBytes(StandardCharsets.UTF_8))) {
             p = new Principal("admin-token", "the server's admin token", java.util.Set.of("admin"), null);
+        } else if (jwt != null && !token.startsWith("cvk_")) { // not a key of ours: an identity provider's token
+            jwt.verify(token).onComplete(ar -> {
+                if (ar.failed()) {
+                    refuse(ctx, 401, "unauthenticated", "the bearer token is neither a converge key nor a valid JWT"
+                            + " of the configured issuer and audience (" + reason(ar.cause()) + ")");
+                } else {
+                    authorize(ctx, rule, ar.result());
+                }
+            });
+            return;
         } else {
             KeyRing.Checked c = ring.check(token);
             if (c.principal() == null) {
@@ -147,6 +171,17 @@ public final class AccessControl implements Handler<RoutingContext> {
             }
             p = c.principal();
         }
+        authorize(ctx, rule, p);
+    }
+
+    /** A JWT's refusal in words: what failed (expired, audience, signature), never the token. */
+    private static String reason(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        return m.length() > 160 ? m.substring(0, 160) + "..." : m;
+    }
+
+    /** The principal known: its scope for the route, the model it may predict with, its rate. */
+    private void authorize(RoutingContext ctx, RouteScopes.Rule rule, Principal p) {
         boolean allowed = switch (rule.scope()) {
             case "any" -> true;
             // A gRPC call names its model in the message: the scope here, the model once it is read (OipGrpc).

@@ -36,13 +36,14 @@ import dev.converge.contracts.config.Settings;
  * @param auth                   access control ({@code serve.auth}): {@code auto} (keys enforced when any exists,
  *                               open on a loopback address when none does, and a refusal to start on any other),
  *                               {@code keys} (always enforced) or {@code off} (open, said at start); docs/security.md
+ * @param jwt                    bearer JWTs from an identity provider, beside API keys; null for none
  */
 public record ServeConfig(String host, int port, String model, String adminToken, int eventLoops, int scoringWorkers,
                           double inlineScoringMaxMicros, int batchMaxRows, long bodyLimitBytes, long lagWarnMillis,
                           int pgPoolSize, Resilience resilience, ClientSettings clients, boolean refuseUnseenLevels,
                           GraphQlSettings graphql, PredictionLogSettings predictionLog, DriftSettings drift, String alertsWebhookUrl,
                           LatencySettings latency, TlsSettings tls, String onlineReadUrl, java.util.List<String> models,
-                          String auth) {
+                          String auth, JwtSettings jwt) {
     public ServeConfig {
         Checks.require(port >= 0 && port <= 65535, "serve.port must be within 0..65535, was " + port);
         Checks.require(model != null && !model.isBlank(), "serve.model must be set");
@@ -104,7 +105,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 .alertsWebhookUrl(s.string("serve.alerts.webhook_url").orElse(null)).latency(LatencySettings.from(s))
                 .tls(TlsSettings.from(s)).onlineReadUrl(s.string("serve.online_read_url").orElse(null))
                 .models(s.string("serve.models").map(ServeConfig::names).orElse(null))
-                .auth(s.string("serve.auth").orElse(d.auth)).build();
+                .auth(s.string("serve.auth").orElse(d.auth)).jwt(JwtSettings.from(s)).build();
     }
 
     private static boolean unseenLevels(String policy) {
@@ -154,7 +155,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
                 .batchMaxRows(batchMaxRows).bodyLimitBytes(bodyLimitBytes).lagWarnMillis(lagWarnMillis)
                 .pgPoolSize(pgPoolSize).resilience(resilience).clients(clients).refuseUnseenLevels(refuseUnseenLevels)
                 .graphql(graphql).predictionLog(predictionLog).drift(drift).alertsWebhookUrl(alertsWebhookUrl)
-                .latency(latency).tls(tls).onlineReadUrl(onlineReadUrl).models(models).auth(auth);
+                .latency(latency).tls(tls).onlineReadUrl(onlineReadUrl).models(models).auth(auth).jwt(jwt);
     }
 
     /** Settings by name; {@link #build} validates them as the record does. */
@@ -181,6 +182,7 @@ public record ServeConfig(String host, int port, String model, String adminToken
         private TlsSettings tls;
         private String onlineReadUrl;
         private String auth = "auto";
+        private JwtSettings jwt;
         private java.util.List<String> models;
 
         private Builder() {
@@ -302,11 +304,16 @@ public record ServeConfig(String host, int port, String model, String adminToken
             return this;
         }
 
+        public Builder jwt(JwtSettings v) {
+            jwt = v;
+            return this;
+        }
+
         public ServeConfig build() {
             return new ServeConfig(host, port, model, adminToken, eventLoops, scoringWorkers, inlineScoringMaxMicros,
                     batchMaxRows, bodyLimitBytes, lagWarnMillis, pgPoolSize, resilience, clients, refuseUnseenLevels,
                     graphql, predictionLog, drift, alertsWebhookUrl, latency, tls, onlineReadUrl,
-                    models == null ? java.util.List.of(model) : models, auth);
+                    models == null ? java.util.List.of(model) : models, auth, jwt);
         }
     }
 
