@@ -61,7 +61,8 @@ final class FeedbackCommand implements Runnable {
                         + (model == null ? "" : " for model '" + model + "'") + ".");
                 return 0;
             }
-            byVersion.forEach((version, rows) -> System.out.println(version + ": " + LiveMetrics.of(rows)));
+            byVersion.forEach((version, rows) -> System.out.println(version + ": "
+                    + Figures.line(LiveMetrics.of(rows))));
             return 0;
         }
     }

@@ -38,6 +38,9 @@ final class ModelsCommand implements Runnable {
         @Option(names = "--name", description = "Only this model.")
         String name;
 
+        @Option(names = "--json", description = "One JSON object per version, every metric recorded (for scripts).")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
             try (Database d = db.open(System.err)) {
@@ -45,17 +48,32 @@ final class ModelsCommand implements Runnable {
                 List<ModelVersion> versions = registry.list(name);
                 if (versions.isEmpty()) {
                     System.out.println("No models registered yet (./converge train registers them).");
+                    return 0;
                 }
                 String current = null;
                 Optional<ModelVersion> champion = Optional.empty();
+                List<List<String>> rows = new java.util.ArrayList<>();
                 for (ModelVersion v : versions) {
                     if (!v.name().equals(current)) {
                         current = v.name();
                         champion = registry.champion(current);
                     }
                     boolean isChampion = champion.map(c -> c.version() == v.version()).orElse(false);
-                    System.out.printf("%s v%d  %-10s %s  %s%s%n", v.name(), v.version(), v.algorithm(),
-                            v.createdAt(), Json.write(v.metrics()), isChampion ? "  [champion]" : "");
+                    if (json) {
+                        System.out.println(Json.write(java.util.Map.of("name", v.name(), "version", v.version(),
+                                "algorithm", v.algorithm(), "created_at", v.createdAt().toString(), "champion",
+                                isChampion, "metrics", v.metrics())));
+                        continue;
+                    }
+                    rows.add(List.of(v.name(), Integer.toString(v.version()), v.algorithm(),
+                            v.createdAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(),
+                            Figures.line(v.metrics()), isChampion ? "champion" : ""));
+                }
+                if (!json) {
+                    System.out.print(Figures.table(List.of("MODEL", "VERSION", "ALGORITHM", "CREATED (UTC)",
+                            "MEASURED ON UNSEEN TEST ROWS", "ROLE"), rows));
+                    System.out.println("(automl:glm is AutoML's pick, a GLM; `models show NAME VERSION` prints"
+                            + " everything recorded)");
                 }
             }
             return 0;

@@ -102,9 +102,10 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("The sweep's best was NOT registered: " + o.gate().reason());
         } else {
             // Registered is not champion: the pipeline's promotion policy decides that, and this says which and why.
-            System.out.printf("Registered the sweep's best: %s v%d %s%n  metrics %s%n  scoring p50 %.1f us, p99 %.1f us"
+            System.out.printf("Registered the sweep's best: %s v%d %s%n  %s%n  scoring p50 %.1f us, p99 %.1f us"
                             + " (h2o-genmodel, one thread)%n", o.registered().name(), o.registered().version(),
-                    o.registered().algorithm(), o.registered().metrics(), o.gate().p50Micros(), o.gate().p99Micros());
+                    o.registered().algorithm(), Figures.line(o.registered().metrics()), o.gate().p50Micros(),
+                    o.gate().p99Micros());
             System.out.println(promotionLine(o, champion));
         }
     }

@@ -110,7 +110,9 @@ class CliTest {
                 .contains("\"sub_grade\":\"C4\"").contains("one round trip, 3 found");
         Run models = run("models", "list", "--database-url", URL);
         assertThat(models.out()).as("the quickstart registered and promoted a champion")
-                .containsPattern("credit_risk v1 .*\\[champion\\]");
+                .containsPattern("(?m)^credit_risk +1 +[\\w:]+ +.*auc 0\\.\\d{4}.* champion$");
+        assertThat(models.out()).as("figures people read, not the raw metrics JSON")
+                .doesNotContain("thresholds_on_validation").doesNotContain("0.75753");
         Run history = run("models", "history", "credit_risk", "--database-url", URL);
         assertThat(history.out()).contains("registered").contains("promoted");
         Run online = run("online", "--database-url", URL, "1", "2");
