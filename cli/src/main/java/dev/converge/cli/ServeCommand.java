@@ -27,8 +27,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Registry name of the model to serve (default credit_risk).")
     String model;
 
-    @Option(names = "--models", paramLabel = "NAMES", description = "Serve several models, separated by commas; the"
-            + " first is the default, answered at /v1/predict (the others at /v1/models/NAME/predict).")
+    @Option(names = "--models", paramLabel = "NAMES", description = "Serve several models, separated by commas, or"
+            + " patterns ('credit_*': every model of such a name with a champion, at start); each at"
+            + " /v1/models/NAME/predict, or at /v1/predict with \"model\" in the body.")
     String models;
 
     @Option(names = "--auth", paramLabel = "MODE", description = "Access control: auto (the default), keys or off"

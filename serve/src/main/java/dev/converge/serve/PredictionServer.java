@@ -117,7 +117,12 @@ public final class PredictionServer {
     /** As {@link #start(ServeConfig, PgEndpoint, Consumer)}, with faults injected into scoring (tests). */
     public static Future<PredictionServer> start(ServeConfig config, PgEndpoint db, Consumer<Router> extraRoutes,
                                                  ScoringFaults faults) {
-        ServeConfig bound = config.freePortChosen();
+        ServeConfig bound;
+        try {
+            bound = withPatternsExpanded(config.freePortChosen(), db);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
         PredictionServer s = new PredictionServer(bound, db, bound.port());
         AccessControl access;
         try {
@@ -126,6 +131,50 @@ public final class PredictionServer {
             return s.vertx.close().transform(v -> Future.failedFuture(e));
         }
         return s.deploy(extraRoutes, faults, access).map(v -> s);
+    }
+
+    /**
+     * {@code serve.models} may hold patterns ({@code credit_*}: {@code *} any characters): each is replaced by the
+     * registry's models of that name that have a champion, in name order, when the server starts (a model registered
+     * later needs a restart). A pattern that matches none refuses the start, naming the models there are.
+     */
+    static ServeConfig withPatternsExpanded(ServeConfig config, PgEndpoint db) {
+        if (config.models().stream().noneMatch(n -> n.contains("*"))) {
+            return config;
+        }
+        java.util.List<String> champions;
+        try {
+            dev.converge.registry.ModelRegistry registry = new dev.converge.registry.ModelRegistry(db.dataSource(2));
+            champions = new java.util.ArrayList<>();
+            for (String name : registry.list(null).stream().map(dev.converge.registry.ModelVersion::name).distinct()
+                    .sorted().toList()) {
+                if (registry.champion(name).isPresent()) {
+                    champions.add(name);
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("serve.models has patterns, and the registry could not be read to expand"
+                    + " them: " + e.getMessage(), e);
+        }
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (String n : config.models()) {
+            if (!n.contains("*")) {
+                out.add(n);
+                continue;
+            }
+            java.util.regex.Pattern p = java.util.regex.Pattern.compile(java.util.Arrays.stream(n.split("\\*", -1))
+                    .map(java.util.regex.Pattern::quote).collect(java.util.stream.Collectors.joining(".*")));
+            List<String> matched = champions.stream().filter(c -> p.matcher(c).matches()).toList();
+            if (matched.isEmpty()) {
+                throw new IllegalArgumentException("serve.models: '" + n + "' matches no model with a champion; the"
+                        + " registry's models with one are " + champions);
+            }
+            out.addAll(matched);
+        }
+        List<String> names = List.copyOf(out);
+        String first = names.get(0);
+        LOG.info("serving {} (serve.models {} expanded from the registry)", names, config.models());
+        return config.toBuilder().model(config.model().contains("*") ? first : config.model()).models(names).build();
     }
 
     private Future<Void> deploy(Consumer<Router> extraRoutes, ScoringFaults faults, AccessControl access) {

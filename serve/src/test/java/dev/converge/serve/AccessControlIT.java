@@ -247,4 +247,28 @@ class AccessControlIT {
             s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    @Order(7)
+    void aSourceFailingAuthenticationFastIsRefusedBeforeAnyCheckAndRecoversAfterASecond() throws Exception {
+        PredictionServer s = start(config("127.0.0.1"));
+        try {
+            String body = "{\"entity_id\": \"1\"}";
+            Map<Integer, Integer> byStatus = new java.util.TreeMap<>();
+            String wrong = "cvk_000000000000_" + "x".repeat(43);
+            for (int i = 0; i < 200; i++) { // a brute force, as fast as it goes
+                byStatus.merge(send(s, "POST", "/v1/predict", wrong, body).statusCode(), 1, Integer::sum);
+            }
+            assertThat(byStatus).as("%s", byStatus).containsOnlyKeys(401, 429);
+            assertThat(byStatus.get(401)).as("a second's burst of failures, and what refilled").isBetween(50, 150);
+            HttpResponse<String> blocked = send(s, "POST", "/v1/predict", keys.get("predict"), body);
+            assertThat(blocked.statusCode()).as("the address is refused before its key is looked at").isEqualTo(429);
+            assertThat(new JsonObject(blocked.body()).getString("message")).contains("too many failed authentications");
+            Thread.sleep(1100);
+            assertThat(send(s, "POST", "/v1/predict", keys.get("predict"), body).statusCode()).as("refilled")
+                    .isEqualTo(200);
+        } finally {
+            s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
 }

@@ -98,6 +98,21 @@ class ManyModelsIT {
     }
 
     @Test
+    void patternsInServeModelsAreTheRegistrysModelsWithAChampionAndOneMatchingNoneRefusesTheStart() {
+        ServeConfig patterns = ServeConfig.builder().port(0).model("*_xgb").models(List.of("*_xgb", "credit_*",
+                "risk_xgb")).build();
+        ServeConfig expanded = PredictionServer.withPatternsExpanded(patterns, fixture.db.endpoint());
+        assertThat(expanded.models()).containsExactly("risk_xgb", "credit_risk");
+        assertThat(expanded.model()).as("the first model is the default").isEqualTo("risk_xgb");
+        assertThat(PredictionServer.withPatternsExpanded(ServeConfig.builder().port(0).model("credit_risk").build(),
+                fixture.db.endpoint()).models()).containsExactly("credit_risk");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PredictionServer.withPatternsExpanded(
+                ServeConfig.builder().port(0).model("churn_*").models(List.of("churn_*")).build(),
+                fixture.db.endpoint())).hasMessageContaining("'churn_*' matches no model with a champion")
+                .hasMessageContaining("[credit_risk, risk_xgb]");
+    }
+
+    @Test
     void theOpenInferenceProtocolSeesEveryModel() throws Exception {
         assertThat(send("GET", "/v2/models/risk_xgb/ready", null).statusCode()).isEqualTo(200);
         JsonObject meta = new JsonObject(send("GET", "/v2/models/risk_xgb", null).body());

@@ -54,6 +54,13 @@ public final class AccessControl implements Handler<RoutingContext> {
     private final Map<String, Counter> denied = new ConcurrentHashMap<>();
     private final Map<String, Counter> throttled = new ConcurrentHashMap<>();
     private volatile JwtVerifier jwt;
+    /**
+     * Failed authentications a source address may make a second (a burst of as many): beyond, its requests are
+     * refused at once, before any key or token is looked at, so a brute-force client costs nothing and slows no one
+     * else. Generous, because clients behind one NAT share an address.
+     */
+    static final int FAILURES_PER_SECOND = 50;
+    private final Map<String, RateLimit> failures = new ConcurrentHashMap<>();
 
     AccessControl(Mode mode, KeyRing ring, String adminToken, String servedModel, MeterRegistry metrics) {
         this.mode = mode;
@@ -141,6 +148,13 @@ public final class AccessControl implements Handler<RoutingContext> {
             ctx.next();
             return;
         }
+        RateLimit failed = failures.get(source(ctx));
+        if (failed != null && !failed.available()) {
+            ctx.response().putHeader("Retry-After", "1");
+            refuse(ctx, 429, "too_many_failures", "too many failed authentications from " + source(ctx) + " (more"
+                    + " than " + FAILURES_PER_SECOND + " a second); retry after 1 s");
+            return;
+        }
         String header = ctx.request().getHeader("Authorization");
         String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim()
                 : null;
@@ -208,9 +222,19 @@ public final class AccessControl implements Handler<RoutingContext> {
         ctx.next();
     }
 
+    private static String source(RoutingContext ctx) {
+        return ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().hostAddress();
+    }
+
     private void refuse(RoutingContext ctx, int status, String code, String message) {
         denied.computeIfAbsent(code, c -> Counter.builder("converge.auth.denied").tag("reason", c)
                 .register(metrics)).increment();
+        if (status == 401) { // a failed authentication: counted against its source address
+            if (failures.size() > 100_000) {
+                failures.clear(); // bounded: a flood of addresses starts the count over
+            }
+            failures.computeIfAbsent(source(ctx), a -> new RateLimit(FAILURES_PER_SECOND)).take();
+        }
         if (dev.converge.serve.grpc.Grpc.is(ctx)) { // a gRPC client reads a gRPC status, not a JSON body
             dev.converge.serve.grpc.Grpc.refuse(ctx, dev.converge.serve.grpc.Grpc.status(status), message);
             return;

@@ -19,6 +19,14 @@ public final class RateLimit {
         return perSecond;
     }
 
+    /** Whether a token is there now, taking none. */
+    public synchronized boolean available() {
+        long now = System.nanoTime();
+        tokens = Math.min(perSecond, tokens + (now - last) * perSecond / 1e9);
+        last = now;
+        return tokens >= 1;
+    }
+
     /** Takes one request's token; false when the key is over its rate now. */
     public synchronized boolean take() {
         long now = System.nanoTime();

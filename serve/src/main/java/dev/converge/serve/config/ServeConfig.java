@@ -73,8 +73,8 @@ public record ServeConfig(String host, int port, String model, String adminToken
         Checks.require(new java.util.HashSet<>(models).size() == models.size(), "serve.models names a model twice: "
                 + models);
         for (String m : models) {
-            Checks.require(m.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}"), "serve.models: '" + m + "' is not a model"
-                    + " name (letters, digits, _ . -)");
+            Checks.require(m.matches("[A-Za-z0-9*][A-Za-z0-9_.*-]{0,127}"), "serve.models: '" + m + "' is not a"
+                    + " model name (letters, digits, _ . -) nor a pattern of one (* for any characters)");
         }
         Checks.require(auth.equals("auto") || auth.equals("keys") || auth.equals("off"), "serve.auth must be auto,"
                 + " keys or off, was '" + auth + "'");

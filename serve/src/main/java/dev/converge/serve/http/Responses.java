@@ -63,10 +63,37 @@ public final class Responses {
      * class names, paths), goes to the log under that reference only.
      */
     static void internal(RoutingContext ctx) {
-        String ref = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffffffffL);
-        LOG.error("internal error {} on {} {}", ref, ctx.request().method(), ctx.request().path(), ctx.failure());
+        Throwable t = ctx.failure();
+        String kind = t == null ? "none" : t.getClass().getName() + ": " + String.valueOf(t.getMessage());
+        long now = System.nanoTime();
+        if (LOGGED.size() > 1000) { // messages that differ each time (ids in them): start over, bounded
+            LOGGED.clear();
+        }
+        // A failure that repeats (a model failing on every request) is logged, with its stack trace, once a second;
+        // the requests in between are answered with the logged one's reference, so the answer's promise holds.
+        Logged last = LOGGED.get(kind);
+        String ref;
+        if (last == null || now - last.at >= 1_000_000_000L) {
+            ref = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffffffffL);
+            long repeats = last == null ? 0 : last.repeats.get();
+            LOGGED.put(kind, new Logged(now, ref));
+            LOG.error("internal error {} on {} {}{}", ref, ctx.request().method(), ctx.request().path(), repeats == 0
+                    ? "" : " (" + repeats + " more of this kind were answered with reference " + last.ref + ")", t);
+        } else {
+            ref = last.ref;
+            last.repeats.incrementAndGet();
+        }
         error(ctx, 500, "internal", "an internal error occurred; the server's log has it under reference " + ref);
     }
+
+    private record Logged(long at, String ref, java.util.concurrent.atomic.AtomicLong repeats) {
+        Logged(long at, String ref) {
+            this(at, ref, new java.util.concurrent.atomic.AtomicLong());
+        }
+    }
+
+    /** The last logged failure of each kind. */
+    private static final java.util.Map<String, Logged> LOGGED = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** An error body ({@link PredictionJson#error}) with no per-field violations. */
     public static void error(RoutingContext ctx, int status, String code, String message) {
