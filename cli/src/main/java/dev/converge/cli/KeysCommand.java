@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "keys", mixinStandardHelpOptions = true,
         description = "API keys: who may predict, read features, label, read and operate (docs/security.md).",
-        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class})
+        subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class,
+                KeysCommand.Rotate.class})
 final class KeysCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -76,8 +78,12 @@ final class KeysCommand implements Runnable {
     }
 
     static Duration duration(String text) {
+        return duration(text, "--expires");
+    }
+
+    static Duration duration(String text, String option) {
         if (!text.matches("[1-9][0-9]{0,5}[dhm]")) {
-            throw new IllegalArgumentException("--expires must be a number and d, h or m (90d, 12h, 30m), was '"
+            throw new IllegalArgumentException(option + " must be a number and d, h or m (90d, 12h, 30m), was '"
                     + text + "'");
         }
         long n = Long.parseLong(text.substring(0, text.length() - 1));
@@ -142,6 +148,41 @@ final class KeysCommand implements Runnable {
                 }
             }
             return missing == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "rotate", mixinStandardHelpOptions = true, description = "Replace a key: print a new one with the"
+            + " same scopes, models and rate; the old one keeps working for the grace period, then expires.")
+    static final class Rotate implements Callable<Integer> {
+        @Mixin
+        DbOptions db;
+
+        @Parameters(paramLabel = "ID", description = "The key's id (as keys list shows it).")
+        String id;
+
+        @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "24h",
+                description = "How long the old key still works: 24h (default), 30m, 7d.")
+        String grace;
+
+        @Option(names = "--actor", description = "Who rotates (default: the OS user).")
+        String actor;
+
+        @Override
+        public Integer call() throws Exception {
+            Duration g = duration(grace, "--grace");
+            try (Database d = db.open(System.err)) {
+                Optional<ApiKeys.Created> c = new ApiKeys(d.dataSource()).rotate(id, g, ModelsCommand.actor(actor));
+                if (c.isEmpty()) {
+                    System.err.println("No live key " + id + " (keys list shows them).");
+                    return 1;
+                }
+                System.out.println(c.get().key());
+                System.err.println("Key " + c.get().stored().id() + " replaces " + id + " ('" + c.get().stored().name()
+                        + "'), with its scopes " + c.get().stored().scopes() + ". It is shown this once: store it now."
+                        + " " + id + " keeps working until " + java.time.Instant.now().plus(g).truncatedTo(
+                        java.time.temporal.ChronoUnit.SECONDS) + ", then every server refuses it.");
+            }
+            return 0;
         }
     }
 }

@@ -68,6 +68,13 @@ class CliTest {
         assertThat(list.out()).contains(id, "scoring service", "predict,feedback models=credit_risk rate=500/s",
                 "live until")
                 .doesNotContain(key.substring(17));
+        Run rotated = run("keys", "rotate", "--database-url", URL, id, "--grace", "30m");
+        assertThat(rotated.exit()).as(rotated.err()).isZero();
+        String fresh = rotated.out().trim();
+        assertThat(fresh).matches("cvk_[a-z0-9]{12}_[A-Za-z0-9_-]{43}").isNotEqualTo(key);
+        assertThat(rotated.err()).contains("replaces " + id, "keeps working until");
+        assertThat(run("keys", "list", "--database-url", URL).out()).contains(fresh.substring(4, 16))
+                .contains("predict,feedback models=credit_risk rate=500/s");
         Run bad = run("keys", "create", "--database-url", URL, "--name", "x", "--scopes", "predict,write");
         assertThat(bad.exit()).isNotZero();
         assertThat(bad.err()).contains("unknown scope 'write'");

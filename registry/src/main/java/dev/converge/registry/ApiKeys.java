@@ -178,6 +178,35 @@ public final class ApiKeys {
         }
     }
 
+    /**
+     * Rotates key {@code id}: a new key with its name, scopes, models, rate and expiry, and the old one made to expire
+     * {@code grace} from now (sooner if it already expired sooner), so that clients can move to the new key while the
+     * old still works; every server reloads at once. Empty when there is no live key {@code id}.
+     */
+    public Optional<Created> rotate(String id, java.time.Duration grace, String actor) throws SQLException {
+        Instant now = Instant.now();
+        Optional<Key> old = all().stream().filter(k -> k.id().equals(id) && k.live(now)).findFirst();
+        if (old.isEmpty()) {
+            return Optional.empty();
+        }
+        Key k = old.get();
+        Created fresh = create(k.name(), k.scopes(), k.models(), k.expiresAt(), k.ratePerSecond(), actor);
+        Instant until = now.plus(grace);
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement p = c.prepareStatement("UPDATE api_keys SET expires_at = ? WHERE id = ?"
+                    + " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)")) {
+                p.setTimestamp(1, java.sql.Timestamp.from(until));
+                p.setString(2, id);
+                p.setTimestamp(3, java.sql.Timestamp.from(until));
+                p.executeUpdate();
+            }
+            notify(c, "rotated " + id + " to " + fresh.stored().id());
+            c.commit();
+        }
+        return Optional.of(fresh);
+    }
+
     /** Every key, live or not, oldest first. */
     public List<Key> all() throws SQLException {
         List<Key> out = new ArrayList<>();
