@@ -60,6 +60,16 @@ class StandbyReadsIT {
                 ServeFixture.awaitModel(server);
                 JsonObject before = predict(http, base, "5");
                 assertThat(before.getBoolean("degraded")).as(before.encode()).isFalse();
+                // A label is a write: to the primary at once, never tried on the standby (which refuses writes).
+                double fallbacksBefore = metric(http, base, "converge_pg_replica_fallbacks_total");
+                HttpResponse<String> label = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/feedback"))
+                        .timeout(Duration.ofSeconds(10)).header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("prediction_id",
+                                before.getString("prediction_id")).put("label", "good").encode())).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(label.statusCode()).as(label.body()).isBetween(200, 299);
+                assertThat(metric(http, base, "converge_pg_replica_fallbacks_total")).as("the write went to the"
+                        + " primary only").isEqualTo(fallbacksBefore);
 
                 // Replay paused on the standby: the primary's change is not there yet, so the answer cannot move.
                 try (Connection s = DriverManager.getConnection(standbyUrl);

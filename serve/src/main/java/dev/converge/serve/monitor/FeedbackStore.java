@@ -26,7 +26,7 @@ public final class FeedbackStore {
 
     Future<Recorded> record(UUID id, Object label, Instant at) {
         // The client encodes a Java string, number or boolean bound to jsonb as that JSON value.
-        return store.query(INSERT, Tuple.of(id, label, at.atOffset(ZoneOffset.UTC))).map(rows -> {
+        return store.write(INSERT, Tuple.of(id, label, at.atOffset(ZoneOffset.UTC))).map(rows -> {
             Row r = rows.iterator().next();
             return new Recorded(r.getLong(0) != 0, r.getBoolean(1));
         });

@@ -128,7 +128,15 @@ public final class PredictionPath {
                         () -> queue.queued() > 0, metrics);
                 replicaBreaker.alertVia(alerts);
             }
-            online = new PgGateway(pg, pgBreaker, replica, replicaBreaker, metrics);
+            // Writes (feedback) wait longer than a feature fetch, behind their own breaker: a slow insert does not
+            // open the fetch's breaker, nor does a burst of fetch timeouts refuse labels.
+            long writeFloor = Math.max(1000, r.pgTimeoutMillis());
+            Breaker writes = new Breaker(vertx, "postgresql_writes", r.breakerFailures(),
+                    Duration.ofSeconds(r.breakerOpenSeconds()), r.halfOpenProbes(),
+                    new dev.converge.serve.resilience.AdaptiveTimeout(writeFloor, Math.max(writeFloor, 5000)), loopLag,
+                    () -> queue.queued() > 0, metrics);
+            writes.alertVia(alerts);
+            online = new PgGateway(pg, pgBreaker, replica, replicaBreaker, metrics).withWrites(writes);
             direct = new DirectScorer(scoringPool, queue, r.maxScoringQueue(), faults, metrics);
             if (r.redisUrl().equals("none")) {
                 cache = CacheTier.NONE;

@@ -42,6 +42,7 @@ public final class PgGateway {
 
     private final Pool pg;
     private final Route primary;
+    private volatile Route writes;
     private final Route replica;
     private final io.micrometer.core.instrument.Counter replicaReads;
     private final io.micrometer.core.instrument.Counter replicaFallbacks;
@@ -61,6 +62,7 @@ public final class PgGateway {
     public PgGateway(Pool pg, Breaker breaker, Pool replicaPool, Breaker replicaBreaker, MeterRegistry metrics) {
         this.pg = pg;
         this.primary = new Route(pg, breaker);
+        this.writes = primary;
         this.replica = replicaPool == null ? null : new Route(replicaPool, replicaBreaker);
         // Each query holds one connection; beyond the pool's size the rest wait in its bounded queue.
         metrics.gauge("converge.pg.pool.in_use", primary.held(), AtomicInteger::get);
@@ -131,6 +133,22 @@ public final class PgGateway {
                     }
                     return m;
                 });
+    }
+
+    /**
+     * A write (a label's feedback): always to the primary, never tried on a read replica first (a standby refuses
+     * writes, and each refusal would count against its breaker), behind a breaker of its own whose timeout is a
+     * write's, not a feature fetch's ({@link #withWrites}).
+     */
+    public Future<RowSet<Row>> write(String sql, Tuple args) {
+        StatementTally.statement();
+        return fetch(writes, c -> c.preparedQuery(sql).execute(args));
+    }
+
+    /** This gateway with writes behind {@code breaker} (on the primary's pool); the fetch breaker until then. */
+    public PgGateway withWrites(Breaker breaker) {
+        writes = new Route(primary.pool(), breaker, primary.queries(), primary.held());
+        return this;
     }
 
     /** Any read of the store (GraphQL's relations), behind the same breaker and pool as the online features. */
